@@ -1,0 +1,104 @@
+// Package configs holds switchyard's bundled default configuration and the
+// one loader that reads it. It is the only package that imports viper; the
+// rest of the program gets the typed Config.
+package configs
+
+import (
+	_ "embed"
+	"time"
+)
+
+// Default is the bundled configs/switchyard.yaml: the built-in defaults.
+//
+//go:embed switchyard.yaml
+var Default []byte
+
+// Config is switchyard's whole configuration.
+type Config struct {
+	Listen    string     `mapstructure:"listen"`
+	Auth      Auth       `mapstructure:"auth"`
+	Server    Server     `mapstructure:"server"`
+	Log       Log        `mapstructure:"log"`
+	Providers []Provider `mapstructure:"providers"`
+	Policy    Policy     `mapstructure:"policy"`
+	Audit     Audit      `mapstructure:"audit"`
+
+	// Source is where the configuration came from (a file path, or
+	// "built-in defaults"). Not a key.
+	Source string `mapstructure:"-"`
+}
+
+// Auth is client authentication.
+type Auth struct {
+	// TokenEnv names an environment variable; when it is set and non-empty
+	// clients must send "Authorization: Bearer <value>".
+	TokenEnv string `mapstructure:"token_env"`
+}
+
+// Server holds HTTP server settings.
+type Server struct {
+	MaxBodyBytes    ByteSize      `mapstructure:"max_body_bytes"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+}
+
+// Log configures logging.
+type Log struct {
+	Format       string `mapstructure:"format"`
+	Level        string `mapstructure:"level"`
+	DebugPrompts bool   `mapstructure:"debug_prompts"`
+}
+
+// Provider kinds.
+const (
+	KindOllama  = "ollama"
+	KindMistral = "mistral"
+	KindGemini  = "gemini"
+	KindOpenAI  = "openai"
+)
+
+// Provider is one upstream.
+type Provider struct {
+	Name      string `mapstructure:"name"`
+	Kind      string `mapstructure:"kind"`
+	BaseURL   string `mapstructure:"base_url"`
+	Model     string `mapstructure:"model"`
+	APIKeyEnv string `mapstructure:"api_key_env"`
+	// Local overrides the kind's default locality (ollama is local, the
+	// rest cloud). nil = the kind's default.
+	Local         *bool    `mapstructure:"local"`
+	ContextWindow int      `mapstructure:"context_window"`
+	Memory        ByteSize `mapstructure:"memory"`
+	KVCacheType   string   `mapstructure:"kv_cache_type"`
+
+	PrefillTokensPerSecond float64       `mapstructure:"prefill_tokens_per_second"`
+	DecodeTokensPerSecond  float64       `mapstructure:"decode_tokens_per_second"`
+	Timeout                time.Duration `mapstructure:"timeout"`
+	FirstByteTimeout       time.Duration `mapstructure:"first_byte_timeout"`
+}
+
+// IsLocal reports whether the provider's data stays on this machine.
+func (p *Provider) IsLocal() bool {
+	if p.Local != nil {
+		return *p.Local
+	}
+	return p.Kind == KindOllama
+}
+
+// Policy holds the routing policy's settings.
+type Policy struct {
+	DefaultPrivacy      string `mapstructure:"default_privacy"`
+	Heavy               Heavy  `mapstructure:"heavy"`
+	Secrets             string `mapstructure:"secrets"`
+	DefaultOutputTokens int    `mapstructure:"default_output_tokens"`
+}
+
+// Heavy says when a public job is heavy enough to go to the cloud first.
+type Heavy struct {
+	MinFiles  int `mapstructure:"min_files"`
+	MinTokens int `mapstructure:"min_tokens"`
+}
+
+// Audit configures the egress log.
+type Audit struct {
+	Path string `mapstructure:"path"`
+}

@@ -1,0 +1,220 @@
+package configs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+)
+
+// BuiltIn is the Source of a configuration read from the bundled defaults.
+const BuiltIn = "built-in defaults"
+
+// Env looks up an environment variable; os.LookupEnv in production.
+type Env func(key string) (string, bool)
+
+// Locate returns the configuration file to read: explicit if given, else the
+// first that exists of $SWITCHYARD_CONFIG, $XDG_CONFIG_HOME/switchyard/switchyard.yaml
+// (or ~/.config/switchyard/switchyard.yaml) and /etc/switchyard/switchyard.yaml.
+// It returns "" when none exists (the built-in defaults apply). A path that
+// was named explicitly (flag or $SWITCHYARD_CONFIG) must exist.
+func Locate(explicit string, env Env) (string, error) {
+	if explicit != "" {
+		return explicit, nil
+	}
+	if p, ok := env("SWITCHYARD_CONFIG"); ok && p != "" {
+		return p, nil
+	}
+	var candidates []string
+	if x, ok := env("XDG_CONFIG_HOME"); ok && x != "" {
+		candidates = append(candidates, filepath.Join(x, "switchyard", "switchyard.yaml"))
+	} else if h, ok := env("HOME"); ok && h != "" {
+		candidates = append(candidates, filepath.Join(h, ".config", "switchyard", "switchyard.yaml"))
+	}
+	candidates = append(candidates, "/etc/switchyard/switchyard.yaml")
+	for _, c := range candidates {
+		if _, err := os.Stat(c); err == nil {
+			return c, nil
+		}
+	}
+	return "", nil
+}
+
+// Load locates and reads the configuration (see Locate), applies the
+// SWITCHYARD_* environment overrides and validates it. Every problem is
+// reported at once, each with its key's path.
+func Load(explicit string, env Env) (*Config, error) {
+	path, err := Locate(explicit, env)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return Read(nil, BuiltIn, env)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	return Read(f, path, env)
+}
+
+// Read parses a configuration laid over the built-in defaults (r may be nil
+// for the defaults alone), applies environment overrides and validates.
+// source names r in errors.
+func Read(r io.Reader, source string, env Env) (*Config, error) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(Default)); err != nil {
+		return nil, fmt.Errorf("config: built-in defaults: %w", err)
+	}
+	if r != nil {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("config: %s: %w", source, err)
+		}
+		if len(bytes.TrimSpace(data)) > 0 {
+			if err := v.MergeConfig(bytes.NewReader(data)); err != nil {
+				return nil, fmt.Errorf("config: %s: %w", source, err)
+			}
+		}
+	}
+	settings := v.AllSettings()
+	if env != nil {
+		applyEnv(settings, reflect.TypeOf(Config{}), "SWITCHYARD", env)
+	}
+
+	var cfg Config
+	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		Result:           &cfg,
+		ErrorUnused:      true,
+		WeaklyTypedInput: true,
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+			byteSizeHook,
+		),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := dec.Decode(settings); err != nil {
+		return nil, &Error{Source: source, Problems: decodeProblems(err)}
+	}
+	cfg.Source = source
+	if problems := cfg.Validate(); len(problems) > 0 {
+		return nil, &Error{Source: source, Problems: problems}
+	}
+	return &cfg, nil
+}
+
+// byteSizeHook lets a ByteSize be written as "64GiB" as well as a number.
+func byteSizeHook(from, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeOf(ByteSize(0)) || from.Kind() != reflect.String {
+		return data, nil
+	}
+	return ParseByteSize(data.(string))
+}
+
+// decodeProblems splits mapstructure's joined error into one problem a line.
+func decodeProblems(err error) []string {
+	var out []string
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			out = append(out, decodeProblems(e)...)
+		}
+		return out
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "*"))
+		if line == "" || strings.HasPrefix(line, "decoding failed") || strings.HasSuffix(line, "error(s) decoding:") {
+			continue
+		}
+		line = strings.Replace(line, "has invalid keys:", "has unknown keys:", 1)
+		line = strings.Replace(line, "'' has unknown keys:", "unknown top-level keys:", 1)
+		out = append(out, line)
+	}
+	return out
+}
+
+// Error is a configuration that cannot be used, with every problem found.
+type Error struct {
+	Source   string
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "config %s: %d problem", e.Source, len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteString("s")
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// applyEnv sets, in the settings map, every key that has a SWITCHYARD_<PATH>
+// environment variable. It walks the Config type rather than the map so a
+// key absent from the files can still be set. List elements are reached by
+// index and, when they have a name, by name.
+func applyEnv(m map[string]any, t reflect.Type, prefix string, env Env) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		key := f.Tag.Get("mapstructure")
+		if key == "" || key == "-" {
+			continue
+		}
+		name := prefix + "_" + strings.ToUpper(key)
+		ft := f.Type
+		switch {
+		case ft.Kind() == reflect.Struct && ft.PkgPath() != "time":
+			sub, _ := m[key].(map[string]any)
+			if sub == nil {
+				sub = map[string]any{}
+			}
+			applyEnv(sub, ft, name, env)
+			if len(sub) > 0 {
+				m[key] = sub
+			}
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			list, _ := m[key].([]any)
+			for idx, el := range list {
+				em, ok := el.(map[string]any)
+				if !ok {
+					continue
+				}
+				applyEnv(em, ft.Elem(), fmt.Sprintf("%s_%d", name, idx), env)
+				if n, ok := em["name"].(string); ok && n != "" {
+					applyEnv(em, ft.Elem(), name+"_"+envWord(n), env)
+				}
+			}
+		default:
+			if val, ok := env(name); ok {
+				m[key] = val
+			}
+		}
+	}
+}
+
+// envWord turns a provider name into the form it takes in a variable name.
+func envWord(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, s)
+}

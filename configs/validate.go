@@ -1,0 +1,147 @@
+package configs
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Validate returns every problem with the configuration, each prefixed with
+// its key's path. It has no side effects.
+func (c *Config) Validate() []string {
+	var p []string
+	add := func(path, format string, args ...any) {
+		p = append(p, path+": "+fmt.Sprintf(format, args...))
+	}
+
+	switch {
+	case c.Listen == "":
+		add("listen", "must be host:port or unix:/path")
+	case strings.HasPrefix(c.Listen, "unix:"):
+		if !strings.HasPrefix(strings.TrimPrefix(c.Listen, "unix:"), "/") {
+			add("listen", "a unix socket needs an absolute path, as unix:/run/switchyard.sock")
+		}
+	default:
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			add("listen", "%q is not host:port (%v)", c.Listen, err)
+		}
+	}
+	if c.Server.MaxBodyBytes <= 0 {
+		add("server.max_body_bytes", "must be positive")
+	}
+	if c.Server.ShutdownTimeout < 0 {
+		add("server.shutdown_timeout", "must not be negative")
+	}
+	if !oneOf(c.Log.Format, "text", "json") {
+		add("log.format", "must be text or json, not %q", c.Log.Format)
+	}
+	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
+		add("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
+	}
+
+	if len(c.Providers) == 0 {
+		add("providers", "at least one provider is needed")
+	}
+	seen := map[string]int{}
+	for i := range c.Providers {
+		c.Providers[i].validate(fmt.Sprintf("providers[%d]", i), seen, i, add)
+	}
+
+	if !oneOf(c.Policy.DefaultPrivacy, "private", "public") {
+		add("policy.default_privacy", "must be private or public, not %q", c.Policy.DefaultPrivacy)
+	}
+	if !oneOf(c.Policy.Secrets, "local", "refuse", "ignore") {
+		add("policy.secrets", "must be local, refuse or ignore, not %q", c.Policy.Secrets)
+	}
+	if c.Policy.Heavy.MinFiles < 0 {
+		add("policy.heavy.min_files", "must not be negative")
+	}
+	if c.Policy.Heavy.MinTokens < 0 {
+		add("policy.heavy.min_tokens", "must not be negative")
+	}
+	if c.Policy.DefaultOutputTokens <= 0 {
+		add("policy.default_output_tokens", "must be positive")
+	}
+	return p
+}
+
+// reserved names are routing words a provider name would shadow. "local"
+// is allowed: a provider named local means what the word means.
+var reserved = map[string]bool{"auto": true, "cloud": true}
+
+func (pr *Provider) validate(path string, seen map[string]int, i int, add func(string, string, ...any)) {
+	switch {
+	case pr.Name == "":
+		add(path+".name", "is required")
+	case strings.ContainsAny(pr.Name, " \t/"):
+		add(path+".name", "%q must not contain spaces or slashes", pr.Name)
+	case reserved[pr.Name]:
+		add(path+".name", "%q is a routing word (auto, cloud); choose another name", pr.Name)
+	default:
+		if j, dup := seen[pr.Name]; dup {
+			add(path+".name", "%q is already the name of providers[%d]", pr.Name, j)
+		}
+		seen[pr.Name] = i
+	}
+	if !oneOf(pr.Kind, KindOllama, KindMistral, KindGemini, KindOpenAI) {
+		add(path+".kind", "must be ollama, mistral, gemini or openai, not %q", pr.Kind)
+	}
+	if pr.BaseURL == "" {
+		if pr.Kind != KindGemini {
+			add(path+".base_url", "is required for kind %s", pr.Kind)
+		}
+	} else if u, err := url.Parse(pr.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add(path+".base_url", "%q is not an http(s) URL", pr.BaseURL)
+	}
+	if pr.Model == "" {
+		add(path+".model", "is required")
+	}
+	if pr.ContextWindow < 0 {
+		add(path+".context_window", "must not be negative")
+	}
+	if pr.ContextWindow == 0 && pr.Kind != KindOllama {
+		add(path+".context_window", "is required for kind %s (only ollama reads its window from the server)", pr.Kind)
+	}
+	if pr.Memory < 0 {
+		add(path+".memory", "must not be negative")
+	}
+	if pr.KVCacheType != "" && !oneOf(pr.KVCacheType, "f16", "q8_0", "q4_0") {
+		add(path+".kv_cache_type", "must be f16, q8_0 or q4_0, not %q", pr.KVCacheType)
+	}
+	if pr.PrefillTokensPerSecond < 0 {
+		add(path+".prefill_tokens_per_second", "must not be negative")
+	}
+	if pr.DecodeTokensPerSecond < 0 {
+		add(path+".decode_tokens_per_second", "must not be negative")
+	}
+	if pr.Timeout < 0 {
+		add(path+".timeout", "must not be negative")
+	}
+	if pr.FirstByteTimeout < 0 {
+		add(path+".first_byte_timeout", "must not be negative")
+	}
+	if !pr.IsLocal() && pr.Kind != KindOpenAI && pr.APIKeyEnv == "" {
+		add(path+".api_key_env", "names the environment variable holding the key; it is required for kind %s", pr.Kind)
+	}
+	if strings.HasPrefix(pr.APIKeyEnv, "sk-") || len(pr.APIKeyEnv) > 64 {
+		add(path+".api_key_env", "must be the NAME of an environment variable, not a key")
+	}
+}
+
+// Defaults the per-provider zero values mean, applied by the program.
+const (
+	DefaultPrefillTokensPerSecond = 400
+	DefaultDecodeTokensPerSecond  = 30
+	DefaultLocalTimeout           = 5 * time.Minute
+)
+
+func oneOf(s string, options ...string) bool {
+	for _, o := range options {
+		if s == o {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,404 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Routing words a request's model may be.
+const (
+	ModelAuto  = "auto"
+	ModelLocal = "local"
+	ModelCloud = "cloud"
+)
+
+// Decide returns where job may run, in order, and why. It never places a
+// job whose privacy is not Public on a provider that is not Local, whatever
+// else it is told.
+func Decide(job Job, provs []Provider, s Settings) Decision {
+	dc := decider{job: job, provs: provs, s: s}
+	return dc.decide()
+}
+
+type decider struct {
+	job   Job
+	provs []Provider
+	s     Settings
+	d     Decision
+	// need is the room a provider's window must leave after the prompt.
+	need int
+}
+
+func (dc *decider) decide() Decision {
+	job, s := dc.job, dc.s
+	d := &dc.d
+	d.Privacy = Stricter(job.Privacy, job.Privacy)
+	d.PrivacySource, d.Repo = job.PrivacySource, job.Repo
+	d.PromptTokens, d.TokensExact = job.PromptTokens, job.TokensExact
+	d.Files, d.Secrets = job.Files, job.Secrets
+	d.OutputTokens = job.OutputTokens
+	dc.need = job.OutputTokens
+	if job.OutputTokens <= 0 {
+		d.OutputDefaulted = true
+		d.OutputTokens = s.DefaultOutputTokens
+		if d.OutputTokens <= 0 {
+			d.OutputTokens = 8192
+		}
+		dc.need = min(MinAnswerTokens, d.OutputTokens)
+	}
+	for _, p := range dc.provs {
+		if p.Local {
+			d.LocalWindow, d.PredictedLocalSeconds = p.Window, p.PredictedSeconds
+			break
+		}
+	}
+
+	if d.Privacy == Private {
+		dc.reason("private", "%s: local providers only", orDefault(job.PrivacySource, "privacy is private"))
+	} else {
+		dc.reason("public", "%s: cloud providers allowed", orDefault(job.PrivacySource, "privacy is public"))
+	}
+	if len(job.Secrets) > 0 {
+		kinds := strings.Join(job.Secrets, ", ")
+		switch s.Secrets {
+		case SecretsRefuse:
+			d.Privacy = Private
+			return dc.refuse(CodePrivacy, "the prompt contains a credential (%s) and policy.secrets is refuse: remove it from the conversation, or set policy.secrets to local to keep such jobs on this machine", kinds)
+		case SecretsIgnore:
+			dc.reason("secret_ignored", "the prompt contains a credential (%s); policy.secrets is ignore", kinds)
+		default:
+			if d.Privacy == Public {
+				d.Privacy = Private
+				dc.reason("secret", "the prompt contains a credential (%s): kept on this machine", kinds)
+			}
+		}
+	}
+
+	switch mode, pinned := dc.mode(); mode {
+	case "pinned":
+		return dc.pinned(pinned)
+	case ModelLocal:
+		return dc.planLocal("local", "the request asked for model local")
+	case ModelCloud:
+		if d.Privacy != Public {
+			return dc.refuse(CodePrivacy, "the request asked for model cloud, but the job is private (%s); it may only run on this machine: use model auto or local", dc.privacyWhy())
+		}
+		return dc.planCloud()
+	}
+	if d.Privacy != Public {
+		return dc.planLocal("private", dc.d.Reasons[0].Text)
+	}
+	return dc.planAuto()
+}
+
+// mode reads the request's model: a routing word, or a provider's name.
+func (dc *decider) mode() (string, *Provider) {
+	m := dc.job.Model
+	for i := range dc.provs {
+		if dc.provs[i].Name == m {
+			return "pinned", &dc.provs[i]
+		}
+	}
+	switch m {
+	case ModelLocal, ModelCloud:
+		return m, nil
+	}
+	return ModelAuto, nil
+}
+
+// tokensFor is the prompt size in p's tokenizer.
+func (dc *decider) tokensFor(p *Provider) int {
+	f := p.TokenFactor
+	if f <= 0 {
+		f = 1
+	}
+	return int(math.Ceil(float64(dc.job.PromptTokens) * f))
+}
+
+func (dc *decider) fits(p *Provider) bool {
+	return p.Window > 0 && dc.tokensFor(p)+dc.need <= p.Window
+}
+
+func (dc *decider) cloudAllowed(p *Provider) bool {
+	return !p.Local && dc.d.Privacy == Public && (dc.job.Clouds == nil || slices.Contains(dc.job.Clouds, p.Name))
+}
+
+func (dc *decider) pinned(p *Provider) Decision {
+	if !p.Local {
+		if dc.d.Privacy != Public {
+			return dc.refuse(CodePrivacy, "the request pinned cloud provider %s, but the job is private (%s); it may only run on this machine: use model auto or local", p.Name, dc.privacyWhy())
+		}
+		if !dc.cloudAllowed(p) {
+			return dc.refuse(CodePrivacy, "the request pinned cloud provider %s, but the repository allows only [%s] (%s)", p.Name, strings.Join(dc.job.Clouds, ", "), dc.job.PrivacySource)
+		}
+	}
+	if p.Unavailable != "" {
+		return dc.refuse(CodeUnavailable, "provider %s is unavailable: %s", p.Name, p.Unavailable)
+	}
+	if !dc.fits(p) {
+		return dc.refuse(CodeContextLength, "%s", dc.tooLarge([]*Provider{p}))
+	}
+	dc.reasonFirst("pinned", "the request asked for provider %s", p.Name)
+	return dc.finish([]*Provider{p})
+}
+
+func (dc *decider) planLocal(code, why string) Decision {
+	var fit, all []*Provider
+	for i := range dc.provs {
+		p := &dc.provs[i]
+		if !p.Local {
+			continue
+		}
+		all = append(all, p)
+		if p.Unavailable == "" && dc.fits(p) {
+			fit = append(fit, p)
+		}
+	}
+	if len(fit) == 0 {
+		return dc.noneFits(all, "local")
+	}
+	dc.reasonFirst(code, "%s", why)
+	dc.slowNote(fit[0])
+	return dc.finish(dc.healthyFirst(fit, true))
+}
+
+func (dc *decider) planCloud() Decision {
+	var fit, all []*Provider
+	for i := range dc.provs {
+		p := &dc.provs[i]
+		if dc.cloudAllowed(p) {
+			all = append(all, p)
+			if p.Unavailable == "" && dc.fits(p) {
+				fit = append(fit, p)
+			}
+		}
+	}
+	if len(fit) == 0 {
+		return dc.noneFits(all, "cloud")
+	}
+	dc.reasonFirst("cloud", "the request asked for model cloud")
+	return dc.finish(dc.healthyFirst(fit, false))
+}
+
+func (dc *decider) planAuto() Decision {
+	var local, cloud, all []*Provider
+	for i := range dc.provs {
+		p := &dc.provs[i]
+		if !p.Local && !dc.cloudAllowed(p) {
+			if !p.Local && p.Unavailable == "" {
+				dc.reason("cloud_not_allowed", "%s is not among the clouds the repository allows", p.Name)
+			}
+			continue
+		}
+		all = append(all, p)
+		switch {
+		case p.Unavailable != "":
+			dc.reason("unavailable", "%s skipped: %s", p.Name, p.Unavailable)
+		case !dc.fits(p):
+			dc.reason("window", "%s skipped: %s", p.Name, dc.sizeText(p))
+		case p.Local:
+			local = append(local, p)
+		default:
+			cloud = append(cloud, p)
+		}
+	}
+	var plan []*Provider
+	heavy := dc.heavy()
+	switch {
+	case len(local) == 0 && len(cloud) == 0:
+		return dc.noneFits(all, "")
+	case len(local) == 0:
+		dc.reasonFirst("too_large_for_local", "%s", dc.localTooLargeText())
+		plan = cloud
+	case heavy != "":
+		dc.d.Heavy = true
+		dc.reasonFirst("heavy", "%s: cloud first", heavy)
+		plan = append(slices.Clone(cloud), local...)
+	case dc.slow(local[0]):
+		p := local[0]
+		dc.reasonFirst("too_slow_for_local", "%s is predicted to take %.0f s, over its timeout of %.0f s: cloud first", p.Name, p.PredictedSeconds, p.TimeoutSeconds)
+		plan = append(slices.Clone(cloud), local...)
+	default:
+		dc.reasonFirst("local_first", "the job fits %s (%d of %d tokens)", local[0].Name, dc.tokensFor(local[0])+dc.need, local[0].Window)
+		plan = append(slices.Clone(local), cloud...)
+	}
+	return dc.finish(dc.healthyFirst(plan, true))
+}
+
+// heavy says why the job is heavy, or "".
+func (dc *decider) heavy() string {
+	s, j := dc.s, dc.job
+	var why []string
+	if s.HeavyMinFiles > 0 && j.Files >= s.HeavyMinFiles {
+		why = append(why, fmt.Sprintf("%d files (heavy at %d)", j.Files, s.HeavyMinFiles))
+	}
+	if s.HeavyMinTokens > 0 && j.PromptTokens >= s.HeavyMinTokens {
+		why = append(why, fmt.Sprintf("%d prompt tokens (heavy at %d)", j.PromptTokens, s.HeavyMinTokens))
+	}
+	return strings.Join(why, ", ")
+}
+
+func (dc *decider) slow(p *Provider) bool {
+	return p.PredictedSeconds > 0 && p.TimeoutSeconds > 0 && p.PredictedSeconds > p.TimeoutSeconds
+}
+
+// slowNote records that a local-only job will be slow but still served.
+func (dc *decider) slowNote(p *Provider) {
+	if dc.slow(p) {
+		dc.reason("slow", "%s is predicted to take %.0f s, over its timeout of %.0f s; served anyway, and not cut off while it is predicted to finish", p.Name, p.PredictedSeconds, p.TimeoutSeconds)
+	}
+}
+
+// healthyFirst drops providers cooling down after failures, unless nothing
+// else is left (keepLast: then they are tried rather than refusing).
+func (dc *decider) healthyFirst(plan []*Provider, keepLast bool) []*Provider {
+	var healthy, cooling []*Provider
+	for _, p := range plan {
+		if p.CoolingDown {
+			cooling = append(cooling, p)
+		} else {
+			healthy = append(healthy, p)
+		}
+	}
+	for _, p := range cooling {
+		if len(healthy) > 0 || !keepLast {
+			dc.reason("cooling_down", "%s skipped: cooling down after repeated failures", p.Name)
+		} else {
+			dc.reason("cooling_down", "%s is cooling down after repeated failures; tried anyway, nothing else can take the job", p.Name)
+		}
+	}
+	if len(healthy) == 0 && keepLast {
+		return cooling
+	}
+	return healthy
+}
+
+func (dc *decider) finish(plan []*Provider) Decision {
+	if len(plan) == 0 {
+		return dc.refuse(CodeUnavailable, "every provider the job may use is cooling down after repeated failures; try again shortly")
+	}
+	for _, p := range plan {
+		dc.d.Plan = append(dc.d.Plan, p.Name)
+	}
+	if dc.d.OutputDefaulted {
+		first := plan[0]
+		if room := first.Window - dc.tokensFor(first); room < dc.d.OutputTokens {
+			dc.d.OutputTokens = room
+			dc.reason("output_capped", "no output budget was set; %s leaves room for %d tokens", first.Name, room)
+		}
+	}
+	return dc.d
+}
+
+// noneFits refuses a job that no allowed provider can take: too large for
+// every window, or every provider unavailable. where is "local", "cloud" or
+// "" (any).
+func (dc *decider) noneFits(all []*Provider, where string) Decision {
+	var big []*Provider
+	var down []string
+	for _, p := range all {
+		if p.Unavailable != "" {
+			down = append(down, p.Name+" ("+p.Unavailable+")")
+			continue
+		}
+		if !dc.fits(p) {
+			big = append(big, p)
+		}
+	}
+	if len(big) > 0 {
+		return dc.refuse(CodeContextLength, "%s", dc.tooLarge(big))
+	}
+	if len(down) > 0 {
+		return dc.refuse(CodeUnavailable, "no %s provider the job may use is available: %s", orDefault(where, "allowed"), strings.Join(down, "; "))
+	}
+	if where == "cloud" && dc.job.Clouds != nil {
+		return dc.refuse(CodePrivacy, "the repository allows only clouds [%s] and none is configured (%s)", strings.Join(dc.job.Clouds, ", "), dc.job.PrivacySource)
+	}
+	return dc.refuse(CodeUnavailable, "no %s provider is configured for this job", orDefault(where, "allowed"))
+}
+
+// tooLarge explains a job that does not fit the given providers, with the
+// numbers and what to do.
+func (dc *decider) tooLarge(big []*Provider) string {
+	var parts []string
+	for _, p := range big {
+		parts = append(parts, p.Name+": "+dc.sizeText(p))
+	}
+	msg := "the job does not fit: " + strings.Join(parts, "; ") + "."
+	var fix []string
+	if dc.d.Privacy != Public {
+		msg += " The job is private (" + dc.privacyWhy() + "), so it may not go to a cloud model."
+	}
+	for _, p := range big {
+		if p.Local && p.NativeWindow > p.Window {
+			fix = append(fix, fmt.Sprintf("raise %s's context_window (the model supports %d tokens)", p.Name, p.NativeWindow))
+		}
+	}
+	fix = append(fix, "shorten the conversation (compact it, or start a new one)")
+	if !dc.d.OutputDefaulted {
+		fix = append(fix, "ask for fewer output tokens")
+	}
+	return msg + " To fix: " + strings.Join(fix, ", or ") + "."
+}
+
+func (dc *decider) sizeText(p *Provider) string {
+	if p.Window <= 0 {
+		return "its context window is not known yet"
+	}
+	t := dc.tokensFor(p)
+	if dc.d.OutputDefaulted {
+		return fmt.Sprintf("%d prompt tokens + %d to answer exceed its window of %d", t, dc.need, p.Window)
+	}
+	return fmt.Sprintf("%d prompt tokens + %d output tokens exceed its window of %d", t, dc.need, p.Window)
+}
+
+func (dc *decider) localTooLargeText() string {
+	for i := range dc.provs {
+		if p := &dc.provs[i]; p.Local {
+			if p.Unavailable != "" {
+				return p.Name + " is unavailable (" + p.Unavailable + ")"
+			}
+			return "too large for " + p.Name + ": " + dc.sizeText(p)
+		}
+	}
+	return "no local provider is configured"
+}
+
+func (dc *decider) privacyWhy() string {
+	for _, r := range dc.d.Reasons {
+		if r.Code == "secret" {
+			return r.Text
+		}
+	}
+	return orDefault(dc.job.PrivacySource, "private by default")
+}
+
+func (dc *decider) refuse(code, format string, args ...any) Decision {
+	dc.d.Plan = nil
+	dc.d.Refusal = &Refusal{Code: code, Message: fmt.Sprintf(format, args...)}
+	return dc.d
+}
+
+func (dc *decider) reason(code, format string, args ...any) {
+	dc.d.Reasons = append(dc.d.Reasons, Reason{Code: code, Text: fmt.Sprintf(format, args...)})
+}
+
+// reasonFirst records the routing reason ahead of the others: it is the
+// one the X-Switchyard-Reason header carries.
+func (dc *decider) reasonFirst(code, format string, args ...any) {
+	r := Reason{Code: code, Text: fmt.Sprintf(format, args...)}
+	if len(dc.d.Reasons) > 0 && dc.d.Reasons[0].Code == code {
+		dc.d.Reasons[0] = r
+		return
+	}
+	dc.d.Reasons = slices.Insert(dc.d.Reasons, 0, r)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,155 @@
+// Package providers defines the wire-independent form of a chat job and the
+// small interface every upstream adapter implements. Ingress decoders (OpenAI
+// chat completions today; Anthropic messages and OpenAI responses later) turn
+// what a client sent into a Request; adapters in the subpackages turn a
+// Request into one vendor's wire format and its answer back into Chunks.
+//
+// The form follows OpenAI chat completions closely because every vendor we
+// speak to is a near relative of it, but it holds no JSON-shaped quirks:
+// content is always a list of parts, tool-call arguments are JSON text,
+// the developer role is folded into system.
+package providers
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Role is who wrote a message.
+type Role string
+
+// The roles a Request may carry. OpenAI's "developer" role is decoded as
+// RoleSystem: no upstream we speak to distinguishes them.
+const (
+	RoleSystem    Role = "system"
+	RoleUser      Role = "user"
+	RoleAssistant Role = "assistant"
+	RoleTool      Role = "tool"
+)
+
+// Request is one chat job in switchyard's own form.
+type Request struct {
+	// Model is the model the client asked for: "auto", "local", "cloud",
+	// a provider name, or anything else (treated as "auto" by routing).
+	// Adapters ignore it and use their configured model.
+	Model    string
+	Messages []Message
+	Tools    []Tool
+	// ToolChoice is nil when the client did not say.
+	ToolChoice        *ToolChoice
+	ParallelToolCalls *bool
+
+	// Stream is whether the client wants server-sent events. Adapters may
+	// stream from upstream either way; the router assembles a whole answer
+	// for a client that did not ask to stream.
+	Stream bool
+	// IncludeUsage is stream_options.include_usage.
+	IncludeUsage bool
+
+	Temperature      *float64
+	TopP             *float64
+	PresencePenalty  *float64
+	FrequencyPenalty *float64
+	Seed             *int64
+	// MaxTokens is the output budget the client set (max_completion_tokens
+	// or max_tokens); 0 when it set none.
+	MaxTokens int
+	Stop      []string
+	// ResponseFormat is nil for plain text.
+	ResponseFormat *ResponseFormat
+	// ReasoningEffort is passed where the model can think, dropped elsewhere.
+	ReasoningEffort string
+	User            string
+
+	// Raw is the body exactly as the client sent it, when it arrived as
+	// OpenAI chat completions. Adapters for OpenAI-compatible servers forward
+	// it (unknown fields preserved); nobody may modify it.
+	Raw json.RawMessage
+}
+
+// Message is one turn of the conversation.
+type Message struct {
+	Role Role
+	// Content is nil when the message had no content (an assistant turn
+	// that only calls tools). A plain string arrives as one text Part.
+	Content []Part
+	// Name is OpenAI's optional participant name.
+	Name string
+	// ToolCalls are the calls an assistant message made.
+	ToolCalls []ToolCall
+	// ToolCallID links a tool message to the call it answers.
+	ToolCallID string
+}
+
+// Text returns the message's text parts joined, without images.
+func (m *Message) Text() string {
+	switch len(m.Content) {
+	case 0:
+		return ""
+	case 1:
+		return m.Content[0].Text
+	}
+	var b strings.Builder
+	for _, p := range m.Content {
+		if p.Type == PartText {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String()
+}
+
+// PartType says what a content part holds.
+type PartType string
+
+// Content part types.
+const (
+	PartText  PartType = "text"
+	PartImage PartType = "image"
+)
+
+// Part is one piece of a message's content.
+type Part struct {
+	Type PartType
+	// Text is set for PartText.
+	Text string
+	// ImageURL is set for PartImage: an http(s) URL or a data: URL with
+	// base64 content, as the client sent it.
+	ImageURL string
+	// Detail is OpenAI's image detail hint ("low", "high", "auto"), if any.
+	Detail string
+}
+
+// ToolCall is a function call made by the assistant.
+type ToolCall struct {
+	ID   string
+	Name string
+	// Arguments is JSON text, as OpenAI carries it. Adapters whose vendor
+	// wants an object decode it.
+	Arguments string
+}
+
+// Tool is a function the model may call.
+type Tool struct {
+	Name        string
+	Description string
+	// Parameters is the JSON Schema of the arguments; nil when absent.
+	Parameters json.RawMessage
+	Strict     bool
+}
+
+// ToolChoice constrains tool use.
+type ToolChoice struct {
+	// Mode is "auto", "none", "required", or "function" (call Name).
+	Mode string
+	Name string
+}
+
+// ResponseFormat asks for structured output.
+type ResponseFormat struct {
+	// Type is "text", "json_object" or "json_schema".
+	Type string
+	// Name, Schema and Strict are set for "json_schema".
+	Name   string
+	Schema json.RawMessage
+	Strict bool
+}
