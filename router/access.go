@@ -1,0 +1,140 @@
+package router
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Attribute keys of the access line.
+const (
+	logID        = "id"
+	logMethod    = "method"
+	logPath      = "path"
+	logStatus    = "status"
+	logRoute     = "route"
+	logReason    = "reason"
+	logPrivacy   = "privacy"
+	logEstimated = "estimated_tokens"
+	logPrompt    = "prompt_tokens"
+	logOutput    = "completion_tokens"
+	logDuration  = "duration_ms"
+	logTTFB      = "ttfb_ms"
+	logFallback  = "fallback"
+	logError     = "error"
+)
+
+// access records what the access line reports; handlers fill it in.
+type access struct {
+	http.ResponseWriter
+	id        string
+	status    int
+	route     string
+	reason    string
+	privacy   string
+	estimated int
+	prompt    int
+	output    int
+	ttfb      time.Duration
+	fallback  string
+	err       error
+}
+
+func (a *access) WriteHeader(code int) {
+	if a.status == 0 {
+		a.status = code
+	}
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *access) Write(b []byte) (int, error) {
+	if a.status == 0 {
+		a.status = http.StatusOK
+	}
+	return a.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer's Flush.
+func (a *access) Unwrap() http.ResponseWriter { return a.ResponseWriter }
+
+// Hijack is not used by switchyard but kept reachable for completeness of
+// the wrapped writer.
+func (a *access) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if h, ok := a.ResponseWriter.(http.Hijacker); ok {
+		return h.Hijack()
+	}
+	return nil, nil, errors.New("hijack not supported")
+}
+
+type accessKey struct{}
+
+func withAccess(ctx context.Context, a *access) context.Context {
+	return context.WithValue(ctx, accessKey{}, a)
+}
+
+func accessOf(r *http.Request) *access {
+	if a, ok := r.Context().Value(accessKey{}).(*access); ok {
+		return a
+	}
+	return &access{}
+}
+
+func (rt *Router) logAccess(r *http.Request, a *access, d time.Duration) {
+	level := slog.LevelInfo
+	if a.status >= 500 {
+		level = slog.LevelWarn
+	}
+	if !rt.log.Enabled(r.Context(), level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String(logID, a.id), slog.String(logMethod, r.Method), slog.String(logPath, r.URL.Path),
+		slog.Int(logStatus, a.status), slog.Float64(logDuration, ms(d)),
+	}
+	if strings.HasPrefix(r.URL.Path, "/v1/chat") || strings.HasPrefix(r.URL.Path, "/v1/switchyard") {
+		attrs = append(attrs, slog.String(logRoute, a.route), slog.String(logReason, a.reason),
+			slog.String(logPrivacy, a.privacy), slog.Int(logEstimated, a.estimated),
+			slog.Int(logPrompt, a.prompt), slog.Int(logOutput, a.output))
+		if a.ttfb > 0 {
+			attrs = append(attrs, slog.Float64(logTTFB, ms(a.ttfb)))
+		}
+	}
+	if a.fallback != "" {
+		attrs = append(attrs, slog.String(logFallback, a.fallback))
+	}
+	if a.err != nil {
+		attrs = append(attrs, slog.String(logError, a.err.Error()))
+	}
+	rt.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newID returns prefix and 20 random characters.
+func newID(prefix string) string {
+	var b [12]byte
+	rand.Read(b[:])
+	return prefix + idEncoding.EncodeToString(b[:])
+}
+
+// setRouteHeaders sets the X-Switchyard-* headers every chat completion
+// response carries.
+func setRouteHeaders(h http.Header, route, reason, privacy string, estimated int) {
+	if privacy == "" {
+		privacy = "private"
+	}
+	h.Set("X-Switchyard-Route", route)
+	h.Set("X-Switchyard-Reason", reason)
+	h.Set("X-Switchyard-Privacy", privacy)
+	h.Set("X-Switchyard-Estimated-Tokens", strconv.Itoa(estimated))
+}

@@ -1,0 +1,346 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchyard/switchyard/policy"
+	"github.com/switchyard/switchyard/providers"
+)
+
+// errFirstByte is the cause of a context cancelled because an upstream sent
+// nothing within its first-byte timeout.
+var errFirstByte = errors.New("no first byte in time")
+
+// readBody reads the whole request body under the size limit. The body is
+// read before anything is forwarded: handing the inbound body to an
+// outbound request lets net/http cut the stream (golang/go#40747).
+func (rt *Router) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rt.opts.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, newError(http.StatusRequestEntityTooLarge, codeTooLarge,
+				"the request body is larger than server.max_body_bytes (%d bytes): shorten the conversation or raise the limit", mbe.Limit)
+		}
+		return nil, &apiError{Status: http.StatusBadRequest, Code: codeInvalidRequest, Message: "could not read the request body", Cause: err}
+	}
+	return body, nil
+}
+
+// prepare reads, decodes and routes a chat request. On failure it has
+// already written the error.
+func (rt *Router) prepare(w http.ResponseWriter, r *http.Request) (*providers.Request, *policy.Decision, bool) {
+	acc := accessOf(r)
+	fail := func(e *apiError) {
+		acc.reason, acc.err = e.Code, e
+		setRouteHeaders(w.Header(), "none", e.Code, "", 0)
+		writeError(w, e)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
+		fail(newError(http.StatusBadRequest, codeInvalidRequest, "Content-Type must be application/json, not %q", ct))
+		return nil, nil, false
+	}
+	body, e := rt.readBody(w, r)
+	if e != nil {
+		fail(e)
+		return nil, nil, false
+	}
+	req, e := decodeChatRequest(body)
+	if e != nil {
+		fail(e)
+		return nil, nil, false
+	}
+	job := rt.gather(r.Header, req)
+	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
+	acc.reason, acc.privacy, acc.estimated = d.Code(), string(d.Privacy), d.PromptTokens
+	setRouteHeaders(w.Header(), "none", d.Code(), string(d.Privacy), d.PromptTokens)
+	if d.PredictedLocalSeconds > 0 {
+		w.Header().Set("X-Switchyard-Predicted-Local-Seconds", strconv.FormatFloat(d.PredictedLocalSeconds, 'f', 1, 64))
+	}
+	if d.Refusal != nil {
+		e := refusalError(d.Refusal)
+		acc.err = e
+		writeError(w, e)
+		return nil, nil, false
+	}
+	w.Header().Set("X-Switchyard-Plan", strings.Join(d.Plan, ","))
+	return req, &d, true
+}
+
+func (rt *Router) handleChat(w http.ResponseWriter, r *http.Request) {
+	req, d, ok := rt.prepare(w, r)
+	if !ok {
+		return
+	}
+	rt.execute(w, r, req, d)
+}
+
+// attempt is one provider's answer, up to its first chunk.
+type attempt struct {
+	up     *Upstream
+	stream providers.Stream
+	first  providers.Chunk
+	err    error
+	cancel context.CancelCauseFunc
+}
+
+// execute runs the plan: each provider in turn until one produces a first
+// chunk. Before that point a failure moves on to the next provider; after
+// it, never (for a streaming client, the first chunk is the first byte it
+// sees; a non-streaming client sees nothing until the answer is whole).
+func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers.Request, d *policy.Decision) {
+	acc := accessOf(r)
+	start := time.Now()
+	var tried []string
+	var lastErr error
+	sse := &sseWriter{w: w, rc: http.NewResponseController(w)}
+	for i, name := range d.Plan {
+		up := rt.byName[name]
+		if up == nil {
+			continue
+		}
+		last := i == len(d.Plan)-1
+		at := rt.start(r.Context(), up, req, d, sse, last && req.Stream)
+		if at.err == nil && !req.Stream {
+			// A whole answer is only whole at its end: a failure before
+			// then may still fall back, since the client has seen nothing.
+			var answer []byte
+			answer, at.err = rt.collect(at, d)
+			if at.err == nil {
+				rt.succeeded(up, acc, tried, w, start)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusOK)
+				w.Write(answer)
+				return
+			}
+		}
+		if at.err == nil {
+			rt.succeeded(up, acc, tried, w, start)
+			rt.streamOut(w, r, sse, at, req, d)
+			return
+		}
+		at.cancel(nil)
+		lastErr = at.err
+		tried = append(tried, failureText(up.Name, at.err))
+		rt.failed(up, at.err)
+		if sse.started || r.Context().Err() != nil || !retryable(at.err) {
+			break
+		}
+	}
+	e := upstreamError(lastErr, tried)
+	acc.err = lastErr
+	acc.fallback = strings.Join(tried, "; ")
+	if sse.started {
+		// Keep-alives already went out: the status is sent, so the error
+		// travels as an event, and no [DONE] follows.
+		sse.event(envelope(e))
+		return
+	}
+	acc.reason = e.Code
+	w.Header().Set("X-Switchyard-Reason", e.Code)
+	if len(tried) > 0 {
+		w.Header().Set("X-Switchyard-Fallback", strings.Join(tried, "; "))
+	}
+	writeError(w, e)
+}
+
+// start sends the job to up and waits for its first chunk, the first-byte
+// timeout, or the client leaving. While it waits on the last provider of a
+// streaming job it sends SSE keep-alive comments, so a silent prefill does
+// not trip the client's idle timer.
+func (rt *Router) start(ctx context.Context, up *Upstream, req *providers.Request, d *policy.Decision, sse *sseWriter, keepAlive bool) *attempt {
+	actx, cancel := context.WithCancelCause(ctx)
+	at := &attempt{up: up, cancel: cancel}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st, err := up.Provider.Chat(actx, req)
+		if err != nil {
+			at.err = err
+			return
+		}
+		at.stream = st
+		at.first, at.err = st.Next()
+		if at.err != nil {
+			st.Close()
+		}
+	}()
+
+	var timeout <-chan time.Time
+	if fbt := rt.firstByteTimeout(up, d); fbt > 0 {
+		t := time.NewTimer(fbt)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var tick <-chan time.Time
+	if keepAlive {
+		tk := time.NewTicker(rt.opts.KeepAliveInterval)
+		defer tk.Stop()
+		tick = tk.C
+	}
+	for {
+		select {
+		case <-done:
+			if at.err == io.EOF {
+				at.err = &providers.Error{Provider: up.Name, Kind: providers.KindProtocol, Message: "the upstream ended its answer before sending anything"}
+			}
+			return at
+		case <-timeout:
+			cancel(errFirstByte)
+			<-done
+			if at.stream != nil && at.err == nil {
+				at.stream.Close()
+			}
+			at.err = &providers.Error{Provider: up.Name, Kind: providers.KindTimeout,
+				Message: fmt.Sprintf("no answer within %s (first_byte_timeout)", rt.firstByteTimeout(up, d).Round(time.Second)), Err: errFirstByte}
+			return at
+		case <-tick:
+			sse.comment("keep-alive")
+		}
+	}
+}
+
+// firstByteTimeout is the provider's configured wait, or for a local
+// provider without one, the predicted time plus its timeout: switchyard
+// never cuts off a local job while it is predicted to finish.
+func (rt *Router) firstByteTimeout(up *Upstream, d *policy.Decision) time.Duration {
+	if up.FirstByteTimeout > 0 {
+		return up.FirstByteTimeout
+	}
+	if !up.Local || up.Timeout <= 0 {
+		return 0
+	}
+	pred := 0.0
+	if up.Predict != nil {
+		pred, _ = up.Predict(d.PromptTokens, d.OutputTokens)
+	}
+	return up.Timeout + time.Duration(pred*float64(time.Second))
+}
+
+// collect reads a whole answer for a non-streaming client.
+func (rt *Router) collect(at *attempt, d *policy.Decision) ([]byte, error) {
+	defer at.stream.Close()
+	var a assembler
+	c := at.first
+	for {
+		a.add(&c)
+		var err error
+		c, err = at.stream.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	rt.observe(at.up, d, a.usage)
+	return a.completion(newID("chatcmpl-"), at.up.Model, rt.now().Unix()), nil
+}
+
+// streamOut relays the answer to a streaming client, flushing every event.
+// A failure after the first byte becomes an error event with no [DONE]:
+// never a cut answer that looks complete.
+func (rt *Router) streamOut(w http.ResponseWriter, r *http.Request, sse *sseWriter, at *attempt, req *providers.Request, d *policy.Decision) {
+	defer at.stream.Close()
+	defer at.cancel(nil)
+	acc := accessOf(r)
+	cw := &chunkWriter{id: newID("chatcmpl-"), model: at.up.Model, created: rt.now().Unix(), includeUsage: req.IncludeUsage}
+	sse.begin()
+	var usage *providers.Usage
+	var finish providers.FinishReason
+	c := at.first
+	for {
+		if c.Usage != nil {
+			usage = c.Usage
+		}
+		if c.FinishReason != "" {
+			finish = c.FinishReason
+		}
+		if b := cw.delta(&c); b != nil {
+			if err := sse.event(b); err != nil {
+				acc.err = err
+				return
+			}
+		}
+		var err error
+		c, err = at.stream.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			acc.err = err
+			if r.Context().Err() == nil {
+				e := upstreamError(err, nil)
+				e.Message = "the answer was cut off: " + e.Message
+				sse.event(envelope(e))
+			}
+			return
+		}
+	}
+	sse.event(cw.finish(finish))
+	if req.IncludeUsage {
+		sse.event(cw.usage(usage))
+	}
+	sse.done()
+	rt.observe(at.up, d, usage)
+	if usage != nil {
+		acc.prompt, acc.output = usage.PromptTokens, usage.CompletionTokens
+	}
+}
+
+func (rt *Router) observe(up *Upstream, d *policy.Decision, u *providers.Usage) {
+	if u != nil && up.Observe != nil {
+		up.Observe(d.PromptTokens, *u)
+	}
+}
+
+func (rt *Router) succeeded(up *Upstream, acc *access, tried []string, w http.ResponseWriter, start time.Time) {
+	up.health.success(rt.now())
+	acc.route = up.Name
+	acc.ttfb = time.Since(start)
+	h := w.Header()
+	h.Set("X-Switchyard-Route", up.Name)
+	if len(tried) > 0 {
+		acc.fallback = strings.Join(tried, "; ")
+		h.Set("X-Switchyard-Fallback", acc.fallback)
+		h.Set("X-Switchyard-Reason", "fallback")
+		acc.reason = "fallback"
+	}
+}
+
+// failed records a provider failure against its health, unless the job
+// itself caused it.
+func (rt *Router) failed(up *Upstream, err error) {
+	pe, ok := providers.AsError(err)
+	if ok && (pe.Kind == providers.KindRequest || pe.Kind == providers.KindContextLength) {
+		return
+	}
+	if errors.Is(err, context.Canceled) && !errors.Is(err, errFirstByte) {
+		return
+	}
+	up.health.failure(rt.now(), failureText(up.Name, err))
+}
+
+func retryable(err error) bool {
+	if pe, ok := providers.AsError(err); ok {
+		return pe.Kind.Retryable()
+	}
+	return !errors.Is(err, context.Canceled)
+}
+
+func failureText(name string, err error) string {
+	if pe, ok := providers.AsError(err); ok {
+		if pe.Status != 0 {
+			return fmt.Sprintf("%s: %s (HTTP %d): %s", name, pe.Kind, pe.Status, pe.Message)
+		}
+		return fmt.Sprintf("%s: %s: %s", name, pe.Kind, pe.Message)
+	}
+	return name + ": " + err.Error()
+}

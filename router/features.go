@@ -1,0 +1,201 @@
+package router
+
+import (
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/switchyard/switchyard/policy"
+	"github.com/switchyard/switchyard/providers"
+)
+
+// Workspace finds which repositories a request belongs to and reads their
+// policy files.
+type Workspace interface {
+	// Dirs returns the working directories the agent states in trusted
+	// places of the request (never in tool results or file contents).
+	Dirs(req *providers.Request) []string
+	// Lookup returns the policy that governs dir.
+	Lookup(dir string) RepoPolicy
+}
+
+// RepoPolicy is what a repository's .switchyard.yaml says.
+type RepoPolicy struct {
+	Privacy policy.Privacy
+	// Clouds, when non-nil, are the only cloud providers allowed.
+	Clouds []string
+	// File is the policy file that decided; "" when none was found.
+	File string
+	// Err is why the file could not be used; then Privacy is Private.
+	Err error
+}
+
+// TokenCounter estimates the prompt tokens the local model will see.
+type TokenCounter interface {
+	// CountRequest returns the estimate and whether it is exact (counted
+	// with the model's own vocabulary).
+	CountRequest(req *providers.Request) (tokens int, exact bool)
+}
+
+// Request headers a client may send.
+const (
+	headerRepo    = "X-Switchyard-Repo"
+	headerPrivacy = "X-Switchyard-Privacy"
+	headerFiles   = "X-Switchyard-Files"
+)
+
+// gather learns the features the policy decides on.
+func (rt *Router) gather(h http.Header, req *providers.Request) policy.Job {
+	job := policy.Job{Model: req.Model, OutputTokens: req.MaxTokens}
+	rt.privacy(h, req, &job)
+	if rt.opts.Tokens != nil {
+		job.PromptTokens, job.TokensExact = rt.opts.Tokens.CountRequest(req)
+	}
+	if n, ok := parseCount(h.Get(headerFiles)); ok {
+		job.Files = n
+	} else if rt.opts.Files != nil {
+		job.Files = rt.opts.Files(req)
+	}
+	if rt.opts.Secrets != nil {
+		job.Secrets = rt.opts.Secrets(req)
+	}
+	return job
+}
+
+// privacy decides the job's privacy and where it came from: the repository
+// named by header, else the directories the agent states; the most
+// restrictive policy among them wins; a header can tighten, never loosen.
+func (rt *Router) privacy(h http.Header, req *providers.Request, job *policy.Job) {
+	def := rt.opts.Settings.DefaultPrivacy
+	if def != policy.Public {
+		def = policy.Private
+	}
+	var dirs []string
+	via := "stated by the agent"
+	if v := strings.TrimSpace(h.Get(headerRepo)); v != "" {
+		via = "from " + headerRepo
+		if filepath.IsAbs(v) {
+			dirs = []string{filepath.Clean(v)}
+		} else {
+			job.Privacy = policy.Private
+			job.PrivacySource = headerRepo + " " + v + " is not an absolute path: private"
+		}
+	} else if rt.opts.Workspace != nil {
+		dirs = rt.opts.Workspace.Dirs(req)
+	}
+
+	if job.PrivacySource == "" {
+		if len(dirs) == 0 {
+			job.Privacy = def
+			job.PrivacySource = "no repository stated: policy.default_privacy is " + string(def)
+		}
+		var sources []string
+		for i, dir := range dirs {
+			rp := RepoPolicy{Privacy: def}
+			if rt.opts.Workspace != nil {
+				rp = rt.opts.Workspace.Lookup(dir)
+			}
+			var src string
+			switch {
+			case rp.Err != nil:
+				rp.Privacy = policy.Private
+				src = "repo " + dir + ": policy file unusable, so private (" + rp.Err.Error() + ")"
+			case rp.File == "":
+				rp.Privacy = def
+				src = "repo " + dir + " (" + via + ") has no .switchyard.yaml: policy.default_privacy is " + string(def)
+			default:
+				src = "repo " + rp.File
+			}
+			if i == 0 {
+				job.Privacy, job.Repo, job.Clouds = rp.Privacy, dir, rp.Clouds
+			} else {
+				if rp.Privacy != policy.Public && job.Privacy == policy.Public {
+					job.Repo = dir
+				}
+				job.Privacy = policy.Stricter(job.Privacy, rp.Privacy)
+				job.Clouds = intersectClouds(job.Clouds, rp.Clouds)
+			}
+			sources = append(sources, src)
+		}
+		if len(sources) > 0 {
+			job.PrivacySource = strings.Join(sources, "; ")
+			if len(sources) > 1 {
+				job.PrivacySource += "; the most restrictive applies"
+			}
+		}
+	}
+
+	switch v := strings.ToLower(strings.TrimSpace(h.Get(headerPrivacy))); v {
+	case "":
+	case "private":
+		if job.Privacy == policy.Public {
+			job.PrivacySource = headerPrivacy + ": private (tightens " + job.PrivacySource + ")"
+		}
+		job.Privacy = policy.Private
+	default:
+		// "public" cannot loosen anything, and anything else is not a
+		// privacy; neither changes the job, both are said.
+		job.PrivacySource += "; " + headerPrivacy + ": " + v + " ignored (a request can only tighten privacy)"
+	}
+}
+
+// intersectClouds combines two repositories' cloud lists; nil means any.
+func intersectClouds(a, b []string) []string {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	out := []string{}
+	for _, c := range a {
+		if slices.Contains(b, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func parseCount(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// policyProviders describes the upstreams to the policy for this job.
+func (rt *Router) policyProviders(job *policy.Job) []policy.Provider {
+	now := rt.now()
+	out := make([]policy.Provider, len(rt.upstreams))
+	for i, u := range rt.upstreams {
+		use, native := u.window()
+		p := policy.Provider{
+			Name: u.Name, Local: u.Local, Window: use, NativeWindow: native,
+			Unavailable: u.Unavailable, CoolingDown: u.health.coolingDown(now),
+			TimeoutSeconds: u.Timeout.Seconds(),
+		}
+		if u.TokenFactor != nil {
+			p.TokenFactor = u.TokenFactor()
+		}
+		if u.Predict != nil {
+			out := job.OutputTokens
+			if out <= 0 {
+				out = rt.opts.Settings.DefaultOutputTokens
+			}
+			if s, ok := u.Predict(job.PromptTokens, out); ok {
+				p.PredictedSeconds = s
+			}
+		}
+		out[i] = p
+	}
+	return out
+}

@@ -1,0 +1,445 @@
+package router
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/switchyard/switchyard/providers"
+)
+
+// The OpenAI chat completions request as it arrives on the wire. Only this
+// file knows its shape; everything after decoding uses providers.Request.
+type oaRequest struct {
+	Model               *string         `json:"model"`
+	Messages            json.RawMessage `json:"messages"`
+	Tools               []oaTool        `json:"tools"`
+	ToolChoice          json.RawMessage `json:"tool_choice"`
+	ParallelToolCalls   *bool           `json:"parallel_tool_calls"`
+	Stream              *bool           `json:"stream"`
+	StreamOptions       *oaStreamOpts   `json:"stream_options"`
+	Temperature         *float64        `json:"temperature"`
+	TopP                *float64        `json:"top_p"`
+	PresencePenalty     *float64        `json:"presence_penalty"`
+	FrequencyPenalty    *float64        `json:"frequency_penalty"`
+	Seed                *int64          `json:"seed"`
+	MaxTokens           *int            `json:"max_tokens"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens"`
+	Stop                json.RawMessage `json:"stop"`
+	ResponseFormat      json.RawMessage `json:"response_format"`
+	ReasoningEffort     *string         `json:"reasoning_effort"`
+	User                *string         `json:"user"`
+	N                   *int            `json:"n"`
+}
+
+type oaStreamOpts struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
+type oaMessage struct {
+	Role       string          `json:"role"`
+	Content    json.RawMessage `json:"content"`
+	Name       string          `json:"name"`
+	ToolCalls  []oaToolCall    `json:"tool_calls"`
+	ToolCallID string          `json:"tool_call_id"`
+}
+
+type oaToolCall struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Function struct {
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	} `json:"function"`
+}
+
+type oaTool struct {
+	Type     string `json:"type"`
+	Function struct {
+		Name        string          `json:"name"`
+		Description string          `json:"description"`
+		Parameters  json.RawMessage `json:"parameters"`
+		Strict      *bool           `json:"strict"`
+	} `json:"function"`
+}
+
+type oaPart struct {
+	Type     string          `json:"type"`
+	Text     *string         `json:"text"`
+	ImageURL json.RawMessage `json:"image_url"`
+	Refusal  *string         `json:"refusal"`
+}
+
+type oaResponseFormat struct {
+	Type       string `json:"type"`
+	JSONSchema *struct {
+		Name   string          `json:"name"`
+		Schema json.RawMessage `json:"schema"`
+		Strict *bool           `json:"strict"`
+	} `json:"json_schema"`
+}
+
+// decodeChatRequest reads an OpenAI chat completions body. Every problem is
+// a 400 invalid_request naming the field.
+func decodeChatRequest(body []byte) (*providers.Request, *apiError) {
+	var w oaRequest
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, jsonError("", err)
+	}
+	req := &providers.Request{Raw: body}
+	if w.Model != nil {
+		req.Model = *w.Model
+	}
+	if len(w.Messages) == 0 || isNull(w.Messages) {
+		return nil, badParam("messages", "messages is required: an array of chat messages")
+	}
+	var msgs []oaMessage
+	if err := json.Unmarshal(w.Messages, &msgs); err != nil {
+		return nil, jsonError("messages", err)
+	}
+	if len(msgs) == 0 {
+		return nil, badParam("messages", "messages must not be empty")
+	}
+	req.Messages = make([]providers.Message, len(msgs))
+	for i := range msgs {
+		if e := decodeMessage(&msgs[i], &req.Messages[i], fmt.Sprintf("messages[%d]", i)); e != nil {
+			return nil, e
+		}
+	}
+	for i, t := range w.Tools {
+		p := fmt.Sprintf("tools[%d]", i)
+		if t.Type != "" && t.Type != "function" {
+			return nil, badParam(p+".type", "%s.type must be \"function\", not %q", p, t.Type)
+		}
+		if t.Function.Name == "" {
+			return nil, badParam(p+".function.name", "%s.function.name is required", p)
+		}
+		tool := providers.Tool{Name: t.Function.Name, Description: t.Function.Description}
+		if !isNull(t.Function.Parameters) {
+			if !isObject(t.Function.Parameters) {
+				return nil, badParam(p+".function.parameters", "%s.function.parameters must be a JSON Schema object", p)
+			}
+			tool.Parameters = t.Function.Parameters
+		}
+		if t.Function.Strict != nil {
+			tool.Strict = *t.Function.Strict
+		}
+		req.Tools = append(req.Tools, tool)
+	}
+	if !isNull(w.ToolChoice) {
+		tc, e := decodeToolChoice(w.ToolChoice)
+		if e != nil {
+			return nil, e
+		}
+		req.ToolChoice = tc
+	}
+	req.ParallelToolCalls = w.ParallelToolCalls
+	if w.Stream != nil {
+		req.Stream = *w.Stream
+	}
+	if w.StreamOptions != nil {
+		req.IncludeUsage = w.StreamOptions.IncludeUsage
+	}
+	req.Temperature, req.TopP = w.Temperature, w.TopP
+	req.PresencePenalty, req.FrequencyPenalty = w.PresencePenalty, w.FrequencyPenalty
+	req.Seed = w.Seed
+	switch {
+	case w.MaxCompletionTokens != nil:
+		req.MaxTokens = *w.MaxCompletionTokens
+	case w.MaxTokens != nil:
+		req.MaxTokens = *w.MaxTokens
+	}
+	if req.MaxTokens < 0 {
+		return nil, badParam("max_tokens", "max_tokens must be a positive integer")
+	}
+	if w.N != nil && *w.N != 1 {
+		return nil, badParam("n", "n must be 1: switchyard returns one choice")
+	}
+	if !isNull(w.Stop) {
+		stop, e := decodeStop(w.Stop)
+		if e != nil {
+			return nil, e
+		}
+		req.Stop = stop
+	}
+	if !isNull(w.ResponseFormat) {
+		rf, e := decodeResponseFormat(w.ResponseFormat)
+		if e != nil {
+			return nil, e
+		}
+		req.ResponseFormat = rf
+	}
+	if w.ReasoningEffort != nil {
+		req.ReasoningEffort = *w.ReasoningEffort
+	}
+	if w.User != nil {
+		req.User = *w.User
+	}
+	return req, nil
+}
+
+func decodeMessage(w *oaMessage, m *providers.Message, p string) *apiError {
+	switch w.Role {
+	case "system", "developer":
+		m.Role = providers.RoleSystem
+	case "user":
+		m.Role = providers.RoleUser
+	case "assistant":
+		m.Role = providers.RoleAssistant
+	case "tool":
+		m.Role = providers.RoleTool
+		if w.ToolCallID == "" {
+			return badParam(p+".tool_call_id", "%s.tool_call_id is required for a tool message", p)
+		}
+	case "":
+		return badParam(p+".role", "%s.role is required", p)
+	default:
+		return badParam(p+".role", "%s.role must be system, developer, user, assistant or tool, not %q", p, w.Role)
+	}
+	m.Name, m.ToolCallID = w.Name, w.ToolCallID
+	parts, e := decodeContent(w.Content, p+".content")
+	if e != nil {
+		return e
+	}
+	m.Content = parts
+	if m.Content == nil && m.Role != providers.RoleAssistant {
+		return badParam(p+".content", "%s.content is required for a %s message", p, w.Role)
+	}
+	for i, tc := range w.ToolCalls {
+		tp := fmt.Sprintf("%s.tool_calls[%d]", p, i)
+		if m.Role != providers.RoleAssistant {
+			return badParam(tp, "%s: only assistant messages carry tool calls", tp)
+		}
+		if tc.Function.Name == "" {
+			return badParam(tp+".function.name", "%s.function.name is required", tp)
+		}
+		args, e := decodeArguments(tc.Function.Arguments, tp+".function.arguments")
+		if e != nil {
+			return e
+		}
+		m.ToolCalls = append(m.ToolCalls, providers.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: args})
+	}
+	if m.Role == providers.RoleAssistant && m.Content == nil && len(m.ToolCalls) == 0 {
+		m.Content = []providers.Part{}
+	}
+	return nil
+}
+
+// decodeArguments accepts OpenAI's JSON-string arguments and, leniently, an
+// object (some clients send one); either way the result is JSON text.
+func decodeArguments(raw json.RawMessage, p string) (string, *apiError) {
+	if isNull(raw) {
+		return "{}", nil
+	}
+	if raw[0] == '{' {
+		return string(raw), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", badParam(p, "%s must be a string of JSON", p)
+	}
+	if s == "" {
+		s = "{}"
+	}
+	return s, nil
+}
+
+func decodeContent(raw json.RawMessage, p string) ([]providers.Part, *apiError) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, jsonError(p, err)
+		}
+		return []providers.Part{{Type: providers.PartText, Text: s}}, nil
+	case '[':
+	default:
+		return nil, badParam(p, "%s must be a string or an array of content parts", p)
+	}
+	var parts []oaPart
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return nil, jsonError(p, err)
+	}
+	out := make([]providers.Part, 0, len(parts))
+	for i, pt := range parts {
+		pp := fmt.Sprintf("%s[%d]", p, i)
+		switch pt.Type {
+		case "text", "input_text":
+			if pt.Text == nil {
+				return nil, badParam(pp+".text", "%s.text is required for a text part", pp)
+			}
+			out = append(out, providers.Part{Type: providers.PartText, Text: *pt.Text})
+		case "refusal":
+			if pt.Refusal != nil {
+				out = append(out, providers.Part{Type: providers.PartText, Text: *pt.Refusal})
+			}
+		case "image_url":
+			url, detail, e := decodeImageURL(pt.ImageURL, pp+".image_url")
+			if e != nil {
+				return nil, e
+			}
+			out = append(out, providers.Part{Type: providers.PartImage, ImageURL: url, Detail: detail})
+		case "":
+			return nil, badParam(pp+".type", "%s.type is required", pp)
+		default:
+			return nil, badParam(pp+".type", "%s.type %q is not supported (text and image_url are)", pp, pt.Type)
+		}
+	}
+	return out, nil
+}
+
+func decodeImageURL(raw json.RawMessage, p string) (url, detail string, e *apiError) {
+	if isNull(raw) {
+		return "", "", badParam(p, "%s is required for an image_url part", p)
+	}
+	if raw[0] == '"' {
+		if err := json.Unmarshal(raw, &url); err != nil {
+			return "", "", jsonError(p, err)
+		}
+	} else {
+		var o struct {
+			URL    string `json:"url"`
+			Detail string `json:"detail"`
+		}
+		if err := json.Unmarshal(raw, &o); err != nil {
+			return "", "", jsonError(p, err)
+		}
+		url, detail = o.URL, o.Detail
+	}
+	if url == "" {
+		return "", "", badParam(p+".url", "%s.url is required", p)
+	}
+	return url, detail, nil
+}
+
+func decodeToolChoice(raw json.RawMessage) (*providers.ToolChoice, *apiError) {
+	if raw[0] == '"' {
+		var s string
+		json.Unmarshal(raw, &s)
+		switch s {
+		case "auto", "none", "required":
+			return &providers.ToolChoice{Mode: s}, nil
+		}
+		return nil, badParam("tool_choice", "tool_choice must be auto, none, required or a function, not %q", s)
+	}
+	var o struct {
+		Type     string `json:"type"`
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+	}
+	if err := json.Unmarshal(raw, &o); err != nil || o.Function.Name == "" {
+		return nil, badParam("tool_choice", `tool_choice must be a string or {"type":"function","function":{"name":...}}`)
+	}
+	return &providers.ToolChoice{Mode: "function", Name: o.Function.Name}, nil
+}
+
+func decodeStop(raw json.RawMessage) ([]string, *apiError) {
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, jsonError("stop", err)
+		}
+		return []string{s}, nil
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, badParam("stop", "stop must be a string or an array of strings")
+	}
+	return list, nil
+}
+
+func decodeResponseFormat(raw json.RawMessage) (*providers.ResponseFormat, *apiError) {
+	var o oaResponseFormat
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return nil, jsonError("response_format", err)
+	}
+	switch o.Type {
+	case "text":
+		return nil, nil
+	case "json_object":
+		return &providers.ResponseFormat{Type: o.Type}, nil
+	case "json_schema":
+		if o.JSONSchema == nil || !isObject(o.JSONSchema.Schema) {
+			return nil, badParam("response_format.json_schema", "response_format.json_schema.schema must be a JSON Schema object")
+		}
+		rf := &providers.ResponseFormat{Type: o.Type, Name: o.JSONSchema.Name, Schema: o.JSONSchema.Schema}
+		if o.JSONSchema.Strict != nil {
+			rf.Strict = *o.JSONSchema.Strict
+		}
+		return rf, nil
+	}
+	return nil, badParam("response_format.type", "response_format.type must be text, json_object or json_schema, not %q", o.Type)
+}
+
+func badParam(param, format string, args ...any) *apiError {
+	e := newError(http.StatusBadRequest, codeInvalidRequest, format, args...)
+	e.Param = param
+	return e
+}
+
+// jsonError turns encoding/json's errors into a message that names the
+// field and what was expected.
+func jsonError(prefix string, err error) *apiError {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if prefix != "" {
+			if field != "" {
+				field = prefix + "." + field
+			} else {
+				field = prefix
+			}
+		}
+		if field == "" {
+			return badParam("", "the body must be a JSON object, not %s", te.Value)
+		}
+		return badParam(field, "%s must be %s, not %s", field, jsonKind(te.Type.Kind().String()), te.Value)
+	case errors.As(err, &se):
+		return badParam("", "the body is not valid JSON: %v (at byte %d)", se, se.Offset)
+	}
+	return badParam(prefix, "the body is not valid JSON: %v", err)
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "float64", "float32", "int", "int64", "int32":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "a " + k
+}
+
+func isNull(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) == 0 || string(t) == "null"
+}
+
+func isObject(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && t[0] == '{'
+}
+
+// stripJSONSpace is used in messages: a short excerpt of what was sent.
+func excerpt(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

@@ -1,0 +1,189 @@
+// Package router is switchyard's HTTP surface: the OpenAI-compatible
+// endpoints, the routing of each job by policy, the execution of its plan
+// with fallback, and the error envelope.
+package router
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/switchyard/switchyard/policy"
+	"github.com/switchyard/switchyard/providers"
+)
+
+// Options configures a Router. Only Upstreams is required.
+type Options struct {
+	Upstreams []*Upstream
+	Settings  policy.Settings
+	// AuthToken, when non-empty, is the bearer token /v1/ requests must carry.
+	AuthToken string
+	// MaxBodyBytes limits request bodies (default 32 MiB).
+	MaxBodyBytes int64
+	Workspace    Workspace
+	Tokens       TokenCounter
+	// Files counts the distinct files a job involves.
+	Files func(*providers.Request) int
+	// Secrets returns the kinds of credential found in a job.
+	Secrets func(*providers.Request) []string
+	// KeepAliveInterval is how often a streaming client waiting on a silent
+	// prefill gets an SSE comment (default 15s: go-openai gives up after
+	// ~150 blank or comment lines before the first event, so one every 15 s
+	// covers 37 minutes; see shared/research/CLIENTS.md).
+	KeepAliveInterval time.Duration
+	// Logger receives one access line per request. nil = discard.
+	Logger *slog.Logger
+	// Metrics, when set, serves /metrics.
+	Metrics http.Handler
+	// Now is the clock (tests); nil = time.Now.
+	Now func() time.Time
+	// Version is reported by /healthz.
+	Version string
+	// ConfigSource and ConfigError are reported by /readyz.
+	ConfigSource string
+}
+
+// Router serves switchyard's HTTP endpoints.
+type Router struct {
+	opts      Options
+	upstreams []*Upstream
+	byName    map[string]*Upstream
+	mux       *http.ServeMux
+	log       *slog.Logger
+	token     []byte
+}
+
+// New returns a Router for the given upstreams, in preference order.
+func New(o Options) *Router {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 32 << 20
+	}
+	if o.KeepAliveInterval <= 0 {
+		o.KeepAliveInterval = 15 * time.Second
+	}
+	if o.Settings.DefaultOutputTokens <= 0 {
+		o.Settings.DefaultOutputTokens = 8192
+	}
+	rt := &Router{opts: o, upstreams: o.Upstreams, byName: map[string]*Upstream{}, log: o.Logger}
+	if rt.log == nil {
+		rt.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.AuthToken != "" {
+		rt.token = []byte("Bearer " + o.AuthToken)
+	}
+	for _, u := range o.Upstreams {
+		rt.byName[u.Name] = u
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/chat/completions", rt.handleChat)
+	mux.HandleFunc("POST /v1/switchyard/explain", rt.handleExplain)
+	mux.HandleFunc("GET /v1/models", rt.handleModels)
+	mux.HandleFunc("GET /healthz", rt.handleHealthz)
+	mux.HandleFunc("GET /readyz", rt.handleReadyz)
+	if o.Metrics != nil {
+		mux.Handle("GET /metrics", o.Metrics)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, newError(http.StatusNotFound, codeNotFound, "no endpoint %s %s; switchyard serves POST /v1/chat/completions, GET /v1/models, POST /v1/switchyard/explain, GET /healthz, GET /readyz", r.Method, r.URL.Path))
+	})
+	rt.mux = mux
+	return rt
+}
+
+func (rt *Router) now() time.Time {
+	if rt.opts.Now != nil {
+		return rt.opts.Now()
+	}
+	return time.Now()
+}
+
+// ServeHTTP authenticates /v1/ requests, serves them, and logs one access
+// line for each.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &access{ResponseWriter: w, id: newID("req_"), route: "none"}
+	w.Header().Set("X-Switchyard-Request-Id", rec.id)
+	if rt.token != nil && strings.HasPrefix(r.URL.Path, "/v1/") &&
+		subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), rt.token) != 1 {
+		rec.reason = codeUnauthorized
+		setRouteHeaders(w.Header(), "none", codeUnauthorized, "", 0)
+		writeError(rec, newError(http.StatusUnauthorized, codeUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <the value of the variable auth.token_env names>"))
+	} else {
+		rt.mux.ServeHTTP(rec, r.WithContext(withAccess(r.Context(), rec)))
+	}
+	rt.logAccess(r, rec, time.Since(start))
+}
+
+func (rt *Router) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]string{"status": "ok", "version": rt.opts.Version})
+}
+
+type readyProvider struct {
+	Name          string  `json:"name"`
+	Kind          string  `json:"kind"`
+	Model         string  `json:"model"`
+	Local         bool    `json:"local"`
+	Available     bool    `json:"available"`
+	Unavailable   string  `json:"unavailable,omitempty"`
+	Window        int     `json:"context_window"`
+	NativeWindow  int     `json:"native_context_window,omitempty"`
+	PrefillTPS    float64 `json:"prefill_tokens_per_second,omitempty"`
+	healthState
+}
+
+// SpeedReporter is implemented by upstream providers that measure their
+// prefill speed (the local model); /readyz reports it.
+type SpeedReporter interface {
+	PrefillTokensPerSecond() float64
+}
+
+func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	now := rt.now()
+	out := struct {
+		Status    string          `json:"status"`
+		Config    string          `json:"config,omitempty"`
+		Providers []readyProvider `json:"providers"`
+	}{Status: "ready", Config: rt.opts.ConfigSource}
+	for _, u := range rt.upstreams {
+		use, native := u.window()
+		p := readyProvider{Name: u.Name, Kind: u.Kind, Model: u.Model, Local: u.Local, Available: u.Unavailable == "",
+			Unavailable: u.Unavailable, Window: use, healthState: u.health.state(now)}
+		if native != use {
+			p.NativeWindow = native
+		}
+		if sr, ok := u.Provider.(SpeedReporter); ok {
+			p.PrefillTPS = sr.PrefillTokensPerSecond()
+		}
+		out.Providers = append(out.Providers, p)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
+}
+
+func (rt *Router) handleModels(w http.ResponseWriter, r *http.Request) {
+	type model struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		OwnedBy string `json:"owned_by"`
+	}
+	created := rt.now().Unix()
+	list := []model{
+		{ID: policy.ModelAuto, Object: "model", Created: created, OwnedBy: "switchyard"},
+		{ID: policy.ModelLocal, Object: "model", Created: created, OwnedBy: "switchyard"},
+		{ID: policy.ModelCloud, Object: "model", Created: created, OwnedBy: "switchyard"},
+	}
+	for _, u := range rt.upstreams {
+		if u.Name == policy.ModelLocal {
+			continue
+		}
+		list = append(list, model{ID: u.Name, Object: "model", Created: created, OwnedBy: u.Kind})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": list})
+}

@@ -1,0 +1,119 @@
+package router
+
+import (
+	"sync"
+	"time"
+
+	"github.com/switchyard/switchyard/providers"
+)
+
+// Upstream is one configured provider as the router sees it. The wiring in
+// cmd fills it; the zero values of the optional fields are usable.
+type Upstream struct {
+	Name  string
+	Kind  string
+	Model string
+	// Local is true when the provider's data stays on this machine.
+	Local    bool
+	Provider providers.Provider
+	// ContextWindow is the configured window in tokens. Window, when set,
+	// overrides it with what the provider discovered (the window switchyard
+	// uses, and the model's native one).
+	ContextWindow int
+	Window        func() (use, native int)
+	// Unavailable, when non-empty, says why the provider cannot be used
+	// (its API key is missing); routing skips it.
+	Unavailable string
+	// FirstByteTimeout bounds the wait for the first chunk; 0 = for a local
+	// provider, the predicted time plus Timeout; for a cloud one, none.
+	FirstByteTimeout time.Duration
+	// Timeout is how long a local job may take before it counts as too slow.
+	Timeout time.Duration
+	// Predict returns the predicted seconds for a job of this size, and
+	// whether the provider can predict at all.
+	Predict func(promptTokens, outputTokens int) (float64, bool)
+	// TokenFactor scales switchyard's token estimate to this provider's
+	// tokenizer (learned from reported usage); nil = 1.
+	TokenFactor func() float64
+	// Observe is told, after every complete reply, the estimate that was
+	// made and the usage the provider reported.
+	Observe func(estimatedPrompt int, u providers.Usage)
+
+	health health
+}
+
+// window returns the window in use and the native one.
+func (u *Upstream) window() (int, int) {
+	if u.Window != nil {
+		return u.Window()
+	}
+	return u.ContextWindow, u.ContextWindow
+}
+
+// Health thresholds: this many consecutive failures start a cool-down,
+// which doubles on each new failure up to the maximum.
+const (
+	failuresToCool = 3
+	coolDownMin    = 30 * time.Second
+	coolDownMax    = 5 * time.Minute
+)
+
+// health tracks an upstream's recent failures. After failuresToCool in a row
+// it is skipped until the cool-down ends; the next job then probes it, and
+// one success clears the record.
+type health struct {
+	mu        sync.Mutex
+	fails     int
+	coolUntil time.Time
+	cool      time.Duration
+	lastError string
+	lastOK    time.Time
+}
+
+func (h *health) coolingDown(now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return now.Before(h.coolUntil)
+}
+
+func (h *health) failure(now time.Time, why string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fails++
+	h.lastError = why
+	if h.fails >= failuresToCool {
+		if h.cool == 0 {
+			h.cool = coolDownMin
+		} else {
+			h.cool = min(h.cool*2, coolDownMax)
+		}
+		h.coolUntil = now.Add(h.cool)
+	}
+}
+
+func (h *health) success(now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fails, h.cool, h.coolUntil, h.lastOK = 0, 0, time.Time{}, now
+}
+
+type healthState struct {
+	State     string    `json:"state"`
+	Failures  int       `json:"consecutive_failures"`
+	CoolUntil time.Time `json:"cooling_down_until,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+	LastOK    time.Time `json:"last_success,omitzero"`
+}
+
+func (h *health) state(now time.Time) healthState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := healthState{State: "ok", Failures: h.fails, LastError: h.lastError, LastOK: h.lastOK}
+	switch {
+	case now.Before(h.coolUntil):
+		s.State, s.CoolUntil = "cooling_down", h.coolUntil
+	case h.fails > 0:
+		s.State = "degraded"
+	}
+	return s
+}
