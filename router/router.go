@@ -124,15 +124,15 @@ func (rt *Router) handleHealthz(w http.ResponseWriter, r *http.Request) {
 }
 
 type readyProvider struct {
-	Name          string  `json:"name"`
-	Kind          string  `json:"kind"`
-	Model         string  `json:"model"`
-	Local         bool    `json:"local"`
-	Available     bool    `json:"available"`
-	Unavailable   string  `json:"unavailable,omitempty"`
-	Window        int     `json:"context_window"`
-	NativeWindow  int     `json:"native_context_window,omitempty"`
-	PrefillTPS    float64 `json:"prefill_tokens_per_second,omitempty"`
+	Name         string  `json:"name"`
+	Kind         string  `json:"kind"`
+	Model        string  `json:"model"`
+	Local        bool    `json:"local"`
+	Available    bool    `json:"available"`
+	Unavailable  string  `json:"unavailable,omitempty"`
+	Window       int     `json:"context_window"`
+	NativeWindow int     `json:"native_context_window,omitempty"`
+	PrefillTPS   float64 `json:"prefill_tokens_per_second,omitempty"`
 	healthState
 }
 
