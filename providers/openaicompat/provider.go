@@ -1,0 +1,332 @@
+// Package openaicompat forwards jobs to any OpenAI-compatible server
+// (llama.cpp server, vLLM, LM Studio, OpenRouter): the request goes as the
+// client sent it, unknown fields preserved, with only the model name
+// rewritten; the answer comes back as providers.Chunks.
+package openaicompat
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/providers/retry"
+)
+
+// Options configures a Provider.
+type Options struct {
+	// Name is the provider's name in the config, for errors.
+	Name string
+	// BaseURL is the API root including /v1, e.g. http://127.0.0.1:8080/v1.
+	BaseURL string
+	// Model replaces the client's model name.
+	Model string
+	// APIKey, when non-empty, is sent as a bearer token; never logged.
+	APIKey string
+	// HTTPClient nil = retry.NewClient(retry.Options{}).
+	HTTPClient *http.Client
+}
+
+// Provider is an OpenAI-compatible upstream.
+type Provider struct {
+	o      Options
+	url    string
+	client *http.Client
+}
+
+var _ providers.Provider = (*Provider)(nil)
+
+// New returns a Provider; it does no I/O.
+func New(o Options) *Provider {
+	if o.Name == "" {
+		o.Name = "openai"
+	}
+	c := o.HTTPClient
+	if c == nil {
+		c = retry.NewClient(retry.Options{})
+	}
+	return &Provider{o: o, url: strings.TrimRight(o.BaseURL, "/") + "/chat/completions", client: c}
+}
+
+// Chat forwards req.Raw with the model rewritten.
+func (p *Provider) Chat(ctx context.Context, req *providers.Request) (providers.Stream, error) {
+	if len(req.Raw) == 0 {
+		return nil, p.err(providers.KindRequest, 0, "this provider forwards OpenAI chat completions requests as they came; the request arrived in another dialect", nil)
+	}
+	body, err := rewriteModel(req.Raw, p.o.Model)
+	if err != nil {
+		return nil, p.err(providers.KindRequest, 0, "the request body is not a JSON object", err)
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, p.err(providers.KindRequest, 0, "bad base_url", err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	if req.Stream {
+		hr.Header.Set("Accept", "text/event-stream")
+	}
+	if p.o.APIKey != "" {
+		hr.Header.Set("Authorization", "Bearer "+p.o.APIKey)
+	}
+	resp, err := p.client.Do(hr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, p.err(providers.KindTimeout, 0, "request cancelled", context.Cause(ctx))
+		}
+		return nil, p.err(providers.KindUnavailable, 0, "could not reach the server", scrub(err, p.o.APIKey))
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		return nil, p.statusError(resp)
+	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 64<<10), 16<<20)
+		return &sseStream{p: p, body: resp.Body, sc: sc}, nil
+	}
+	return p.whole(resp)
+}
+
+// rewriteModel sets "model" and keeps every other field as it was.
+func rewriteModel(raw []byte, model string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	mb, _ := json.Marshal(model)
+	m["model"] = mb
+	return json.Marshal(m)
+}
+
+// whole reads a non-streamed chat.completion as one chunk.
+func (p *Provider) whole(resp *http.Response) (providers.Stream, error) {
+	defer resp.Body.Close()
+	var c openai.ChatCompletionResponse
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&c); err != nil {
+		return nil, p.err(providers.KindProtocol, resp.StatusCode, "the answer is not a chat.completion", err)
+	}
+	if len(c.Choices) == 0 {
+		return nil, p.err(providers.KindProtocol, resp.StatusCode, "the answer has no choices", nil)
+	}
+	ch := c.Choices[0]
+	out := providers.Chunk{Content: ch.Message.Content, Reasoning: ch.Message.ReasoningContent,
+		FinishReason: finishReason(string(ch.FinishReason)), Usage: usage(&c.Usage)}
+	for i, tc := range ch.Message.ToolCalls {
+		out.ToolCalls = append(out.ToolCalls, providers.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+	}
+	if out.FinishReason == "" {
+		out.FinishReason = providers.FinishStop
+	}
+	return &oneChunk{c: out}, nil
+}
+
+type oneChunk struct {
+	c    providers.Chunk
+	done bool
+}
+
+func (o *oneChunk) Next() (providers.Chunk, error) {
+	if o.done {
+		return providers.Chunk{}, io.EOF
+	}
+	o.done = true
+	return o.c, nil
+}
+
+func (o *oneChunk) Close() error { return nil }
+
+// sseStream reads chat.completion.chunk events.
+type sseStream struct {
+	p        *Provider
+	body     io.ReadCloser
+	sc       *bufio.Scanner
+	finished bool
+	pending  *providers.Chunk
+	closed   bool
+}
+
+func (s *sseStream) Next() (providers.Chunk, error) {
+	for {
+		if s.finished {
+			// The finish chunk may be followed by a usage chunk; hold the
+			// finish until [DONE] or EOF so usage rides on it.
+			if !s.sc.Scan() {
+				return s.flushPending()
+			}
+		} else if !s.sc.Scan() {
+			if err := s.sc.Err(); err != nil {
+				return providers.Chunk{}, s.p.err(providers.KindServer, 0, "the stream broke", err)
+			}
+			return providers.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
+		}
+		line := s.sc.Bytes()
+		data, ok := bytes.CutPrefix(line, []byte("data:"))
+		if !ok {
+			continue // comments, event names, blank separators
+		}
+		data = bytes.TrimSpace(data)
+		if string(data) == "[DONE]" {
+			if s.finished {
+				return s.flushPending()
+			}
+			return providers.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
+		}
+		var ev struct {
+			openai.ChatCompletionStreamResponse
+			Error *struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			return providers.Chunk{}, s.p.err(providers.KindProtocol, 0, "unreadable stream event", err)
+		}
+		if ev.Error != nil {
+			return providers.Chunk{}, s.p.err(providers.KindServer, 0, "error in the stream: "+ev.Error.Message, nil)
+		}
+		var c providers.Chunk
+		c.Usage = usage(ev.Usage)
+		if len(ev.Choices) > 0 {
+			ch := ev.Choices[0]
+			c.Content, c.Reasoning = ch.Delta.Content, ch.Delta.ReasoningContent
+			for _, tc := range ch.Delta.ToolCalls {
+				idx := 0
+				if tc.Index != nil {
+					idx = *tc.Index
+				}
+				c.ToolCalls = append(c.ToolCalls, providers.ToolCallDelta{Index: idx, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+			}
+			c.FinishReason = finishReason(string(ch.FinishReason))
+		}
+		if s.finished {
+			if c.Usage != nil {
+				s.pending.Usage = c.Usage
+			}
+			continue
+		}
+		if c.FinishReason != "" {
+			s.finished = true
+			fin := providers.Chunk{FinishReason: c.FinishReason, Usage: c.Usage}
+			s.pending = &fin
+			c.FinishReason, c.Usage = "", nil
+			if c.Content == "" && c.Reasoning == "" && len(c.ToolCalls) == 0 {
+				continue
+			}
+		}
+		return c, nil
+	}
+}
+
+func (s *sseStream) flushPending() (providers.Chunk, error) {
+	if s.pending == nil {
+		return providers.Chunk{}, io.EOF
+	}
+	c := *s.pending
+	s.pending = nil
+	return c, nil
+}
+
+func (s *sseStream) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.body.Close()
+}
+
+func usage(u *openai.Usage) *providers.Usage {
+	if u == nil || (u.PromptTokens == 0 && u.CompletionTokens == 0) {
+		return nil
+	}
+	out := &providers.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens}
+	if u.PromptTokensDetails != nil {
+		out.CachedTokens = u.PromptTokensDetails.CachedTokens
+	}
+	if u.CompletionTokensDetails != nil {
+		out.ReasoningTokens = u.CompletionTokensDetails.ReasoningTokens
+	}
+	return out
+}
+
+func finishReason(s string) providers.FinishReason {
+	switch s {
+	case "":
+		return ""
+	case "length", "model_length":
+		return providers.FinishLength
+	case "tool_calls", "function_call":
+		return providers.FinishToolCalls
+	case "content_filter":
+		return providers.FinishContentFilter
+	}
+	return providers.FinishStop
+}
+
+func (p *Provider) statusError(resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	msg := strings.TrimSpace(string(b))
+	var env struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(b, &env) == nil && len(env.Error) > 0 {
+		var e struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(env.Error, &e) == nil && e.Message != "" {
+			msg = e.Message
+		} else {
+			var s string
+			if json.Unmarshal(env.Error, &s) == nil {
+				msg = s
+			}
+		}
+	}
+	if len(msg) > 500 {
+		msg = msg[:500] + "…"
+	}
+	msg = strings.ReplaceAll(msg, p.o.APIKey, "[key]")
+	kind := providers.KindServer
+	switch {
+	case resp.StatusCode == 429:
+		kind = providers.KindRateLimited
+	case resp.StatusCode == 401 || resp.StatusCode == 403:
+		kind = providers.KindAuth
+	case resp.StatusCode == 404:
+		kind = providers.KindUnavailable
+	case resp.StatusCode/100 == 4 && looksLikeContextLength(msg):
+		kind = providers.KindContextLength
+	case resp.StatusCode/100 == 4:
+		kind = providers.KindRequest
+	}
+	e := p.err(kind, resp.StatusCode, fmt.Sprintf("%s said: %s", p.o.Name, msg), nil)
+	if ra, ok := retry.RetryAfter(resp); ok {
+		e.RetryAfter = ra
+	}
+	return e
+}
+
+func looksLikeContextLength(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "context length") || strings.Contains(m, "context_length") ||
+		strings.Contains(m, "maximum context") || strings.Contains(m, "context size") || strings.Contains(m, "too many tokens") || strings.Contains(m, "exceeds the context")
+}
+
+func (p *Provider) err(kind providers.ErrorKind, status int, msg string, cause error) *providers.Error {
+	return &providers.Error{Provider: p.o.Name, Kind: kind, Status: status, Message: msg, Err: cause}
+}
+
+// scrub removes the key from an error's text (a URL with credentials, a
+// server that echoes headers).
+func scrub(err error, key string) error {
+	if err == nil || key == "" || !strings.Contains(err.Error(), key) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), key, "[key]"))
+}
