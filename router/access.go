@@ -44,6 +44,7 @@ type access struct {
 	prompt    int
 	output    int
 	ttfb      time.Duration
+	start     time.Time
 	fallback  string
 	err       error
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/router/audit"
 )
 
 // errFirstByte is the cause of a context cancelled because an upstream sent
@@ -97,7 +98,7 @@ type attempt struct {
 // sees; a non-streaming client sees nothing until the answer is whole).
 func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers.Request, d *policy.Decision) {
 	acc := accessOf(r)
-	start := time.Now()
+	start := acc.start
 	var tried []string
 	var lastErr error
 	sse := &sseWriter{w: w, rc: http.NewResponseController(w)}
@@ -107,12 +108,17 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 			continue
 		}
 		last := i == len(d.Plan)-1
-		at := rt.start(r.Context(), up, req, d, sse, last && req.Stream)
+		var at *attempt
+		if err := rt.auditEgress(acc, up, d); err != nil {
+			at = &attempt{up: up, cancel: func(error) {}, err: err}
+		} else {
+			at = rt.start(r.Context(), up, req, d, sse, last && req.Stream)
+		}
 		if at.err == nil && !req.Stream {
 			// A whole answer is only whole at its end: a failure before
 			// then may still fall back, since the client has seen nothing.
 			var answer []byte
-			answer, at.err = rt.collect(at, d)
+			answer, at.err = rt.collect(at, d, acc, start)
 			if at.err == nil {
 				rt.succeeded(up, acc, tried, w, start)
 				w.Header().Set("Content-Type", "application/json")
@@ -127,9 +133,13 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 			return
 		}
 		at.cancel(nil)
+		if i < len(d.Plan)-1 {
+			rt.opts.Metrics.Fallback(up.Name, causeOf(at.err))
+		}
 		lastErr = at.err
 		tried = append(tried, failureText(up.Name, at.err))
 		rt.failed(up, at.err)
+		rt.auditResult(acc, up, nil, "failed: "+failureText(up.Name, at.err))
 		if sse.started || r.Context().Err() != nil || !retryable(at.err) {
 			break
 		}
@@ -225,7 +235,7 @@ func (rt *Router) firstByteTimeout(up *Upstream, d *policy.Decision) time.Durati
 }
 
 // collect reads a whole answer for a non-streaming client.
-func (rt *Router) collect(at *attempt, d *policy.Decision) ([]byte, error) {
+func (rt *Router) collect(at *attempt, d *policy.Decision, acc *access, start time.Time) ([]byte, error) {
 	defer at.stream.Close()
 	var a assembler
 	c := at.first
@@ -240,7 +250,7 @@ func (rt *Router) collect(at *attempt, d *policy.Decision) ([]byte, error) {
 			return nil, err
 		}
 	}
-	rt.observe(at.up, d, a.usage)
+	rt.answered(at.up, d, acc, a.usage, time.Since(start), time.Since(start))
 	return a.completion(newID("chatcmpl-"), at.up.Model, rt.now().Unix()), nil
 }
 
@@ -289,16 +299,68 @@ func (rt *Router) streamOut(w http.ResponseWriter, r *http.Request, sse *sseWrit
 		sse.event(cw.usage(usage))
 	}
 	sse.done()
-	rt.observe(at.up, d, usage)
-	if usage != nil {
-		acc.prompt, acc.output = usage.PromptTokens, usage.CompletionTokens
-	}
+	rt.answered(at.up, d, acc, usage, acc.ttfb, time.Since(acc.start))
 }
 
-func (rt *Router) observe(up *Upstream, d *policy.Decision, u *providers.Usage) {
-	if u != nil && up.Observe != nil {
-		up.Observe(d.PromptTokens, *u)
+// answered records a complete answer: the provider's observer, metrics,
+// the audit's result line or the local usage line, and the access line.
+func (rt *Router) answered(up *Upstream, d *policy.Decision, acc *access, u *providers.Usage, ttfb, total time.Duration) {
+	var usage providers.Usage
+	if u != nil {
+		usage = *u
+		if up.Observe != nil {
+			up.Observe(d.PromptTokens, usage)
+		}
 	}
+	acc.prompt, acc.output = usage.PromptTokens, usage.CompletionTokens
+	rt.opts.Metrics.Answered(up.Name, ttfb, total, usage.PromptTokens, usage.CompletionTokens)
+	if up.Local {
+		if rt.opts.Usage != nil {
+			rt.opts.Usage.Write(audit.Record{Event: audit.EventLocal, Provider: up.Name, Model: up.Model,
+				Estimated: d.PromptTokens, Prompt: usage.PromptTokens, Completion: usage.CompletionTokens})
+		}
+		return
+	}
+	rt.auditResult(acc, up, &usage, "answered")
+}
+
+// auditEgress writes the egress record before a job goes to a provider
+// that is not local. If it cannot be written the job is not sent there.
+func (rt *Router) auditEgress(acc *access, up *Upstream, d *policy.Decision) error {
+	if up.Local {
+		return nil
+	}
+	if d.Privacy != policy.Public {
+		// The policy never plans this; refuse it here too, so no future
+		// path can send a private job off the machine.
+		return &providers.Error{Provider: up.Name, Kind: providers.KindRequest, Message: "refused: a private job may not leave this machine"}
+	}
+	rt.opts.Metrics.Egress(up.Name)
+	if rt.opts.Audit == nil {
+		return nil
+	}
+	reasons := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		reasons[i] = r.String()
+	}
+	err := rt.opts.Audit.Write(audit.Record{Event: audit.EventEgress, RequestID: acc.id, Repo: d.Repo,
+		Privacy: string(d.Privacy), PrivacySource: d.PrivacySource, Provider: up.Name, Model: up.Model,
+		Estimated: d.PromptTokens, Reasons: reasons})
+	if err != nil {
+		return &providers.Error{Provider: up.Name, Kind: providers.KindUnavailable, Message: "not sent: the egress audit log could not be written", Err: err}
+	}
+	return nil
+}
+
+func (rt *Router) auditResult(acc *access, up *Upstream, u *providers.Usage, outcome string) {
+	if up.Local || rt.opts.Audit == nil {
+		return
+	}
+	r := audit.Record{Event: audit.EventResult, RequestID: acc.id, Provider: up.Name, Model: up.Model, Outcome: outcome}
+	if u != nil {
+		r.Prompt, r.Completion = u.PromptTokens, u.CompletionTokens
+	}
+	rt.opts.Audit.Write(r)
 }
 
 func (rt *Router) succeeded(up *Upstream, acc *access, tried []string, w http.ResponseWriter, start time.Time) {
@@ -326,6 +388,17 @@ func (rt *Router) failed(up *Upstream, err error) {
 		return
 	}
 	up.health.failure(rt.now(), failureText(up.Name, err))
+}
+
+// causeOf is a failure's kind, for metrics.
+func causeOf(err error) string {
+	if pe, ok := providers.AsError(err); ok {
+		return pe.Kind.String()
+	}
+	if errors.Is(err, context.Canceled) {
+		return "cancelled"
+	}
+	return "other"
 }
 
 func retryable(err error) bool {

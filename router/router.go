@@ -14,6 +14,8 @@ import (
 
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/router/audit"
+	"github.com/switchyard/switchyard/router/metrics"
 )
 
 // Options configures a Router. Only Upstreams is required.
@@ -37,8 +39,14 @@ type Options struct {
 	KeepAliveInterval time.Duration
 	// Logger receives one access line per request. nil = discard.
 	Logger *slog.Logger
-	// Metrics, when set, serves /metrics.
-	Metrics http.Handler
+	// Metrics records Prometheus metrics and serves /metrics; nil = none.
+	Metrics *metrics.Metrics
+	// Audit is the egress log: a record is written and synced before any
+	// job is sent to a provider that is not local, and the job is not sent
+	// if it cannot be written. nil = no log (tests).
+	Audit *audit.Log
+	// Usage counts jobs served locally, for the local share; nil = none.
+	Usage *audit.Log
 	// Now is the clock (tests); nil = time.Now.
 	Now func() time.Time
 	// Version is reported by /healthz.
@@ -85,7 +93,7 @@ func New(o Options) *Router {
 	mux.HandleFunc("GET /healthz", rt.handleHealthz)
 	mux.HandleFunc("GET /readyz", rt.handleReadyz)
 	if o.Metrics != nil {
-		mux.Handle("GET /metrics", o.Metrics)
+		mux.Handle("GET /metrics", o.Metrics.Handler())
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusNotFound, codeNotFound, "no endpoint %s %s; switchyard serves POST /v1/chat/completions, GET /v1/models, POST /v1/switchyard/explain, GET /healthz, GET /readyz", r.Method, r.URL.Path))
@@ -105,7 +113,7 @@ func (rt *Router) now() time.Time {
 // line for each.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &access{ResponseWriter: w, id: newID("req_"), route: "none"}
+	rec := &access{ResponseWriter: w, id: newID("req_"), route: "none", start: start}
 	w.Header().Set("X-Switchyard-Request-Id", rec.id)
 	if rt.token != nil && strings.HasPrefix(r.URL.Path, "/v1/") &&
 		subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), rt.token) != 1 {
@@ -113,7 +121,14 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		setRouteHeaders(w.Header(), "none", codeUnauthorized, "", 0)
 		writeError(rec, newError(http.StatusUnauthorized, codeUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <the value of the variable auth.token_env names>"))
 	} else {
+		chat := r.URL.Path == "/v1/chat/completions"
+		if chat {
+			defer rt.opts.Metrics.Start()()
+		}
 		rt.mux.ServeHTTP(rec, r.WithContext(withAccess(r.Context(), rec)))
+		if chat {
+			rt.opts.Metrics.Request(rec.route, rec.reason, rec.status)
+		}
 	}
 	rt.logAccess(r, rec, time.Since(start))
 }
@@ -136,12 +151,6 @@ type readyProvider struct {
 	healthState
 }
 
-// SpeedReporter is implemented by upstream providers that measure their
-// prefill speed (the local model); /readyz reports it.
-type SpeedReporter interface {
-	PrefillTokensPerSecond() float64
-}
-
 func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	now := rt.now()
 	out := struct {
@@ -156,8 +165,8 @@ func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		if native != use {
 			p.NativeWindow = native
 		}
-		if sr, ok := u.Provider.(SpeedReporter); ok {
-			p.PrefillTPS = sr.PrefillTokensPerSecond()
+		if u.PrefillSpeed != nil {
+			p.PrefillTPS = u.PrefillSpeed()
 		}
 		out.Providers = append(out.Providers, p)
 	}

@@ -38,6 +38,9 @@ type Upstream struct {
 	// Observe is told, after every complete reply, the estimate that was
 	// made and the usage the provider reported.
 	Observe func(estimatedPrompt int, u providers.Usage)
+	// PrefillSpeed reports the measured prefill speed in tokens/s, for
+	// /readyz; nil when the provider does not measure it.
+	PrefillSpeed func() float64
 
 	health health
 }
