@@ -1,0 +1,194 @@
+package tokenize
+
+import (
+	"fmt"
+	"strings"
+)
+
+// BPE is a byte-level BPE tokenizer with the qwen2 pre-tokenizer. It is
+// safe for concurrent use; it keeps a bounded cache of recent words.
+type BPE struct {
+	// byteID is the token of each single byte, where every merge starts.
+	byteID [256]int32
+	// merges maps a pair of adjacent tokens, left<<32|right, to the merge's
+	// rank (its line in the merges list; lower merges first) <<32 | the
+	// token it makes.
+	merges   map[uint64]uint64
+	specials *specials
+	// addedIDs maps each added token to its id, for Encode.
+	addedIDs map[string]int32
+	words    *genCache[string]
+	size     int
+}
+
+// noRank is above every real rank.
+const noRank = ^uint32(0)
+
+// NewBPE builds a tokenizer from a vocabulary. It fails, naming what it
+// found, when the model or pre-tokenizer is not one it implements, when a
+// byte has no token, or when a merge names tokens the vocabulary lacks.
+func NewBPE(v Vocabulary) (*BPE, error) {
+	if v.Model != ModelGPT2 {
+		return nil, fmt.Errorf("tokenize: tokenizer model %q is not supported (want %q, byte-level BPE)", v.Model, ModelGPT2)
+	}
+	if v.Pre != PreQwen2 {
+		return nil, fmt.Errorf("tokenize: pre-tokenizer %q is not supported (want %q)", v.Pre, PreQwen2)
+	}
+	if v.TokenTypes != nil && len(v.TokenTypes) != len(v.Tokens) {
+		return nil, fmt.Errorf("tokenize: %d token types for %d tokens", len(v.TokenTypes), len(v.Tokens))
+	}
+	if len(v.Tokens) >= 1<<31 {
+		return nil, fmt.Errorf("tokenize: %d tokens is too many", len(v.Tokens))
+	}
+	ids := make(map[string]int32, len(v.Tokens))
+	addedIDs := make(map[string]int32)
+	var added []string
+	for i, t := range v.Tokens {
+		typ := TokenNormal
+		if v.TokenTypes != nil {
+			typ = v.TokenTypes[i]
+		}
+		switch typ {
+		case TokenControl, TokenUserDefined:
+			if _, dup := addedIDs[t]; !dup {
+				added = append(added, t)
+				addedIDs[t] = int32(i)
+			}
+		case TokenUnused:
+			continue
+		}
+		if _, dup := ids[t]; !dup {
+			ids[t] = int32(i)
+		}
+	}
+	b := &BPE{
+		merges:   make(map[uint64]uint64, len(v.Merges)),
+		specials: newSpecials(added),
+		addedIDs: addedIDs,
+		words:    newGenCache(wordCacheEntries, strings.Clone),
+		size:     len(v.Tokens),
+	}
+	for c := 0; c < 256; c++ {
+		id, ok := ids[string(byteRunes[c])]
+		if !ok {
+			return nil, fmt.Errorf("tokenize: vocabulary has no token for byte 0x%02x (%q)", c, byteRunes[c])
+		}
+		b.byteID[c] = id
+	}
+	if len(v.Merges) >= int(noRank) {
+		return nil, fmt.Errorf("tokenize: %d merges is too many", len(v.Merges))
+	}
+	for rank, m := range v.Merges {
+		l, r, ok := strings.Cut(m, " ")
+		if !ok {
+			return nil, fmt.Errorf("tokenize: merge %d %q is not \"left right\"", rank, m)
+		}
+		li, lok := ids[l]
+		ri, rok := ids[r]
+		pi, pok := ids[l+r]
+		if !lok || !rok || !pok {
+			return nil, fmt.Errorf("tokenize: merge %d %q names a token the vocabulary lacks", rank, m)
+		}
+		k := pairKey(li, ri)
+		if _, dup := b.merges[k]; !dup {
+			b.merges[k] = uint64(rank)<<32 | uint64(uint32(pi))
+		}
+	}
+	return b, nil
+}
+
+// Size is the number of tokens in the vocabulary.
+func (b *BPE) Size() int { return b.size }
+
+func pairKey(l, r int32) uint64 { return uint64(uint32(l))<<32 | uint64(uint32(r)) }
+
+// merge looks up the pair (l, r): its rank and the token it makes, or
+// noRank.
+func (b *BPE) merge(l, r int32) (uint32, int32) {
+	v, ok := b.merges[pairKey(l, r)]
+	if !ok {
+		return noRank, 0
+	}
+	return uint32(v >> 32), int32(uint32(v))
+}
+
+// Count returns the number of tokens text encodes to, without any chat
+// template or begin/end tokens. Added tokens in text count one each (see
+// the package comment). Text need not be valid UTF-8: invalid bytes are
+// encoded byte by byte.
+func (b *BPE) Count(text string) int {
+	n := 0
+	for len(text) > 0 {
+		at, l := b.specials.next(text)
+		n += b.countOrdinary(text[:at])
+		if l > 0 {
+			n++
+		}
+		text = text[at+l:]
+	}
+	return n
+}
+
+// countOrdinary counts text that holds no added token.
+func (b *BPE) countOrdinary(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		j := nextPiece(s, i)
+		n += b.countPiece(s[i:j])
+		i = j
+	}
+	return n
+}
+
+// countPiece counts one pre-tokenized piece, through the word cache.
+func (b *BPE) countPiece(p string) int {
+	switch len(p) {
+	case 1:
+		return 1
+	case 2:
+		if r, _ := b.merge(b.byteID[p[0]], b.byteID[p[1]]); r != noRank {
+			return 1
+		}
+		return 2
+	}
+	if len(p) > maxCachedWord {
+		return len(b.encodePiece(p, nil))
+	}
+	if n, ok := b.words.get(p); ok {
+		return n
+	}
+	var buf [maxCachedWord]int32
+	n := len(b.encodePiece(p, buf[:0]))
+	b.words.put(p, n)
+	return n
+}
+
+// Encode returns the token ids of text (no template, no begin/end tokens).
+// Counting needs only Count; Encode is for tests and diagnostics.
+func (b *BPE) Encode(text string) []int32 {
+	var out []int32
+	for len(text) > 0 {
+		at, l := b.specials.next(text)
+		s := text[:at]
+		for i := 0; i < len(s); {
+			j := nextPiece(s, i)
+			out = b.encodePiece(s[i:j], out)
+			i = j
+		}
+		if l > 0 {
+			out = append(out, b.addedID(text[at:at+l]))
+		}
+		text = text[at+l:]
+	}
+	return out
+}
+
+func (b *BPE) addedID(t string) int32 { return b.addedIDs[t] }
+
+// encodePiece appends the tokens of one piece to out.
+func (b *BPE) encodePiece(p string, out []int32) []int32 {
+	if len(p) > linearMergeMax {
+		return b.mergeHeap(p, out)
+	}
+	return b.mergeLinear(p, out)
+}

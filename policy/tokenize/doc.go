@@ -1,0 +1,38 @@
+// Package tokenize counts the tokens a model will see, so routing can compare
+// a job with a context window that is a hard wall.
+//
+// Three counters, from exact to rough:
+//
+//   - BPE is a byte-level BPE tokenizer built from a model's vocabulary (as
+//     Ollama's /api/show returns it, or a Hugging Face tokenizer.json). With
+//     Qwen's vocabulary and the "qwen2" pre-tokenizer its counts are exactly
+//     Qwen3-Coder's.
+//   - Estimate is a heuristic for when no vocabulary is available. It errs
+//     high and says so (Count.Exact is false).
+//   - Correction scales our count by what a cloud provider reports, for
+//     providers whose tokenizer we do not have.
+//
+// Counter puts them together for the router: it renders a request through
+// Qwen's chat template (CountRequest) and caches counts per message, since
+// coding agents resend the whole conversation every turn.
+//
+// # Special tokens
+//
+// Added tokens (Ollama's token types 3 "control" and 4 "user defined"; the
+// added_tokens of a tokenizer.json) are matched in any text as single
+// tokens, before pre-tokenization, wherever they occur: in the template and
+// in message content alike. That is what both Ollama (it tokenizes the
+// whole rendered prompt and splits on its special vocabulary) and Hugging
+// Face (split_special_tokens: false) do, so a user message that quotes
+// "<|im_end|>" costs one token for it, not seven.
+//
+// # Normalization
+//
+// Hugging Face's tokenizer.json for Qwen applies NFC before tokenizing;
+// Ollama and llama.cpp do not. We count what Ollama feeds the model, so we
+// do not normalize either. The two agree on NFC text, which is nearly all
+// text; decomposed accents (as macOS file names carry) may differ.
+//
+// The package is pure: no I/O beyond the io.Reader it is handed, no
+// logging, no goroutines.
+package tokenize
