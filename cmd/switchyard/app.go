@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchyard/switchyard/configs"
+	"github.com/switchyard/switchyard/policy"
+	"github.com/switchyard/switchyard/providers/gemini"
+	"github.com/switchyard/switchyard/providers/mistral"
+	"github.com/switchyard/switchyard/providers/openaicompat"
+	"github.com/switchyard/switchyard/router"
+)
+
+type routerUpstream = router.Upstream
+
+// app is one configuration, wired: its router, its upstreams and the
+// background work that keeps the local model's facts fresh.
+type app struct {
+	cfg       *configs.Config
+	router    *router.Router
+	upstreams []*router.Upstream
+	locals []*localModel
+	tokens *tokenCounter
+	stop   context.CancelFunc
+}
+
+// build wires a configuration. It does no network I/O itself; the local
+// models are asked for their facts in the background.
+func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env configs.Env) (*app, error) {
+	a := &app{cfg: cfg}
+	mem := machineMemory()
+	var ups []*router.Upstream
+	for _, pc := range cfg.Providers {
+		u, lm, err := upstreamFor(ctx, pc, mem, log, env)
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", pc.Name, err)
+		}
+		if lm != nil {
+			a.locals = append(a.locals, lm)
+		}
+		ups = append(ups, u)
+	}
+	a.upstreams = ups
+	a.tokens = newTokenCounter()
+	token := ""
+	if cfg.Auth.TokenEnv != "" {
+		token, _ = env(cfg.Auth.TokenEnv)
+	}
+	feat := newFeatures()
+	a.router = router.New(router.Options{
+		Upstreams: ups,
+		Settings: policy.Settings{
+			DefaultPrivacy: policy.Privacy(cfg.Policy.DefaultPrivacy),
+			HeavyMinFiles:  cfg.Policy.Heavy.MinFiles, HeavyMinTokens: cfg.Policy.Heavy.MinTokens,
+			Secrets: cfg.Policy.Secrets, DefaultOutputTokens: cfg.Policy.DefaultOutputTokens,
+		},
+		AuthToken:    token,
+		MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
+		Workspace:    feat.workspace(),
+		Tokens:       a.tokens,
+		Files:        feat.files,
+		Secrets:      feat.secrets,
+		Logger:       log,
+		Version:      versionString(),
+		ConfigSource: cfg.Source,
+	})
+	return a, nil
+}
+
+// start runs the background refresh of every local model until close.
+func (a *app) start(ctx context.Context, log *slog.Logger) {
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stop = stop
+	for _, lm := range a.locals {
+		go a.watchLocal(bg, lm, log)
+	}
+}
+
+// upstreamFor is the one place that switches on a provider's kind.
+func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.Logger, env configs.Env) (*router.Upstream, *localModel, error) {
+	key := ""
+	if pc.APIKeyEnv != "" {
+		key, _ = env(pc.APIKeyEnv)
+	}
+	u := &router.Upstream{Name: pc.Name, Kind: pc.Kind, Model: pc.Model, Local: pc.IsLocal(),
+		ContextWindow: pc.ContextWindow, FirstByteTimeout: pc.FirstByteTimeout, Timeout: pc.Timeout}
+	if pc.APIKeyEnv != "" && key == "" && !pc.IsLocal() {
+		u.Unavailable = "its key variable " + pc.APIKeyEnv + " is not set"
+	}
+	switch pc.Kind {
+	case configs.KindOllama:
+		lm := newLocalModel(pc, mem, log)
+		return lm.upstream(), lm, nil
+	case configs.KindMistral:
+		u.Provider = mistral.New(mistral.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key})
+	case configs.KindGemini:
+		p, err := gemini.New(ctx, gemini.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key})
+		if err != nil {
+			return nil, nil, err
+		}
+		u.Provider = p
+	case configs.KindOpenAI:
+		u.Provider = openaicompat.New(openaicompat.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key})
+	default:
+		return nil, nil, fmt.Errorf("unknown kind %q", pc.Kind)
+	}
+	return u, nil, nil
+}
+
+// primeLocal asks Ollama once for the model's facts and, the first time it
+// answers, for its vocabulary, from which the exact tokenizer is built.
+func (a *app) primeLocal(ctx context.Context, lm *localModel, log *slog.Logger) error {
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	info, err := lm.p.Refresh(rctx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	log.Info("local model", "provider", lm.cfg.Name, "model", info.Model, "native_context", info.NativeContext,
+		"definition_num_ctx", info.DefinitionNumCtx, "num_ctx", info.NumCtx, "ollama", info.Version)
+	if a.tokens.wants(lm) {
+		vctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		v, verr := lm.p.Vocabulary(vctx)
+		cancel()
+		if verr == nil {
+			verr = a.tokens.setVocabulary(lm, v)
+		}
+		if verr != nil {
+			log.Warn("local tokenizer unavailable; token counts are calibrated estimates that err high", "provider", lm.cfg.Name, "error", verr)
+		}
+	}
+	return nil
+}
+
+// watchLocal primes the local model until Ollama answers, then refreshes
+// now and then so a model changed under us is noticed even when idle.
+func (a *app) watchLocal(ctx context.Context, lm *localModel, log *slog.Logger) {
+	wait := time.Second
+	for {
+		if err := a.primeLocal(ctx, lm, log); err != nil {
+			log.Warn("local model not reachable yet", "provider", lm.cfg.Name, "error", err, "retry_in", wait)
+			wait = min(wait*2, time.Minute)
+		} else {
+			wait = 5 * time.Minute
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (a *app) upstream(name string) *router.Upstream {
+	for _, u := range a.upstreams {
+		if u.Name == name {
+			return u
+		}
+	}
+	return nil
+}
+
+func (a *app) close() {
+	if a.stop != nil {
+		a.stop()
+	}
+}
+
+// machineMemory is MemTotal from /proc/meminfo, 0 if unknown.
+func machineMemory() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			fields := strings.Fields(rest)
+			if len(fields) > 0 {
+				kb, _ := strconv.ParseInt(fields[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}

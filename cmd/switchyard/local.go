@@ -1,0 +1,103 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/switchyard/switchyard/configs"
+	"github.com/switchyard/switchyard/policy/limits"
+	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/providers/ollama"
+)
+
+// localModel joins an Ollama provider to the limits arithmetic: the window
+// that fits this machine's memory, and the speed measured from Ollama's own
+// timings.
+type localModel struct {
+	cfg    configs.Provider
+	memory int64
+	p      *ollama.Provider
+	speed  *limits.Speed
+	log    *slog.Logger
+}
+
+func newLocalModel(pc configs.Provider, machineMemory int64, log *slog.Logger) *localModel {
+	m := &localModel{cfg: pc, memory: int64(pc.Memory), log: log,
+		speed: limits.NewSpeed(pc.PrefillTokensPerSecond, pc.DecodeTokensPerSecond, 10*time.Second)}
+	if m.memory == 0 {
+		m.memory = machineMemory
+	}
+	m.p = ollama.New(ollama.Options{
+		Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, ContextWindow: pc.ContextWindow,
+		MaxWindow: m.maxWindow, Logger: log, Observe: m.observe,
+	})
+	return m
+}
+
+// fit is the memory arithmetic for the model Ollama described.
+func (m *localModel) fit(info ollama.ModelInfo) limits.Fit {
+	kv, err := limits.KVBytesPerToken(limits.KVShape{
+		BlockCount: info.KV.BlockCount, HeadCountKV: info.KV.HeadCountKV, HeadCountKVPerLayer: info.KV.HeadCountKVPerLayer,
+		KeyLength: info.KV.KeyLength, ValueLength: info.KV.ValueLength,
+	}, m.cfg.KVCacheType)
+	if err != nil {
+		kv = 0
+	}
+	return limits.WindowFor(info.NativeContext, m.cfg.ContextWindow, kv, info.WeightsBytes, m.memory)
+}
+
+// maxWindow caps an automatic window by memory; ollama.Options.MaxWindow.
+func (m *localModel) maxWindow(info ollama.ModelInfo) int {
+	f := m.fit(info)
+	if f.Capped {
+		m.log.Warn("the model's native window does not fit in memory; using the largest that does",
+			"native", f.Native, "window", f.Window, "arithmetic", f.Explain())
+	}
+	if !f.Fits && f.Window == 0 {
+		return 0
+	}
+	return f.Window
+}
+
+// window is the window switchyard sends and the model's native one; 0 until
+// Ollama has answered.
+func (m *localModel) window() (int, int) {
+	info, ok := m.p.Info()
+	if !ok {
+		return m.cfg.ContextWindow, m.cfg.ContextWindow
+	}
+	return info.NumCtx, info.NativeContext
+}
+
+func (m *localModel) predict(prompt, output int) (float64, bool) {
+	loaded := true
+	if info, ok := m.p.Info(); ok {
+		loaded = info.Loaded
+	}
+	return m.speed.Predict(prompt, 0, output, loaded), true
+}
+
+func (m *localModel) observe(mt ollama.Metrics) {
+	m.speed.Observe(limits.Observation{
+		Prompt: mt.PromptEvalCount, PromptDuration: mt.PromptEvalDuration,
+		Output: mt.EvalCount, OutputDuration: mt.EvalDuration, LoadDuration: mt.LoadDuration,
+	})
+}
+
+// checkReported flags a reply whose reported prompt is much smaller than
+// the estimate: an Ollama too old to honour truncate:false cut the prompt.
+func (m *localModel) checkReported(estimated int, u providers.Usage) {
+	if estimated > 256 && u.PromptTokens > 0 && float64(u.PromptTokens) < 0.9*float64(estimated) {
+		m.log.Warn("Ollama reports fewer prompt tokens than switchyard sent: the prompt was probably truncated (Ollama older than 0.12.6 ignores truncate:false); upgrade Ollama",
+			"estimated", estimated, "reported", u.PromptTokens)
+	}
+}
+
+func (m *localModel) upstream() *routerUpstream {
+	return &routerUpstream{
+		Name: m.cfg.Name, Kind: m.cfg.Kind, Model: m.cfg.Model, Local: true, Provider: m.p,
+		ContextWindow: m.cfg.ContextWindow, Window: m.window,
+		FirstByteTimeout: m.cfg.FirstByteTimeout, Timeout: m.cfg.Timeout,
+		Predict: m.predict, Observe: m.checkReported, PrefillSpeed: m.speed.PrefillTPS,
+	}
+}
