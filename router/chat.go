@@ -138,7 +138,10 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 		}
 		lastErr = at.err
 		tried = append(tried, failureText(up.Name, at.err))
-		rt.failed(up, at.err)
+		if r.Context().Err() == nil {
+			// A client that left is nobody's failure.
+			rt.failed(up, at.err)
+		}
 		rt.auditResult(acc, up, nil, "failed: "+failureText(up.Name, at.err))
 		if sse.started || r.Context().Err() != nil || !retryable(at.err) {
 			break

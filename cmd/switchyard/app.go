@@ -26,9 +26,9 @@ type app struct {
 	cfg       *configs.Config
 	router    *router.Router
 	upstreams []*router.Upstream
-	locals []*localModel
-	tokens *tokenCounter
-	stop   context.CancelFunc
+	locals    []*localModel
+	tokens    *tokenCounter
+	stop      context.CancelFunc
 }
 
 // build wires a configuration. It does no network I/O itself; the local
