@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchyard/switchyard/policy"
@@ -63,6 +64,16 @@ type Router struct {
 	mux       *http.ServeMux
 	log       *slog.Logger
 	token     []byte
+	// reloadErr is why the last reload was refused while this router kept
+	// serving; /readyz reports it.
+	reloadErr atomic.Pointer[string]
+}
+
+// SetReloadError records that a new configuration was refused and this
+// router's configuration keeps serving.
+func (rt *Router) SetReloadError(err error) {
+	s := err.Error()
+	rt.reloadErr.Store(&s)
 }
 
 // New returns a Router for the given upstreams, in preference order.
@@ -154,10 +165,14 @@ type readyProvider struct {
 func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	now := rt.now()
 	out := struct {
-		Status    string          `json:"status"`
-		Config    string          `json:"config,omitempty"`
-		Providers []readyProvider `json:"providers"`
+		Status      string          `json:"status"`
+		Config      string          `json:"config,omitempty"`
+		ReloadError string          `json:"reload_error,omitempty"`
+		Providers   []readyProvider `json:"providers"`
 	}{Status: "ready", Config: rt.opts.ConfigSource}
+	if e := rt.reloadErr.Load(); e != nil {
+		out.ReloadError = "the last reload was refused, the previous configuration keeps serving: " + *e
+	}
 	for _, u := range rt.upstreams {
 		use, native := u.window()
 		p := readyProvider{Name: u.Name, Kind: u.Kind, Model: u.Model, Local: u.Local, Available: u.Unavailable == "",

@@ -12,10 +12,14 @@ import (
 
 	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/policy"
+	"github.com/switchyard/switchyard/policy/tokenize"
+	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/gemini"
 	"github.com/switchyard/switchyard/providers/mistral"
 	"github.com/switchyard/switchyard/providers/openaicompat"
 	"github.com/switchyard/switchyard/router"
+	"github.com/switchyard/switchyard/router/audit"
+	"github.com/switchyard/switchyard/router/metrics"
 )
 
 type routerUpstream = router.Upstream
@@ -31,9 +35,15 @@ type app struct {
 	stop      context.CancelFunc
 }
 
+// appExtras are the daemon's lasting parts an app uses; all may be nil.
+type appExtras struct {
+	metrics       *metrics.Metrics
+	egress, usage *audit.Log
+}
+
 // build wires a configuration. It does no network I/O itself; the local
 // models are asked for their facts in the background.
-func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env configs.Env) (*app, error) {
+func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env configs.Env, x appExtras) (*app, error) {
 	a := &app{cfg: cfg}
 	mem := machineMemory()
 	var ups []*router.Upstream
@@ -48,6 +58,9 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		ups = append(ups, u)
 	}
 	a.upstreams = ups
+	for _, lm := range a.locals {
+		x.metrics.Local(lm.cfg.Name, lm.speed.PrefillTPS, func() int { w, _ := lm.window(); return w })
+	}
 	a.tokens = newTokenCounter()
 	token := ""
 	if cfg.Auth.TokenEnv != "" {
@@ -68,6 +81,9 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		Files:        feat.files,
 		Secrets:      feat.secrets,
 		Logger:       log,
+		Metrics:      x.metrics,
+		Audit:        x.egress,
+		Usage:        x.usage,
 		Version:      versionString(),
 		ConfigSource: cfg.Source,
 	})
@@ -93,6 +109,13 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.
 		ContextWindow: pc.ContextWindow, FirstByteTimeout: pc.FirstByteTimeout, Timeout: pc.Timeout}
 	if pc.APIKeyEnv != "" && key == "" && !pc.IsLocal() {
 		u.Unavailable = "its key variable " + pc.APIKeyEnv + " is not set"
+	}
+	if !pc.IsLocal() {
+		// Cloud models tokenize differently: learn the ratio of what they
+		// report to what we estimated, and check their windows with it.
+		c := tokenize.NewCorrection(0)
+		u.TokenFactor = c.Ratio
+		u.Observe = func(estimated int, usage providers.Usage) { c.Observe(estimated, usage.PromptTokens) }
 	}
 	switch pc.Kind {
 	case configs.KindOllama:

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,7 +55,7 @@ func doctorCmd() *cobra.Command {
 		Short: "Check the setup: Ollama, the local model's window and memory, cloud keys and models, policy files",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r := runDoctor(cmd.Context(), configPath, repos, os.LookupEnv)
+			r := runDoctor(cmd.Context(), configPath, repos, lookupEnv)
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -97,7 +96,7 @@ func runDoctor(ctx context.Context, configPath string, repos []string, env confi
 	}
 	r.add("config", statusOK, "", "%s is valid (%d providers)", cfg.Source, len(cfg.Providers))
 	log := slog.New(slog.DiscardHandler)
-	a, err := build(ctx, cfg, log, env)
+	a, err := build(ctx, cfg, log, env, appExtras{})
 	if err != nil {
 		r.add("config", statusFail, "correct the provider entry", "%v", err)
 		return r

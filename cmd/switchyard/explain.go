@@ -39,7 +39,7 @@ func explainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := configs.Load(configPath, os.LookupEnv)
+			cfg, err := configs.Load(configPath, lookupEnv)
 			if err != nil {
 				return err
 			}
@@ -61,7 +61,7 @@ func explainCmd() *cobra.Command {
 
 func explain(ctx context.Context, cfg *configs.Config, h http.Header, body []byte, out, errw io.Writer) error {
 	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := build(ctx, cfg, log, os.LookupEnv)
+	a, err := build(ctx, cfg, log, lookupEnv, appExtras{})
 	if err != nil {
 		return err
 	}

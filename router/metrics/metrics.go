@@ -7,6 +7,8 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +28,15 @@ type Metrics struct {
 	fallbacks *prometheus.CounterVec
 	egress    *prometheus.CounterVec
 	inFlight  prometheus.Gauge
+
+	mu     sync.Mutex
+	locals map[string]*localGauges
+}
+
+// localGauges read through funcs that a reload can replace.
+type localGauges struct {
+	prefill atomic.Pointer[func() float64]
+	window  atomic.Pointer[func() int]
 }
 
 // Latency buckets reach well past the 5-minute local timeout: slow local
@@ -70,19 +81,36 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// Local registers gauges of a local provider's measured prefill speed and
-// the window switchyard uses with it.
+// Local exports a local provider's measured prefill speed and the window
+// switchyard uses with it. Calling it again for the same provider (after a
+// reload) replaces the sources.
 func (m *Metrics) Local(provider string, prefillTPS func() float64, window func() int) {
 	if m == nil {
 		return
 	}
-	labels := prometheus.Labels{"provider": provider}
-	m.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchyard_local_prefill_tokens_per_second",
-			Help: "Measured prefill speed of the local model at depth 0.", ConstLabels: labels}, prefillTPS),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchyard_local_context_window_tokens",
-			Help: "The context window switchyard sends to the local model (num_ctx).", ConstLabels: labels}, func() float64 { return float64(window()) }),
-	)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.locals == nil {
+		m.locals = map[string]*localGauges{}
+	}
+	g := m.locals[provider]
+	if g == nil {
+		g = &localGauges{}
+		g.prefill.Store(&prefillTPS)
+		g.window.Store(&window)
+		m.locals[provider] = g
+		labels := prometheus.Labels{"provider": provider}
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchyard_local_prefill_tokens_per_second",
+				Help: "Measured prefill speed of the local model at depth 0.", ConstLabels: labels},
+				func() float64 { return (*g.prefill.Load())() }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchyard_local_context_window_tokens",
+				Help: "The context window switchyard sends to the local model (num_ctx).", ConstLabels: labels},
+				func() float64 { return float64((*g.window.Load())()) }),
+		)
+	}
+	g.prefill.Store(&prefillTPS)
+	g.window.Store(&window)
 }
 
 // Start counts a request in flight; the returned func ends it.

@@ -1,0 +1,239 @@
+package ollama
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// sent sends req through the adapter to the fake and returns the body the
+// fake received, as generic JSON.
+func sent(t *testing.T, e *env, req *providers.Request) map[string]any {
+	t.Helper()
+	if _, err := e.chat(t, req); err != nil {
+		t.Fatalf("chat: %v", err)
+	}
+	reqs := e.fake.Requests()
+	var body map[string]any
+	if err := json.Unmarshal(reqs[len(reqs)-1].Raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func TestTranslation(t *testing.T) {
+	const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+	sys := providers.Message{Role: providers.RoleSystem, Content: []providers.Part{{Type: providers.PartText, Text: "be brief"}}}
+	tests := []struct {
+		name   string
+		req    providers.Request
+		thinks bool
+		check  map[string]string // JSON path (dot-separated) → compact JSON expected
+	}{
+		{
+			name: "roles-and-text-parts",
+			req: providers.Request{Messages: []providers.Message{sys, {Role: providers.RoleUser, Content: []providers.Part{
+				{Type: providers.PartText, Text: "line one"}, {Type: providers.PartText, Text: "line two"}}}}},
+			check: map[string]string{
+				"messages": `[{"content":"be brief","role":"system"},{"content":"line one\nline two","role":"user"}]`,
+			},
+		},
+		{
+			name: "image-data-url",
+			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
+				{Type: providers.PartText, Text: "what is this"}, {Type: providers.PartImage, ImageURL: "data:image/png;base64," + png}}}}},
+			check: map[string]string{"messages.0.images": `["` + png + `"]`, "messages.0.content": `"what is this"`},
+		},
+		{
+			name: "unpadded-base64-is-reencoded",
+			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
+				{Type: providers.PartImage, ImageURL: "data:image/png;base64," + strings.TrimRight(png, "=")}}}}},
+			check: map[string]string{"messages.0.images": `["` + png + `"]`},
+		},
+		{
+			name: "sampling-options",
+			req: providers.Request{Messages: []providers.Message{userText("x")}, Temperature: ptr(0.0), TopP: ptr(0.8),
+				PresencePenalty: ptr(0.5), FrequencyPenalty: ptr(-0.5), Seed: ptr(int64(42)), MaxTokens: 1000, Stop: []string{"END", "STOP"}},
+			check: map[string]string{
+				"options": `{"frequency_penalty":-0.5,"num_ctx":262144,"num_predict":1000,"presence_penalty":0.5,"seed":42,"stop":["END","STOP"],"temperature":0,"top_p":0.8}`,
+			},
+		},
+		{
+			name:  "always-stream-no-truncate-no-shift",
+			req:   providers.Request{Messages: []providers.Message{userText("x")}},
+			check: map[string]string{"stream": `true`, "truncate": `false`, "shift": `false`, "options": `{"num_ctx":262144}`, "model": `"qwen3-coder:30b"`},
+		},
+		{
+			name: "tools",
+			req: providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{
+				{Name: "read_file", Description: "Read a file", Parameters: json.RawMessage(`{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}`), Strict: true},
+				{Name: "now"}}},
+			check: map[string]string{
+				"tools": `[{"function":{"description":"Read a file","name":"read_file","parameters":{"properties":{"path":{"type":"string"}},"required":["path"],"type":"object"}},"type":"function"},{"function":{"name":"now"},"type":"function"}]`,
+			},
+		},
+		{
+			name:  "tool-choice-none-sends-no-tools",
+			req:   providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{{Name: "a"}}, ToolChoice: &providers.ToolChoice{Mode: "none"}},
+			check: map[string]string{"tools": `null`},
+		},
+		{
+			name: "tool-choice-function-offers-only-it",
+			req: providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{{Name: "a"}, {Name: "b"}},
+				ToolChoice: &providers.ToolChoice{Mode: "function", Name: "b"}},
+			check: map[string]string{"tools": `[{"function":{"name":"b"},"type":"function"}]`},
+		},
+		{
+			name: "tool-round-trip",
+			req: providers.Request{Messages: []providers.Message{
+				userText("read a.go and b.go"),
+				{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{
+					{ID: "call_1", Name: "read_file", Arguments: `{"path": "a.go"}`},
+					{ID: "call_2", Name: "grep", Arguments: ``}}},
+				{Role: providers.RoleTool, ToolCallID: "call_2", Content: []providers.Part{{Type: providers.PartText, Text: "no match"}}},
+				{Role: providers.RoleTool, ToolCallID: "call_1", Content: []providers.Part{{Type: providers.PartText, Text: "package a"}}},
+				{Role: providers.RoleTool, ToolCallID: "call_unknown", Name: "legacy", Content: []providers.Part{{Type: providers.PartText, Text: "x"}}},
+			}, Tools: []providers.Tool{{Name: "read_file"}, {Name: "grep"}}},
+			check: map[string]string{
+				"messages.1": `{"content":"","role":"assistant","tool_calls":[{"function":{"arguments":{"path":"a.go"},"name":"read_file"},"id":"call_1"},{"function":{"arguments":{},"index":1,"name":"grep"},"id":"call_2"}]}`,
+				"messages.2": `{"content":"no match","role":"tool","tool_call_id":"call_2","tool_name":"grep"}`,
+				"messages.3": `{"content":"package a","role":"tool","tool_call_id":"call_1","tool_name":"read_file"}`,
+				"messages.4": `{"content":"x","role":"tool","tool_call_id":"call_unknown","tool_name":"legacy"}`,
+			},
+		},
+		{
+			name:  "json-object",
+			req:   providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "json_object"}},
+			check: map[string]string{"format": `"json"`},
+		},
+		{
+			name: "json-schema",
+			req: providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "json_schema", Name: "out",
+				Schema: json.RawMessage(`{"type":"object","properties":{"ok":{"type":"boolean"}}}`)}},
+			check: map[string]string{"format": `{"properties":{"ok":{"type":"boolean"}},"type":"object"}`},
+		},
+		{
+			name:  "text-format-sends-none",
+			req:   providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "text"}},
+			check: map[string]string{"format": `null`},
+		},
+		{
+			name:  "reasoning-effort-dropped-without-thinking",
+			req:   providers.Request{Messages: []providers.Message{userText("x")}, ReasoningEffort: "high"},
+			check: map[string]string{"think": `null`},
+		},
+		{
+			name: "reasoning-effort-mapped-with-thinking", thinks: true,
+			req:   providers.Request{Messages: []providers.Message{userText("x")}, ReasoningEffort: "minimal"},
+			check: map[string]string{"think": `"low"`},
+		},
+		{
+			name: "reasoning-effort-none-is-false", thinks: true,
+			req:   providers.Request{Messages: []providers.Message{userText("x")}, ReasoningEffort: "none"},
+			check: map[string]string{"think": `false`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := ollamafake.Qwen3Coder30B()
+			if tt.thinks {
+				m.Capabilities = append(m.Capabilities, "thinking")
+			}
+			e := newEnv(t, Options{}, ollamafake.Options{Models: []ollamafake.Model{m}})
+			body := sent(t, e, &tt.req)
+			for path, want := range tt.check {
+				var v any = body
+				for _, k := range strings.Split(path, ".") {
+					switch x := v.(type) {
+					case map[string]any:
+						v = x[k]
+					case []any:
+						i := 0
+						for _, c := range k {
+							i = i*10 + int(c-'0')
+						}
+						v = x[i]
+					}
+				}
+				if got := jsonOf(v); got != want {
+					t.Errorf("%s = %s\n want %s", path, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestTranslationErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		req     providers.Request
+		wantMsg string
+	}{
+		{"no-messages", providers.Request{}, "no messages"},
+		{"http-image", providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
+			{Type: providers.PartImage, ImageURL: "https://example.com/cat.png"}}}}}, "image URLs cannot be sent to Ollama"},
+		{"data-url-not-base64", providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
+			{Type: providers.PartImage, ImageURL: "data:text/plain,hello"}}}}}, "must be base64-encoded"},
+		{"data-url-bad-base64", providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
+			{Type: providers.PartImage, ImageURL: "data:image/png;base64,***"}}}}}, "not hold valid base64"},
+		{"invalid-arguments", providers.Request{Messages: []providers.Message{userText("x"), {Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{
+			{ID: "call_9", Name: "read_file", Arguments: `{"path": "a.go"`}}}}}, `tool call 0 (read_file, id "call_9") has invalid JSON arguments`},
+		{"arguments-not-object", providers.Request{Messages: []providers.Message{userText("x"), {Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{
+			{ID: "call_9", Name: "f", Arguments: `[1,2]`}}}}}, "must be a JSON object"},
+		{"unknown-role", providers.Request{Messages: []providers.Message{{Role: "wizard"}}}, `unknown role "wizard"`},
+		{"tool-choice-missing-function", providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{{Name: "a"}},
+			ToolChoice: &providers.ToolChoice{Mode: "function", Name: "b"}}, `names function "b"`},
+		{"schema-not-object", providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "json_schema", Schema: json.RawMessage(`[1]`)}}, "must be a JSON object"},
+		{"unknown-format", providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "xml"}}, `unsupported response_format type "xml"`},
+		{"bad-tool-parameters", providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{{Name: "a", Parameters: json.RawMessage(`{`)}}}, "parameters are not valid JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, Options{}, ollamafake.Options{})
+			_, err := e.p.Chat(t.Context(), &tt.req)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if k := kindOf(t, err); k != providers.KindRequest || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %v (kind %v), want request kind containing %q", err, k, tt.wantMsg)
+			}
+			if n := len(e.fake.ChatRequests()); n != 0 {
+				t.Errorf("%d chat requests reached Ollama", n)
+			}
+		})
+	}
+	e := newEnv(t, Options{}, ollamafake.Options{})
+	if _, err := e.p.Chat(t.Context(), nil); err == nil || kindOf(t, err) != providers.KindRequest {
+		t.Errorf("nil request: %v", err)
+	}
+}
+
+func TestThinkingModelReasoning(t *testing.T) {
+	m := ollamafake.Qwen3Coder30B()
+	m.Capabilities = append(m.Capabilities, "thinking")
+	e := newEnv(t, Options{}, ollamafake.Options{Models: []ollamafake.Model{m}})
+	e.fake.Enqueue(ollamafake.Reply{Steps: []ollamafake.Step{{Thinking: "let me see"}, {Content: "yes"}}})
+	chunks, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}, ReasoningEffort: "high"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chunks[0].Reasoning != "let me see" || chunks[1].Content != "yes" {
+		t.Errorf("chunks %+v", chunks)
+	}
+}
+
+func TestKeepAlive(t *testing.T) {
+	for _, c := range []struct{ in, want string }{{"30m", `"30m"`}, {"-1", `-1`}, {"3600", `3600`}, {"", `null`}} {
+		e := newEnv(t, Options{KeepAlive: c.in}, ollamafake.Options{})
+		if got := jsonOf(sent(t, e, &providers.Request{Messages: []providers.Message{userText("x")}})["keep_alive"]); got != c.want {
+			t.Errorf("keep_alive %q sent as %s, want %s", c.in, got, c.want)
+		}
+	}
+}
