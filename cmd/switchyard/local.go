@@ -40,7 +40,10 @@ func (m *localModel) fit(info ollama.ModelInfo) limits.Fit {
 		BlockCount: info.KV.BlockCount, HeadCountKV: info.KV.HeadCountKV, HeadCountKVPerLayer: info.KV.HeadCountKVPerLayer,
 		KeyLength: info.KV.KeyLength, ValueLength: info.KV.ValueLength,
 	}, m.cfg.KVCacheType)
-	if err != nil {
+	if err != nil || info.WeightsBytes <= 0 {
+		// Without the KV shape or the weights' size (Ollama lists the model
+		// in /api/tags) the arithmetic is incomplete: no memory cap, rather
+		// than one made up; doctor says so.
 		kv = 0
 	}
 	return limits.WindowFor(info.NativeContext, m.cfg.ContextWindow, kv, info.WeightsBytes, m.memory)
