@@ -108,6 +108,7 @@ func Read(r io.Reader, source string, env Env) (*Config, error) {
 		return nil, &Error{Source: source, Problems: decodeProblems(err)}
 	}
 	cfg.Source = source
+	cfg.applyDefaults()
 	if problems := cfg.Validate(); len(problems) > 0 {
 		return nil, &Error{Source: source, Problems: problems}
 	}

@@ -130,12 +130,36 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 	}
 }
 
-// Defaults the per-provider zero values mean, applied by the program.
+// Defaults for an ollama provider's keys left out of a file (a providers
+// list in a file replaces the bundled one whole, so its entries start bare).
 const (
 	DefaultPrefillTokensPerSecond = 400
 	DefaultDecodeTokensPerSecond  = 30
 	DefaultLocalTimeout           = 5 * time.Minute
+	DefaultKVCacheType            = "f16"
 )
+
+// applyDefaults fills the per-provider keys a file left out.
+func (c *Config) applyDefaults() {
+	for i := range c.Providers {
+		p := &c.Providers[i]
+		if p.Kind != KindOllama {
+			continue
+		}
+		if p.PrefillTokensPerSecond == 0 {
+			p.PrefillTokensPerSecond = DefaultPrefillTokensPerSecond
+		}
+		if p.DecodeTokensPerSecond == 0 {
+			p.DecodeTokensPerSecond = DefaultDecodeTokensPerSecond
+		}
+		if p.Timeout == 0 {
+			p.Timeout = DefaultLocalTimeout
+		}
+		if p.KVCacheType == "" {
+			p.KVCacheType = DefaultKVCacheType
+		}
+	}
+}
 
 func oneOf(s string, options ...string) bool {
 	for _, o := range options {

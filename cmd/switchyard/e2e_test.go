@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
+)
+
+// seedRig runs `switchyard serve` in-process against a fake Ollama with the
+// seed's setup: qwen3-coder:30b, native window 262144, a model definition
+// that says num_ctx 131072.
+type seedRig struct {
+	fake   *ollamafake.Server
+	url    string
+	client *openai.Client
+	dir    string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func writeConfig(t *testing.T, dir, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, "switchyard.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func seedConfig(listen, ollamaURL, dir, extraProviders string) string {
+	return fmt.Sprintf(`
+listen: %s
+server:
+  max_body_bytes: 1MiB
+  shutdown_timeout: 5s
+log:
+  level: warn
+providers:
+  - name: local
+    kind: ollama
+    base_url: %s
+    model: qwen3-coder:30b
+    memory: 64GiB
+%saudit:
+  path: %s/egress.jsonl
+`, listen, ollamaURL, extraProviders, dir)
+}
+
+func startSeed(t *testing.T, env map[string]string) *seedRig {
+	t.Helper()
+	fake := ollamafake.New(ollamafake.Options{Models: []ollamafake.Model{ollamafake.Qwen3Coder30B()}})
+	up := httptest.NewServer(fake)
+	t.Cleanup(up.Close)
+	dir := t.TempDir()
+	listen := freePort(t)
+	path := writeConfig(t, dir, seedConfig(listen, up.URL, dir, ""))
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &seedRig{fake: fake, url: "http://" + listen, dir: dir, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		g.done <- serve(ctx, path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	}()
+	t.Cleanup(func() { g.stop(t) })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(g.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("switchyard did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cfg := openai.DefaultConfig("unused")
+	cfg.BaseURL = g.url + "/v1"
+	g.client = openai.NewClientWithConfig(cfg)
+	return g
+}
+
+func (g *seedRig) stop(t *testing.T) {
+	if g.cancel == nil {
+		return
+	}
+	g.cancel()
+	g.cancel = nil
+	select {
+	case err := <-g.done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("serve did not stop")
+	}
+}
+
+// TestSeedAcceptance drives the daemon as issue 2's acceptance does.
+func TestSeedAcceptance(t *testing.T) {
+	g := startSeed(t, nil)
+	ctx := context.Background()
+
+	g.fake.Enqueue(ollamafake.Text("Hello", " there"))
+	resp, err := g.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{Model: "auto", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Choices[0].Message.Content != "Hello there" || resp.Usage.PromptTokens == 0 || resp.Header().Get("X-Switchyard-Route") != "local" {
+		t.Errorf("plain: %+v %v", resp, resp.Header())
+	}
+	reqs := g.fake.ChatRequests()
+	last := reqs[len(reqs)-1]
+	if last.NumCtx() != 262144 || last.Truncate == nil || *last.Truncate {
+		t.Errorf("Ollama received num_ctx %d truncate %v; want 262144 and false", last.NumCtx(), last.Truncate)
+	}
+
+	// Streamed, with the usage chunk.
+	g.fake.Enqueue(ollamafake.Text("a", "b", "c"))
+	st, err := g.client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{Model: "auto", Stream: true,
+		StreamOptions: &openai.StreamOptions{IncludeUsage: true}, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "abc"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	var usage *openai.Usage
+	for {
+		c, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Choices) > 0 {
+			text += c.Choices[0].Delta.Content
+		}
+		if c.Usage != nil {
+			usage = c.Usage
+		}
+	}
+	st.Close()
+	if text != "abc" || usage == nil || usage.PromptTokens == 0 {
+		t.Errorf("stream %q usage %+v", text, usage)
+	}
+
+	// A tool-call round trip.
+	tools := []openai.Tool{{Type: "function", Function: &openai.FunctionDefinition{Name: "write_file",
+		Parameters: json.RawMessage(`{"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"}}}`)}}}
+	g.fake.Enqueue(ollamafake.Reply{Steps: []ollamafake.Step{{ToolCalls: []ollamafake.ScriptedCall{{Name: "write_file", Arguments: `{"path":"a.txt","content":"x"}`}}}}})
+	msgs := []openai.ChatCompletionMessage{{Role: "user", Content: "write a.txt"}}
+	resp, err = g.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{Model: "auto", Messages: msgs, Tools: tools})
+	if err != nil || len(resp.Choices[0].Message.ToolCalls) != 1 || resp.Choices[0].FinishReason != "tool_calls" {
+		t.Fatalf("tool call: %+v %v", resp, err)
+	}
+	call := resp.Choices[0].Message.ToolCalls[0]
+	msgs = append(msgs, resp.Choices[0].Message, openai.ChatCompletionMessage{Role: "tool", ToolCallID: call.ID, Content: "written"})
+	g.fake.Enqueue(ollamafake.Text("Done."))
+	resp, err = g.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{Model: "auto", Messages: msgs, Tools: tools})
+	if err != nil || resp.Choices[0].Message.Content != "Done." {
+		t.Fatalf("after the tool: %+v %v", resp, err)
+	}
+	reqs = g.fake.ChatRequests()
+	sent := reqs[len(reqs)-1].Messages
+	if len(sent) != 3 || sent[2].Role != "tool" || sent[2].ToolName != "write_file" {
+		t.Errorf("the tool result went to Ollama as %+v", sent)
+	}
+
+	// The model list.
+	models, err := g.client.ListModels(ctx)
+	if err != nil || len(models.Models) < 3 || models.Models[0].ID != "auto" {
+		t.Errorf("models %+v %v", models, err)
+	}
+
+	// Malformed and oversized bodies.
+	for _, c := range []struct {
+		body   []byte
+		status int
+		code   string
+	}{
+		{[]byte(`{"messages":`), 400, "invalid_request"},
+		{[]byte(`{"model":"auto"}`), 400, "invalid_request"},
+		{[]byte(`{"messages":[{"role":"user","content":"` + strings.Repeat("x", 2<<20) + `"}]}`), 413, "request_too_large"},
+	} {
+		r, err := http.Post(g.url+"/v1/chat/completions", "application/json", bytes.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		json.NewDecoder(r.Body).Decode(&env)
+		r.Body.Close()
+		if r.StatusCode != c.status || env.Error.Code != c.code || r.Header.Get("X-Switchyard-Route") != "none" {
+			t.Errorf("%d %q: got %d %+v", c.status, c.code, r.StatusCode, env)
+		}
+	}
+
+	// Readiness reports the window and the definition's cap.
+	r, _ := http.Get(g.url + "/readyz")
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if !strings.Contains(string(body), `"context_window":262144`) {
+		t.Errorf("readyz %s", body)
+	}
+	g.stop(t)
+}
+
+// TestDoctorSeed: doctor finds the seed's v-128k label bug and says it in
+// exactly the issue's words.
+func TestDoctorSeed(t *testing.T) {
+	fake := ollamafake.New(ollamafake.Options{Models: []ollamafake.Model{ollamafake.Qwen3Coder30B()}})
+	up := httptest.NewServer(fake)
+	defer up.Close()
+	dir := t.TempDir()
+	path := writeConfig(t, dir, seedConfig(freePort(t), up.URL, dir, `  - name: devstral
+    kind: mistral
+    base_url: http://127.0.0.1:1/v1
+    model: devstral-latest
+    api_key_env: MISTRAL_TEST_KEY_UNSET
+    context_window: 262144
+`))
+	r := runDoctor(context.Background(), path, nil, func(string) (string, bool) { return "", false })
+	var out bytes.Buffer
+	printReport(&out, r)
+	s := out.String()
+	for _, want := range []string{
+		"model definition caps num_ctx at 131072; the model supports 262144; switchyard sends num_ctx=262144",
+		"✓ local ollama",
+		"! devstral key: MISTRAL_TEST_KEY_UNSET is not set",
+		"prefilling a full 262144-token window takes about 655 s at 400 tokens/s, over the 5m0s timeout",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, s)
+		}
+	}
+	if r.failed() {
+		t.Errorf("the seed setup is fixable by switchyard; nothing should fail:\n%s", s)
+	}
+
+	// Ollama down: a failing check, exit 1.
+	up.Close()
+	r = runDoctor(context.Background(), path, nil, func(string) (string, bool) { return "", false })
+	if !r.failed() {
+		t.Error("an unreachable Ollama did not fail")
+	}
+}
