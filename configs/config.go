@@ -39,6 +39,9 @@ type Auth struct {
 type Server struct {
 	MaxBodyBytes    ByteSize      `mapstructure:"max_body_bytes"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	// KeepAliveInterval is how often a streaming client waiting on a
+	// silent prefill gets an SSE comment.
+	KeepAliveInterval time.Duration `mapstructure:"keepalive_interval"`
 }
 
 // Log configures logging.

@@ -31,6 +31,9 @@ func (c *Config) Validate() []string {
 	if c.Server.MaxBodyBytes <= 0 {
 		add("server.max_body_bytes", "must be positive")
 	}
+	if c.Server.KeepAliveInterval < 100*time.Millisecond {
+		add("server.keepalive_interval", "must be at least 100ms")
+	}
 	if c.Server.ShutdownTimeout < 0 {
 		add("server.shutdown_timeout", "must not be negative")
 	}
