@@ -232,7 +232,7 @@ func (rt *Router) firstByteTimeout(up *Upstream, d *policy.Decision) time.Durati
 	}
 	pred := 0.0
 	if up.Predict != nil {
-		pred, _ = up.Predict(d.PromptTokens, d.OutputTokens)
+		pred, _ = up.Predict(d.PromptTokens, 0)
 	}
 	return up.Timeout + time.Duration(pred*float64(time.Second))
 }

@@ -187,11 +187,9 @@ func (rt *Router) policyProviders(job *policy.Job) []policy.Provider {
 			p.TokenFactor = u.TokenFactor()
 		}
 		if u.Predict != nil {
-			out := job.OutputTokens
-			if out <= 0 {
-				out = rt.opts.Settings.DefaultOutputTokens
-			}
-			if s, ok := u.Predict(job.PromptTokens, out); ok {
+			// An output budget the client did not set is not a prediction
+			// of the answer's length: Predict then assumes a typical one.
+			if s, ok := u.Predict(job.PromptTokens, job.OutputTokens); ok {
 				p.PredictedSeconds = s
 			}
 		}

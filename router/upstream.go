@@ -29,8 +29,9 @@ type Upstream struct {
 	FirstByteTimeout time.Duration
 	// Timeout is how long a local job may take before it counts as too slow.
 	Timeout time.Duration
-	// Predict returns the predicted seconds for a job of this size, and
-	// whether the provider can predict at all.
+	// Predict returns the predicted seconds for a job of this size (output
+	// 0: the client set no budget, assume a typical answer), and whether
+	// the provider can predict at all.
 	Predict func(promptTokens, outputTokens int) (float64, bool)
 	// TokenFactor scales switchyard's token estimate to this provider's
 	// tokenizer (learned from reported usage); nil = 1.

@@ -84,8 +84,16 @@ func TestSpeedStartsFromConfigured(t *testing.T) {
 	if got := s.Predict(146760, 0, 300, true); math.Abs(got-376.9) > 0.5 {
 		t.Errorf("predict %f", got)
 	}
-	if got := s.Predict(1000, 0, 0, false); math.Abs(got-12.5) > 0.1 {
+	if got := s.Predict(1000, 0, 30, false); math.Abs(got-13.5) > 0.1 {
 		t.Errorf("cold %f", got)
+	}
+	// No output budget: a typical answer (256 tokens until one is seen).
+	if got := s.Predict(1000, 0, 0, true); math.Abs(got-(2.5+256.0/30)) > 0.1 {
+		t.Errorf("typical output %f", got)
+	}
+	s.Observe(Observation{Output: 40, OutputDuration: 4 * time.Second / 3})
+	if got := s.Predict(1000, 0, 0, true); got >= 2.5+256.0/30 {
+		t.Errorf("short answers seen, still predicting long ones: %f", got)
 	}
 }
 

@@ -22,8 +22,13 @@ type Speed struct {
 	s11, s12, s22, s1t, s2t float64
 	decode                  ewma
 	load                    ewma
+	output                  ewma
 	observed                int
 }
+
+// priorOutput is the answer length assumed before any is seen: an agent's
+// turn is mostly a tool call or a short reply.
+const priorOutput = 256
 
 // forget is the weight an old observation keeps when a new one arrives.
 const forget = 0.95
@@ -49,6 +54,7 @@ func NewSpeed(prefillTPS, decodeTPS float64, load time.Duration) *Speed {
 	s.s22 = 1e-6
 	s.decode = ewma{v: decodeTPS, n: 1}
 	s.load = ewma{v: load.Seconds(), n: 1}
+	s.output = ewma{v: priorOutput, n: 1}
 	return s
 }
 
@@ -76,6 +82,9 @@ func (s *Speed) Observe(o Observation) {
 	}
 	if t := o.OutputDuration.Seconds(); o.Output >= 8 && t > 0 {
 		s.decode.add(float64(o.Output) / t)
+	}
+	if o.Output > 0 {
+		s.output.add(float64(o.Output))
 	}
 	if o.LoadDuration > 500*time.Millisecond {
 		s.load.add(o.LoadDuration.Seconds())
@@ -141,11 +150,15 @@ func (s *Speed) Observed() int {
 }
 
 // Predict is the whole job: uncached prefill, the output at decode speed,
-// and the load time if the model is not loaded.
+// and the load time if the model is not loaded. An output of 0 means the
+// client set no budget: the typical answer length seen so far is assumed.
 func (s *Speed) Predict(prompt, cached, output int, loaded bool) float64 {
 	t := s.PrefillSeconds(prompt, cached)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if output <= 0 {
+		output = int(s.output.v)
+	}
 	if s.decode.v > 0 {
 		t += float64(output) / s.decode.v
 	}
