@@ -112,7 +112,13 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 		if err := rt.auditEgress(acc, up, d); err != nil {
 			at = &attempt{up: up, cancel: func(error) {}, err: err}
 		} else {
-			at = rt.start(r.Context(), up, req, d, sse, last && req.Stream)
+			keepAlive := last && req.Stream
+			if keepAlive {
+				// A keep-alive sends the response head: name the provider
+				// now, as no other can follow it.
+				rt.routeHeaders(w, up, tried)
+			}
+			at = rt.start(r.Context(), up, req, d, sse, keepAlive)
 		}
 		if at.err == nil && !req.Stream {
 			// A whole answer is only whole at its end: a failure before
@@ -157,6 +163,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 		return
 	}
 	acc.reason = e.Code
+	w.Header().Set("X-Switchyard-Route", "none")
 	w.Header().Set("X-Switchyard-Reason", e.Code)
 	if len(tried) > 0 {
 		w.Header().Set("X-Switchyard-Fallback", strings.Join(tried, "; "))
@@ -370,13 +377,21 @@ func (rt *Router) succeeded(up *Upstream, acc *access, tried []string, w http.Re
 	up.health.success(rt.now())
 	acc.route = up.Name
 	acc.ttfb = time.Since(start)
+	if len(tried) > 0 {
+		acc.fallback = strings.Join(tried, "; ")
+		acc.reason = "fallback"
+	}
+	rt.routeHeaders(w, up, tried)
+}
+
+// routeHeaders names the provider that answers, and the fallback that led
+// to it.
+func (rt *Router) routeHeaders(w http.ResponseWriter, up *Upstream, tried []string) {
 	h := w.Header()
 	h.Set("X-Switchyard-Route", up.Name)
 	if len(tried) > 0 {
-		acc.fallback = strings.Join(tried, "; ")
-		h.Set("X-Switchyard-Fallback", acc.fallback)
+		h.Set("X-Switchyard-Fallback", strings.Join(tried, "; "))
 		h.Set("X-Switchyard-Reason", "fallback")
-		acc.reason = "fallback"
 	}
 }
 
