@@ -210,7 +210,8 @@ func (dc *decider) planAuto() Decision {
 	case len(local) == 0 && len(cloud) == 0:
 		return dc.noneFits(all, "")
 	case len(local) == 0:
-		dc.reasonFirst("too_large_for_local", "%s", dc.localTooLargeText())
+		code, text := dc.whyNotLocal()
+		dc.reasonFirst(code, "%s", text)
 		plan = cloud
 	case heavy != "":
 		dc.d.Heavy = true
@@ -354,16 +355,17 @@ func (dc *decider) sizeText(p *Provider) string {
 	return fmt.Sprintf("%d prompt tokens + %d output tokens exceed its window of %d", t, dc.need, p.Window)
 }
 
-func (dc *decider) localTooLargeText() string {
+// whyNotLocal explains a public job that no local provider can take.
+func (dc *decider) whyNotLocal() (code, text string) {
 	for i := range dc.provs {
 		if p := &dc.provs[i]; p.Local {
 			if p.Unavailable != "" {
-				return p.Name + " is unavailable (" + p.Unavailable + ")"
+				return "local_unavailable", p.Name + " is unavailable (" + p.Unavailable + "): cloud only"
 			}
-			return "too large for " + p.Name + ": " + dc.sizeText(p)
+			return "too_large_for_local", "too large for " + p.Name + ": " + dc.sizeText(p)
 		}
 	}
-	return "no local provider is configured"
+	return "no_local", "no local provider is configured"
 }
 
 func (dc *decider) privacyWhy() string {

@@ -180,7 +180,7 @@ func (rt *Router) policyProviders(job *policy.Job) []policy.Provider {
 		use, native := u.window()
 		p := policy.Provider{
 			Name: u.Name, Local: u.Local, Window: use, NativeWindow: native,
-			Unavailable: u.Unavailable, CoolingDown: u.health.coolingDown(now),
+			Unavailable: u.unavailable(), CoolingDown: u.health.coolingDown(now),
 			TimeoutSeconds: u.Timeout.Seconds(),
 		}
 		if u.TokenFactor != nil {

@@ -175,8 +175,9 @@ func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, u := range rt.upstreams {
 		use, native := u.window()
-		p := readyProvider{Name: u.Name, Kind: u.Kind, Model: u.Model, Local: u.Local, Available: u.Unavailable == "",
-			Unavailable: u.Unavailable, Window: use, healthState: u.health.state(now)}
+		why := u.unavailable()
+		p := readyProvider{Name: u.Name, Kind: u.Kind, Model: u.Model, Local: u.Local, Available: why == "",
+			Unavailable: why, Window: use, healthState: u.health.state(now)}
 		if native != use {
 			p.NativeWindow = native
 		}

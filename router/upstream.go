@@ -24,6 +24,10 @@ type Upstream struct {
 	// Unavailable, when non-empty, says why the provider cannot be used
 	// (its API key is missing); routing skips it.
 	Unavailable string
+	// Check, when set, says why the provider cannot be used right now ("" if
+	// it can): a local model whose server has not answered yet. It is asked
+	// once per job and must be quick.
+	Check func() string
 	// FirstByteTimeout bounds the wait for the first chunk; 0 = for a local
 	// provider, the predicted time plus Timeout; for a cloud one, none.
 	FirstByteTimeout time.Duration
@@ -44,6 +48,17 @@ type Upstream struct {
 	PrefillSpeed func() float64
 
 	health health
+}
+
+// unavailable says why the provider cannot take a job now, or "".
+func (u *Upstream) unavailable() string {
+	if u.Unavailable != "" {
+		return u.Unavailable
+	}
+	if u.Check != nil {
+		return u.Check()
+	}
+	return ""
 }
 
 // window returns the window in use and the native one.

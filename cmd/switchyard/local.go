@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/switchyard/switchyard/configs"
@@ -19,6 +21,40 @@ type localModel struct {
 	p      *ollama.Provider
 	speed  *limits.Speed
 	log    *slog.Logger
+
+	// probe rate-limits the synchronous refresh check does while Ollama
+	// has not answered yet.
+	probe     sync.Mutex
+	probedAt  time.Time
+	probeFail string
+}
+
+// probeEvery bounds how often a job may wait on asking a silent Ollama.
+const probeEvery = 2 * time.Second
+
+// check says why the local model cannot take a job now: Ollama has not
+// answered yet, so its window is unknown. It asks Ollama again at most
+// every probeEvery, briefly, so a server that just came up is used at once.
+func (m *localModel) check() string {
+	if _, ok := m.p.Info(); ok {
+		return ""
+	}
+	if !m.probe.TryLock() {
+		return "Ollama at " + m.cfg.BaseURL + " has not answered yet"
+	}
+	defer m.probe.Unlock()
+	if time.Since(m.probedAt) < probeEvery && m.probeFail != "" {
+		return m.probeFail
+	}
+	m.probedAt = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := m.p.Refresh(ctx); err != nil {
+		m.probeFail = "Ollama at " + m.cfg.BaseURL + " does not answer (" + err.Error() + ")"
+		return m.probeFail
+	}
+	m.probeFail = ""
+	return ""
 }
 
 func newLocalModel(pc configs.Provider, machineMemory int64, log *slog.Logger) *localModel {
@@ -101,6 +137,6 @@ func (m *localModel) upstream() *routerUpstream {
 		Name: m.cfg.Name, Kind: m.cfg.Kind, Model: m.cfg.Model, Local: true, Provider: m.p,
 		ContextWindow: m.cfg.ContextWindow, Window: m.window,
 		FirstByteTimeout: m.cfg.FirstByteTimeout, Timeout: m.cfg.Timeout,
-		Predict: m.predict, Observe: m.checkReported, PrefillSpeed: m.speed.PrefillTPS,
+		Predict: m.predict, Observe: m.checkReported, PrefillSpeed: m.speed.PrefillTPS, Check: m.check,
 	}
 }
