@@ -109,7 +109,9 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 		}
 		last := i == len(d.Plan)-1
 		var at *attempt
-		if err := rt.auditEgress(acc, up, d); err != nil {
+		if up.Provider == nil {
+			at = &attempt{up: up, cancel: func(error) {}, err: &providers.Error{Provider: up.Name, Kind: providers.KindUnavailable, Message: "not configured: " + up.unavailable()}}
+		} else if err := rt.auditEgress(acc, up, d); err != nil {
 			at = &attempt{up: up, cancel: func(error) {}, err: err}
 		} else {
 			keepAlive := last && req.Stream

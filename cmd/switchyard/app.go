@@ -109,7 +109,10 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.
 	u := &router.Upstream{Name: pc.Name, Kind: pc.Kind, Model: pc.Model, Local: pc.IsLocal(),
 		ContextWindow: pc.ContextWindow, FirstByteTimeout: pc.FirstByteTimeout, Timeout: pc.Timeout}
 	if pc.APIKeyEnv != "" && key == "" && !pc.IsLocal() {
+		// Configured but unavailable: routing skips it; nothing is built,
+		// so nothing could send to it by mistake.
 		u.Unavailable = "its key variable " + pc.APIKeyEnv + " is not set"
+		return u, nil, nil
 	}
 	if !pc.IsLocal() {
 		// Cloud models tokenize differently: learn the ratio of what they

@@ -1,9 +1,12 @@
 package gemini
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -151,4 +154,28 @@ func scrubString(s, key string) string {
 // requestError is a KindRequest error for a job Gemini cannot take as sent.
 func (p *Provider) requestError(msg string, err error) *providers.Error {
 	return &providers.Error{Provider: p.name, Kind: providers.KindRequest, Message: msg, Err: err}
+}
+
+// bodyRetryDelay reads the RetryInfo wait from a 429's error body and puts
+// the body back, so the retry client waits what Gemini asked rather than
+// spending its retries inside the quota window.
+func bodyRetryDelay(resp *http.Response) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Body == nil {
+		return 0, false
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	if err != nil {
+		return 0, false
+	}
+	var env struct {
+		Error struct {
+			Details []map[string]any `json:"details"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(b, &env) != nil {
+		return 0, false
+	}
+	return retryInfoDelay(env.Error.Details)
 }

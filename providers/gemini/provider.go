@@ -71,7 +71,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = retry.NewClient(retry.Options{})
+		hc = retry.NewClient(retry.Options{RetryAfter: bodyRetryDelay})
 	}
 	if o.MaxToolCallID <= 0 {
 		o.MaxToolCallID = defaultMaxToolCallID
@@ -177,6 +177,9 @@ func (t metaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if resp != nil {
 		if m, ok := r.Context().Value(respMetaKey{}).(*respMeta); ok {
 			ra, has := retry.RetryAfter(resp)
+			if !has {
+				ra, has = bodyRetryDelay(resp)
+			}
 			m.mu.Lock()
 			m.status, m.retryAfter, m.hasRA = resp.StatusCode, ra, has
 			m.mu.Unlock()

@@ -588,3 +588,25 @@ func TestRecordedSample(t *testing.T) {
 		t.Fatalf("id %q: signature not carried (%d bytes)", a.calls[0].ID, len(ref.sig))
 	}
 }
+
+// TestRetryInfoHonoured: Gemini's 429 carries its wait in the body's
+// RetryInfo, not a header; the retry client waits that long.
+func TestRetryInfoHonoured(t *testing.T) {
+	fake := geminifake.New(geminifake.Options{})
+	defer fake.Close()
+	fake.Enqueue(geminifake.Reply{Status: 429, RetryDelay: "0.3s"}, geminifake.TextReply("after the wait"))
+	p, err := New(context.Background(), Options{Name: "gemini", BaseURL: fake.URL, Model: "gemini-2.5-pro", APIKey: "fake-key",
+		HTTPClient: retry.NewClient(retry.Options{Max: 2, WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond, RetryAfter: bodyRetryDelay})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	st, err := p.Chat(context.Background(), &providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{{Type: providers.PartText, Text: "hi"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("retried after %v, before the 0.3s Gemini asked for", d)
+	}
+}

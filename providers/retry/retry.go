@@ -35,6 +35,10 @@ type Options struct {
 	DialTimeout time.Duration
 	// Transport overrides the transport (tests); nil builds one.
 	Transport http.RoundTripper
+	// RetryAfter, when set, reads a wait the server gave somewhere other
+	// than the Retry-After header (Google puts it in the 429 body's
+	// RetryInfo). It may read resp.Body but must leave it readable again.
+	RetryAfter func(resp *http.Response) (time.Duration, bool)
 }
 
 func (o *Options) defaults() {
@@ -86,14 +90,15 @@ func NewClient(o Options) *http.Client {
 	if rt == nil {
 		rt = NewTransport(o.DialTimeout)
 	}
+	w := &waits{o: o}
 	c := &retryablehttp.Client{
 		HTTPClient:   &http.Client{Transport: rt},
 		Logger:       nil, // the adapter logs once, without URLs or keys
 		RetryWaitMin: o.WaitMin,
 		RetryWaitMax: o.WaitMax,
 		RetryMax:     o.Max,
-		CheckRetry:   checkRetry(o),
-		Backoff:      backoff,
+		CheckRetry:   checkRetry(o, w),
+		Backoff:      backoff(w),
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	return c.StandardClient()
@@ -101,7 +106,7 @@ func NewClient(o Options) *http.Client {
 
 // checkRetry retries what the package says and stops early when the wait
 // the backoff would choose cannot end before the request's deadline.
-func checkRetry(o Options) retryablehttp.CheckRetry {
+func checkRetry(o Options, w *waits) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
@@ -121,7 +126,7 @@ func checkRetry(o Options) retryablehttp.CheckRetry {
 		if resp.StatusCode == http.StatusNotImplemented {
 			return false, nil
 		}
-		if ra, ok := RetryAfter(resp); ok {
+		if ra, ok := w.read(resp); ok {
 			if ra > o.MaxRetryAfter {
 				return false, nil
 			}
@@ -138,17 +143,50 @@ func checkRetry(o Options) retryablehttp.CheckRetry {
 
 // backoff waits what the server asked for, else a capped exponential with
 // full jitter (so many clients told "429" do not come back in step).
-func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if ra, ok := RetryAfter(resp); ok {
+func backoff(w *waits) retryablehttp.Backoff {
+	return func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+		if ra, ok := w.take(resp); ok {
 			return ra
 		}
+		ceil := lo << uint(min(attempt, 30))
+		if ceil <= 0 || ceil > hi {
+			ceil = hi
+		}
+		return lo/2 + rand.N(ceil-lo/2+1)
 	}
-	ceil := lo << uint(min(attempt, 30))
-	if ceil <= 0 || ceil > hi {
-		ceil = hi
+}
+
+// waits carries the server's requested wait from CheckRetry, which may
+// read the response body, to Backoff, which runs after retryablehttp has
+// drained it. The wait rides on the response itself, in a header of ours,
+// so nothing is kept when retryablehttp gives up without a Backoff.
+type waits struct{ o Options }
+
+// waitHeader is set on received responses only; it is never sent.
+const waitHeader = "X-Switchyard-Retry-Wait"
+
+// read finds the server's requested wait: the Retry-After header, else what
+// Options.RetryAfter reads.
+func (w *waits) read(resp *http.Response) (time.Duration, bool) {
+	ra, ok := RetryAfter(resp)
+	if !ok && resp != nil && w.o.RetryAfter != nil {
+		if ra, ok = w.o.RetryAfter(resp); ok {
+			resp.Header.Set(waitHeader, ra.String())
+		}
 	}
-	return lo/2 + rand.N(ceil-lo/2+1)
+	return ra, ok
+}
+
+// take returns the wait read found for resp.
+func (w *waits) take(resp *http.Response) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	if ra, ok := RetryAfter(resp); ok {
+		return ra, true
+	}
+	ra, err := time.ParseDuration(resp.Header.Get(waitHeader))
+	return ra, err == nil
 }
 
 // RetryAfter parses a response's Retry-After header, in seconds or as an
