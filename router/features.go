@@ -177,10 +177,12 @@ func (rt *Router) policyProviders(job *policy.Job) []policy.Provider {
 	now := rt.now()
 	out := make([]policy.Provider, len(rt.upstreams))
 	for i, u := range rt.upstreams {
+		// Availability first: checking it may learn the window.
+		why := u.unavailable()
 		use, native := u.window()
 		p := policy.Provider{
 			Name: u.Name, Local: u.Local, Window: use, NativeWindow: native,
-			Unavailable: u.unavailable(), CoolingDown: u.health.coolingDown(now),
+			Unavailable: why, CoolingDown: u.health.coolingDown(now),
 			TimeoutSeconds: u.Timeout.Seconds(),
 		}
 		if u.TokenFactor != nil {
