@@ -58,6 +58,9 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request) (*providers.Re
 		fail(e)
 		return nil, nil, false
 	}
+	if rt.opts.LogPrompts {
+		rt.log.Debug("prompt", logID, acc.id, "body", string(body))
+	}
 	job := rt.gather(r.Header, req)
 	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
 	acc.reason, acc.privacy, acc.estimated = d.Code(), string(d.Privacy), d.PromptTokens

@@ -40,6 +40,9 @@ type Options struct {
 	KeepAliveInterval time.Duration
 	// Logger receives one access line per request. nil = discard.
 	Logger *slog.Logger
+	// LogPrompts logs each chat request's body at debug level. Off, no
+	// prompt content is ever logged.
+	LogPrompts bool
 	// Metrics records Prometheus metrics and serves /metrics; nil = none.
 	Metrics *metrics.Metrics
 	// Audit is the egress log: a record is written and synced before any

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -392,5 +393,20 @@ func TestModelsAndExplain(t *testing.T) {
 	}
 	if g.gemini.requests() != 0 {
 		t.Error("explain sent upstream")
+	}
+}
+
+func TestPromptsLoggedOnlyWhenAsked(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		var buf strings.Builder
+		log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		g := newRig(t, func(o *Options) { o.Logger, o.LogPrompts = log, on })
+		g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"the-secret-plan"}]}`, nil)
+		if strings.Contains(buf.String(), "the-secret-plan") != on {
+			t.Errorf("LogPrompts %v, log:\n%s", on, buf.String())
+		}
+		if !strings.Contains(buf.String(), "route=local") {
+			t.Errorf("no access line:\n%s", buf.String())
+		}
 	}
 }

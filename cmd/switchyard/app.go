@@ -141,8 +141,9 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.
 	return u, nil, nil
 }
 
-// primeLocal asks Ollama once for the model's facts and, the first time it
-// answers, for its vocabulary, from which the exact tokenizer is built.
+// primeLocal asks Ollama once for the model's facts, from which the token
+// counter learns how Ollama renders the model's prompt, and, the first time
+// it answers, for its vocabulary, from which the exact tokenizer is built.
 func (a *app) primeLocal(ctx context.Context, lm *localModel, log *slog.Logger) error {
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	info, err := lm.p.Refresh(rctx)
@@ -152,6 +153,9 @@ func (a *app) primeLocal(ctx context.Context, lm *localModel, log *slog.Logger) 
 	}
 	log.Info("local model", "provider", lm.cfg.Name, "model", info.Model, "native_context", info.NativeContext,
 		"definition_num_ctx", info.DefinitionNumCtx, "num_ctx", info.NumCtx, "ollama", info.Version)
+	if changed, err := a.tokens.setFormat(lm, info); changed && err != nil {
+		log.Warn("token counts are not exact: switchyard cannot render this model's prompt as Ollama does", "provider", lm.cfg.Name, "error", err)
+	}
 	if a.tokens.wants(lm) {
 		vctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		v, verr := lm.p.Vocabulary(vctx)
