@@ -18,6 +18,8 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/switchyard/switchyard/providers/gemini/geminifake"
+	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
 
@@ -267,5 +269,62 @@ func TestDoctorSeed(t *testing.T) {
 	r = runDoctor(context.Background(), path, nil, func(string) (string, bool) { return "", false })
 	if !r.failed() {
 		t.Error("an unreachable Ollama did not fail")
+	}
+}
+
+// TestDoctorCloudModels: doctor asks each cloud whether its model id still
+// exists; a retired id fails, a deprecated one warns with the date.
+func TestDoctorCloudModels(t *testing.T) {
+	retire := time.Date(2026, 7, 31, 0, 0, 0, 0, time.UTC)
+	ms := mistralfake.Start(mistralfake.Options{Models: []mistralfake.Model{
+		{ID: "devstral-2512", Aliases: []string{"devstral-latest"}, Deprecation: &retire, Replacement: "mistral-medium-latest"},
+	}})
+	defer ms.Close()
+	gs := geminifake.New(geminifake.Options{Models: []string{"gemini-3-pro"}})
+	defer gs.Close()
+	fake := ollamafake.New(ollamafake.Options{Models: []ollamafake.Model{ollamafake.Qwen3Coder30B()}})
+	up := httptest.NewServer(fake)
+	defer up.Close()
+	dir := t.TempDir()
+	path := writeConfig(t, dir, seedConfig(freePort(t), up.URL, dir, fmt.Sprintf(`  - name: devstral
+    kind: mistral
+    base_url: %s
+    model: devstral-latest
+    api_key_env: K1
+    context_window: 262144
+  - name: gemini
+    kind: gemini
+    base_url: %s
+    model: gemini-2.5-pro
+    api_key_env: K2
+    context_window: 1048576
+`, ms.URL, gs.URL)))
+	env := map[string]string{"K1": mistralfake.DefaultAPIKey, "K2": "fake-key"}
+	r := runDoctor(context.Background(), path, nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	var out bytes.Buffer
+	printReport(&out, r)
+	s := out.String()
+	if !strings.Contains(s, "! devstral model") || !strings.Contains(s, "mistral-medium-latest") {
+		t.Errorf("a deprecated Devstral id should warn with its replacement:\n%s", s)
+	}
+	if !strings.Contains(s, "✗ gemini model") || !r.failed() {
+		t.Errorf("a retired Gemini id should fail:\n%s", s)
+	}
+	for _, k := range env {
+		if strings.Contains(s, k) {
+			t.Errorf("doctor printed a key")
+		}
+	}
+	var js bytes.Buffer
+	cmd := doctorCmd()
+	cmd.SetArgs([]string{"--config", path, "--json"})
+	cmd.SetOut(&js)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true // as under the root command
+	t.Setenv("K1", env["K1"])
+	t.Setenv("K2", env["K2"])
+	err := cmd.Execute()
+	var ee exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !json.Valid(js.Bytes()) || !strings.Contains(js.String(), `"status": "fail"`) {
+		t.Errorf("--json: %v\n%s", err, js.String())
 	}
 }
