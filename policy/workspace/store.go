@@ -105,22 +105,47 @@ func NewStore(o StoreOptions) *Store {
 //     (fail closed).
 //   - None found: the zero Privacy and File "" (the caller applies its
 //     default).
-//   - dir relative, missing or not a directory: DirErr set and nothing
-//     searched (the caller applies its default and reports it).
+//   - dir relative: DirErr set and nothing searched.
+//   - dir missing or not a directory (a path inside a repository that does
+//     not exist yet, or a file): DirErr set, and the search starts from the
+//     nearest directory above it that exists.
 func (s *Store) Lookup(dir string) Policy {
 	if !filepath.IsAbs(dir) {
 		return Policy{DirErr: fmt.Errorf("workspace: %q is not an absolute path", dir)}
 	}
 	dir = filepath.Clean(dir)
-	st := s.stat(dir)
-	switch {
-	case st.err != nil && isNotExist(st.err):
-		return Policy{DirErr: fmt.Errorf("workspace: directory %s does not exist", dir)}
-	case st.err != nil:
-		return Policy{Privacy: policy.Private, File: dir, Err: fmt.Errorf("workspace: cannot examine %s: %w", dir, st.err)}
-	case !st.fi.IsDir():
-		return Policy{DirErr: fmt.Errorf("workspace: %s is not a directory", dir)}
+	// A directory that does not exist yet (a build output) or a file is
+	// still inside its repository: search from the nearest directory above
+	// it that exists, and say so. Applying the default instead would let a
+	// private repository's job leave by naming a path inside it.
+	var dirErr error
+	for d := dir; ; {
+		st := s.stat(d)
+		if st.err == nil && st.fi.IsDir() {
+			dir = d
+			break
+		}
+		switch {
+		case st.err != nil && !isNotExist(st.err):
+			return Policy{Privacy: policy.Private, File: d, Err: fmt.Errorf("workspace: cannot examine %s: %w", d, st.err)}
+		case dirErr == nil && st.err != nil:
+			dirErr = fmt.Errorf("workspace: directory %s does not exist", dir)
+		case dirErr == nil:
+			dirErr = fmt.Errorf("workspace: %s is not a directory", dir)
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return Policy{DirErr: dirErr}
+		}
+		d = parent
 	}
+	p := s.walk(dir)
+	p.DirErr = dirErr
+	return p
+}
+
+// walk searches for the policy file from the directory dir up to the root.
+func (s *Store) walk(dir string) Policy {
 	for d := dir; ; {
 		f := filepath.Join(d, FileName)
 		st := s.stat(f)
@@ -128,8 +153,13 @@ func (s *Store) Lookup(dir string) Policy {
 		case st.err == nil:
 			return s.read(f, st.fi)
 		case !isNotExist(st.err):
-			// EACCES on a level of the walk: a policy file may be there.
-			return Policy{Privacy: policy.Private, File: f, Err: fmt.Errorf("workspace: cannot examine %s: %w", f, st.err)}
+			// EACCES on a level of the walk, or a link to nothing: a policy
+			// file may be meant there. Remembered so doctor reports it.
+			p := Policy{Privacy: policy.Private, File: f, Err: fmt.Errorf("workspace: cannot examine %s: %w", f, st.err)}
+			s.mu.Lock()
+			s.files.put(f, fileEntry{pol: p})
+			s.mu.Unlock()
+			return clonePolicy(p)
 		}
 		parent := filepath.Dir(d)
 		if parent == d {
@@ -162,7 +192,15 @@ func (s *Store) stat(p string) statEntry {
 	if ok && s.interval > 0 && now.Sub(e.at) < s.interval && !now.Before(e.at) {
 		return e
 	}
-	fi, err := os.Stat(p)
+	fi, err := os.Lstat(p)
+	if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		fi, err = os.Stat(p)
+		if err != nil && isNotExist(err) {
+			// A link to nothing is not an absent file: a policy file may
+			// have been meant there, so the walk must not go past it.
+			err = fmt.Errorf("%s is a symbolic link to nothing (%v)", p, err)
+		}
+	}
 	e = statEntry{at: now, fi: fi, err: err}
 	s.mu.Lock()
 	s.stats.put(p, e)
