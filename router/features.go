@@ -71,18 +71,25 @@ func (rt *Router) privacy(h http.Header, req *providers.Request, job *policy.Job
 	if def != policy.Public {
 		def = policy.Private
 	}
+	// The header names the repository first; the directories the agent
+	// states count too, and the most restrictive policy among all of them
+	// applies: a header left over from another session must not send a
+	// private repository's content out.
 	var dirs []string
-	via := "stated by the agent"
 	if v := strings.TrimSpace(h.Get(headerRepo)); v != "" {
-		via = "from " + headerRepo
 		if filepath.IsAbs(v) {
 			dirs = []string{filepath.Clean(v)}
 		} else {
 			job.Privacy = policy.Private
 			job.PrivacySource = headerRepo + " " + v + " is not an absolute path: private"
 		}
-	} else if rt.opts.Workspace != nil {
-		dirs = rt.opts.Workspace.Dirs(req)
+	}
+	if rt.opts.Workspace != nil {
+		for _, d := range rt.opts.Workspace.Dirs(req) {
+			if !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
 	}
 
 	if job.PrivacySource == "" {
@@ -103,7 +110,7 @@ func (rt *Router) privacy(h http.Header, req *providers.Request, job *policy.Job
 				src = "repo " + dir + ": policy file unusable, so private (" + rp.Err.Error() + ")"
 			case rp.File == "":
 				rp.Privacy = def
-				src = "repo " + dir + " (" + via + ") has no .switchyard.yaml: policy.default_privacy is " + string(def)
+				src = "repo " + dir + " has no .switchyard.yaml: policy.default_privacy is " + string(def)
 			default:
 				src = "repo " + rp.File
 			}

@@ -1245,13 +1245,14 @@ func (r *privRig) newJob(t *testing.T, seg *privSegment, window, id int) *privJo
 	// ---- public, or whatever the default says
 	case x < 650:
 		// The header names a public repository while the system prompt
-		// states a private one. The contract orders the header first, so
-		// the job is public; its content is the private repository's
-		// (headerPriv, kept out of privatePaths for this reason).
+		// states a private one. switchyard applies the most restrictive of
+		// the header's and the stated directories' policies (a stale header
+		// must not send a private repository's content out), so the job is
+		// private.
 		e := excerpt(stated)
 		sh.excerpt, sh.primary, sh.secondary = e, rp.headerPriv, rp.headerPriv
 		j.headers["X-Switchyard-Repo"] = pick(rp.public)
-		j.cat, j.expect = "public/header-wins-over-private-prompt", "public"
+		j.cat, j.expect = "private/header-and-prompt-strictest-wins", "private"
 	case x < 700:
 		// Nothing stated: aider states no directory, Qwen Code's system
 		// prompt only names its memory directories; or no excerpt at all.
