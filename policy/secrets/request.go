@@ -10,7 +10,8 @@ import (
 // every message's text parts (images are skipped: a data: URL is pixels,
 // not a prompt), every tool call's arguments, and the tool definitions
 // (descriptions and parameter schemas, which the client writes and which
-// are rendered into the prompt). Each Finding's Where names the field and
+// are rendered into the prompt), stop sequences, the user field and a
+// response schema. Each Finding's Where names the field and
 // its Offset is relative to that field's text. It returns at most
 // MaxFindings findings, in request order. A nil request has none.
 func ScanRequest(req *providers.Request) []Finding {
@@ -68,6 +69,19 @@ func ScanRequest(req *providers.Request) []Finding {
 		}) {
 			return out
 		}
+	}
+	// The rest of what adapters forward as text: stop sequences, the user
+	// field, and a response schema.
+	for si, stop := range req.Stop {
+		if !collect(stop, func() string { return "stop[" + strconv.Itoa(si) + "]" }) {
+			return out
+		}
+	}
+	if !collect(req.User, func() string { return "user" }) {
+		return out
+	}
+	if req.ResponseFormat != nil {
+		collect(string(req.ResponseFormat.Schema), func() string { return "response_format.json_schema.schema" })
 	}
 	return out
 }

@@ -40,6 +40,16 @@ func TestScanRequest(t *testing.T) {
 		want []string // Kind@Where
 	}{
 		{"nil-request", nil, nil},
+		{
+			"token-in-stop-user-and-schema",
+			&providers.Request{
+				Messages:       []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{{Type: providers.PartText, Text: "hi"}}}},
+				Stop:           []string{"END", ghp},
+				User:           "GITHUB_TOKEN=" + ghp,
+				ResponseFormat: &providers.ResponseFormat{Type: "json_schema", Schema: []byte(`{"type":"object","description":"` + ghp + `"}`)},
+			},
+			[]string{KindGitHubToken + "@stop[1]", KindGitHubToken + "@user", KindGitHubToken + "@response_format.json_schema.schema"},
+		},
 		{"clean-agent-turn", agentRequest("total 8\n-rw-r--r-- 1 ada ada 120 deploy.sh", `{"command":"ls -l"}`), nil},
 		{
 			"private-key-in-tool-result",
