@@ -76,6 +76,9 @@ func serve(ctx context.Context, configPath string, env configs.Env) error {
 	}
 	d := &daemon{configPath: configPath, env: env, log: newLogger(cfg.Log, os.Stderr), metrics: metrics.New(),
 		notify: systemd.NewNotifier(os.Getenv)}
+	// Libraries that write with the standard log package (the Gemini SDK
+	// on a cut stream) go through the same handler, as structured lines.
+	slog.SetDefault(d.log)
 	if err := d.openAudit(cfg, env); err != nil {
 		return err
 	}
