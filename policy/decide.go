@@ -161,7 +161,7 @@ func (dc *decider) planLocal(code, why string) Decision {
 	}
 	dc.reasonFirst(code, "%s", why)
 	dc.slowNote(fit[0])
-	return dc.finish(dc.healthyFirst(fit, true))
+	return dc.finish(dc.healthyFirst(fit))
 }
 
 func (dc *decider) planCloud() Decision {
@@ -179,7 +179,7 @@ func (dc *decider) planCloud() Decision {
 		return dc.noneFits(all, "cloud")
 	}
 	dc.reasonFirst("cloud", "the request asked for model cloud")
-	return dc.finish(dc.healthyFirst(fit, false))
+	return dc.finish(dc.healthyFirst(fit))
 }
 
 func (dc *decider) planAuto() Decision {
@@ -225,7 +225,7 @@ func (dc *decider) planAuto() Decision {
 		dc.reasonFirst("local_first", "the job fits %s (%d of %d tokens)", local[0].Name, dc.tokensFor(local[0])+dc.need, local[0].Window)
 		plan = append(slices.Clone(local), cloud...)
 	}
-	return dc.finish(dc.healthyFirst(plan, true))
+	return dc.finish(dc.healthyFirst(plan))
 }
 
 // heavy says why the job is heavy, or "".
@@ -252,9 +252,10 @@ func (dc *decider) slowNote(p *Provider) {
 	}
 }
 
-// healthyFirst drops providers cooling down after failures, unless nothing
-// else is left (keepLast: then they are tried rather than refusing).
-func (dc *decider) healthyFirst(plan []*Provider, keepLast bool) []*Provider {
+// healthyFirst moves providers cooling down after failures to the end of
+// the plan: they are tried only if every healthy one fails, which is how a
+// provider that recovered is found again without a job paying for it.
+func (dc *decider) healthyFirst(plan []*Provider) []*Provider {
 	var healthy, cooling []*Provider
 	for _, p := range plan {
 		if p.CoolingDown {
@@ -264,22 +265,16 @@ func (dc *decider) healthyFirst(plan []*Provider, keepLast bool) []*Provider {
 		}
 	}
 	for _, p := range cooling {
-		if len(healthy) > 0 || !keepLast {
-			dc.reason("cooling_down", "%s skipped: cooling down after repeated failures", p.Name)
+		if len(healthy) > 0 {
+			dc.reason("cooling_down", "%s is cooling down after repeated failures: tried last", p.Name)
 		} else {
 			dc.reason("cooling_down", "%s is cooling down after repeated failures; tried anyway, nothing else can take the job", p.Name)
 		}
 	}
-	if len(healthy) == 0 && keepLast {
-		return cooling
-	}
-	return healthy
+	return append(healthy, cooling...)
 }
 
 func (dc *decider) finish(plan []*Provider) Decision {
-	if len(plan) == 0 {
-		return dc.refuse(CodeUnavailable, "every provider the job may use is cooling down after repeated failures; try again shortly")
-	}
 	for _, p := range plan {
 		dc.d.Plan = append(dc.d.Plan, p.Name)
 	}

@@ -43,8 +43,8 @@ type Provider struct {
 	// Unavailable, when non-empty, says why the provider cannot be used
 	// (no API key, not configured); it is skipped.
 	Unavailable string
-	// CoolingDown is true while the provider is skipped after repeated
-	// failures; it is used only when nothing else can take the job.
+	// CoolingDown is true while the provider rests after repeated
+	// failures; it goes to the end of the plan.
 	CoolingDown bool
 	// TokenFactor scales PromptTokens to this provider's tokenizer (a
 	// learned correction for cloud models); 0 means 1.

@@ -15,7 +15,7 @@ import (
 // file knows its shape; everything after decoding uses providers.Request.
 type oaRequest struct {
 	Model               *string         `json:"model"`
-	Messages            json.RawMessage `json:"messages"`
+	Messages            *[]oaMessage    `json:"messages"`
 	Tools               []oaTool        `json:"tools"`
 	ToolChoice          json.RawMessage `json:"tool_choice"`
 	ParallelToolCalls   *bool           `json:"parallel_tool_calls"`
@@ -93,13 +93,10 @@ func decodeChatRequest(body []byte) (*providers.Request, *apiError) {
 	if w.Model != nil {
 		req.Model = *w.Model
 	}
-	if len(w.Messages) == 0 || isNull(w.Messages) {
+	if w.Messages == nil {
 		return nil, badParam("messages", "messages is required: an array of chat messages")
 	}
-	var msgs []oaMessage
-	if err := json.Unmarshal(w.Messages, &msgs); err != nil {
-		return nil, jsonError("messages", err)
-	}
+	msgs := *w.Messages
 	if len(msgs) == 0 {
 		return nil, badParam("messages", "messages must not be empty")
 	}

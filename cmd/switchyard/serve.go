@@ -225,7 +225,7 @@ func (d *daemon) openAudit(cfg *configs.Config, env configs.Env) error {
 	if d.egress, err = audit.Open(path, audit.DefaultMaxBytes); err != nil {
 		return fmt.Errorf("the egress audit log %s cannot be opened (set audit.path): %w", path, err)
 	}
-	if d.usage, err = audit.Open(filepath.Join(filepath.Dir(path), "usage.jsonl"), audit.DefaultMaxBytes); err != nil {
+	if d.usage, err = audit.OpenTally(filepath.Join(filepath.Dir(path), "usage.jsonl"), audit.DefaultMaxBytes); err != nil {
 		return err
 	}
 	return nil

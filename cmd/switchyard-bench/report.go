@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// results is everything a bench run measured; it is written as JSON and
+// as a markdown table.
+type results struct {
+	Started   time.Time        `json:"started"`
+	Seconds   float64          `json:"seconds"`
+	Quick     bool             `json:"quick"`
+	Machine   machine          `json:"machine"`
+	Targets   []target         `json:"targets"`
+	Latency   []latencyRow     `json:"latency"`
+	Tokenizer *tokenizerResult `json:"tokenizer"`
+	Decision  *decisionResult  `json:"decision"`
+	RSS       *rssResult       `json:"rss"`
+	Cuts      *cutResult       `json:"stream_cuts"`
+}
+
+type machine struct {
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"go_version"`
+	OS        string `json:"os"`
+	Load      string `json:"loadavg_at_start,omitempty"`
+}
+
+// target is one goal and whether this run met it.
+type target struct {
+	Name   string  `json:"name"`
+	Value  float64 `json:"value"`
+	Unit   string  `json:"unit"`
+	Target string  `json:"target"`
+	Pass   bool    `json:"pass"`
+}
+
+// judge evaluates every target the issue sets against the figures.
+func (r *results) judge() {
+	for _, row := range r.Latency {
+		if row.Path != "switchyard" {
+			continue
+		}
+		r.Targets = append(r.Targets, target{
+			Name:  fmt.Sprintf("added median latency, %s, concurrency %d (× the bare hop's)", row.Case, row.Concurrency),
+			Value: row.AddedMedianXBare, Unit: "×", Target: "≤ 1.25", Pass: row.AddedMedianXBare <= 1.25,
+		})
+		if row.Concurrency == 64 {
+			r.Targets = append(r.Targets, target{
+				Name:  fmt.Sprintf("throughput, %s, concurrency 64 (× the bare hop's)", row.Case),
+				Value: row.RPSXBare, Unit: "×", Target: "≥ 0.8", Pass: row.RPSXBare >= 0.8,
+			})
+		}
+	}
+	if t := r.Tokenizer; t != nil {
+		// The tokenizer's own target (policy/tokenize/bench_test.go
+		// BenchmarkCount): 20 MB/s on one core, warm.
+		r.Targets = append(r.Targets, target{Name: "tokenizer, warm (Qwen3 vocabulary, samples)", Value: t.WarmMBps, Unit: "MB/s", Target: "≥ 20", Pass: t.WarmMBps >= 20})
+	}
+	if d := r.Decision; d != nil {
+		r.Targets = append(r.Targets,
+			target{Name: "decision time, 1 MiB request, cold (median)", Value: d.ColdMedianMS, Unit: "ms", Target: "< 50", Pass: d.ColdMedianMS < 50},
+			target{Name: "decision time, 1 MiB request, warm (median)", Value: d.WarmMedianMS, Unit: "ms", Target: "< 1", Pass: d.WarmMedianMS < 1})
+	}
+	if m := r.RSS; m != nil {
+		r.Targets = append(r.Targets, target{Name: "idle RSS of switchyard serve", Value: m.IdleMiB, Unit: "MiB", Target: "< 30", Pass: m.IdleMiB < 30})
+	}
+	if c := r.Cuts; c != nil {
+		r.Targets = append(r.Targets, target{Name: fmt.Sprintf("stream cuts in %d streamed requests", c.Requests), Value: float64(c.Cuts), Target: "0", Pass: c.Cuts == 0})
+	}
+}
+
+// write puts bench.json and bench.md in dir.
+func (r *results) write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	j, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bench.json"), append(j, '\n'), 0o644); err != nil {
+		return err
+	}
+	var md strings.Builder
+	r.markdown(&md)
+	return os.WriteFile(filepath.Join(dir, "bench.md"), []byte(md.String()), 0o644)
+}
+
+func (r *results) markdown(w io.Writer) {
+	mode := "full run"
+	if r.Quick {
+		mode = "quick run (-quick)"
+	}
+	fmt.Fprintf(w, "# switchyard benchmarks\n\n%s, %s, %.0f s; %d CPUs, %s, %s; load average at start %s.\n\n",
+		r.Started.Format(time.RFC3339), mode, r.Seconds, r.Machine.CPUs, r.Machine.GoVersion, r.Machine.OS, r.Machine.Load)
+	fmt.Fprintf(w, "## Targets\n\n| target | measured | goal | pass |\n|---|---:|---|---|\n")
+	for _, t := range r.Targets {
+		mark := "PASS"
+		if !t.Pass {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "| %s | %s %s | %s | %s |\n", t.Name, num(t.Value), t.Unit, t.Target, mark)
+	}
+	if len(r.Latency) > 0 {
+		fmt.Fprintf(w, "\n## Latency and throughput (loopback, fake Ollama)\n\n"+
+			"Added = the path's figure minus calling the fake directly; × bare = switchyard's added figure, or its throughput, over the bare ReverseProxy hop's in the same run.\n\n"+
+			"| case | conc. | path | requests | median µs | p99 µs | req/s | added median µs | added p99 µs | added median × bare | added p99 × bare | req/s × bare |\n"+
+			"|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, l := range r.Latency {
+			x := func(v float64) string {
+				if l.Path != "switchyard" {
+					return ""
+				}
+				return num(v)
+			}
+			fmt.Fprintf(w, "| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.Case, l.Concurrency, l.Path, l.Requests,
+				num(l.MedianUS), num(l.P99US), num(l.RPS), num(l.AddedMedianUS), num(l.AddedP99US),
+				x(l.AddedMedianXBare), x(l.AddedP99XBare), x(l.RPSXBare))
+		}
+	}
+	if t := r.Tokenizer; t != nil {
+		fmt.Fprintf(w, "\n## Tokenizer\n\nQwen3 vocabulary, %d bytes of samples (%d tokens): warm %s MB/s over %d passes, cold (new tokenizer each pass) %s MB/s over %d passes.\n",
+			t.Bytes, t.Tokens, num(t.WarmMBps), t.WarmPasses, num(t.ColdMBps), t.ColdPasses)
+	}
+	if d := r.Decision; d != nil {
+		fmt.Fprintf(w, "\n## Decision time\n\nRouter.Explain (decode, directories and policy file, file count, credential scan, exact token count, policy.Decide) on a %d-byte request of %d tokens: cold median %s ms (max %s, %d runs); warm median %s ms (p99 %s, %d runs).\n",
+			d.RequestBytes, d.PromptTokens, num(d.ColdMedianMS), num(d.ColdMaxMS), d.ColdRuns, num(d.WarmMedianMS), num(d.WarmP99MS), d.WarmRuns)
+	}
+	if m := r.RSS; m != nil {
+		fmt.Fprintf(w, "\n## Memory\n\n`switchyard serve` as a child process: idle %s MiB (vocabulary loaded); under 64 concurrent %d-byte requests (%d in all) peak sampled %s MiB, VmHWM %s MiB; idle again after %s MiB. The bare hop idles at %s MiB.\n",
+			num(m.IdleMiB), m.RequestBytes, m.Requests, num(m.LoadPeakMiB), num(m.LoadHWMMiB), num(m.AfterMiB), num(m.BareHopIdleMiB))
+	}
+	if c := r.Cuts; c != nil {
+		fmt.Fprintf(w, "\n## Stream cuts\n\n%d streamed requests at concurrency %d through switchyard, each checked for [DONE] and for content equal to what the fake Ollama sent: %d cut.\n",
+			c.Requests, c.Concurrency, c.Cuts)
+		for _, e := range c.Examples {
+			fmt.Fprintf(w, "- %s\n", e)
+		}
+	}
+}
+
+// num formats a figure with three significant digits or more.
+func num(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v >= 100 || v <= -100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10 || v <= -10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
