@@ -91,6 +91,7 @@ func (rt *Router) privacy(h http.Header, req *providers.Request, job *policy.Job
 			}
 		}
 	}
+	dirs = rt.sessions.merge(sessionKey(h), dirs)
 
 	if job.PrivacySource == "" {
 		if len(dirs) == 0 {

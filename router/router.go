@@ -70,6 +70,7 @@ type Router struct {
 	// reloadErr is why the last reload was refused while this router kept
 	// serving; /readyz reports it.
 	reloadErr atomic.Pointer[string]
+	sessions  sessions
 }
 
 // SetReloadError records that a new configuration was refused and this

@@ -410,3 +410,39 @@ func TestPromptsLoggedOnlyWhenAsked(t *testing.T) {
 		}
 	}
 }
+
+// dirsWorkspace states whatever directory the system message names.
+type dirsWorkspace map[string]RepoPolicy
+
+func (w dirsWorkspace) Dirs(req *providers.Request) []string {
+	if req.Messages[0].Role == providers.RoleSystem {
+		return []string{req.Messages[0].Text()}
+	}
+	return nil
+}
+
+func (w dirsWorkspace) Lookup(dir string) RepoPolicy { return w[dir] }
+
+// TestSessionRemembersRepository: opencode's title request states no
+// directory; the session id ties it to the private repository an earlier
+// request of the session stated, so it stays local.
+func TestSessionRemembersRepository(t *testing.T) {
+	ws := dirsWorkspace{"/src/secret": {Privacy: policy.Private, File: "/src/secret/.switchyard.yaml"}}
+	g := newRig(t, func(o *Options) { o.Workspace = ws; o.Settings.DefaultPrivacy = policy.Public })
+	sess := map[string]string{"x-session-id": "ses_123"}
+	resp := g.post(t, "/v1/chat/completions", `{"messages":[{"role":"system","content":"/src/secret"},{"role":"user","content":"fix it"}]}`, sess)
+	if resp.Header.Get("X-Switchyard-Privacy") != "private" {
+		t.Fatalf("stated: %v", resp.Header)
+	}
+	resp = g.post(t, "/v1/chat/completions", `{"model":"gemini","messages":[{"role":"user","content":"Generate a title for: fix it"}]}`, sess)
+	if resp.StatusCode != 403 || resp.Header.Get("X-Switchyard-Privacy") != "private" {
+		t.Errorf("the title request of a private session: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp = g.post(t, "/v1/chat/completions", `{"model":"gemini","messages":[{"role":"user","content":"hello"}]}`, map[string]string{"x-session-id": "ses_other"})
+	if resp.StatusCode != 200 {
+		t.Errorf("another session: %d", resp.StatusCode)
+	}
+	if g.gemini.requests() != 1 {
+		t.Errorf("gemini received %d requests, want 1", g.gemini.requests())
+	}
+}
