@@ -138,3 +138,31 @@ func TestSpeedIgnoresTinyAndLearnsDecode(t *testing.T) {
 		t.Errorf("decode %f", d)
 	}
 }
+
+// TestSpeedIgnoresCacheHits: Ollama reports a repeated prompt's whole size
+// in prompt_eval_count but only the time to process the uncached rest
+// (0.17.4 measured: 3000 tokens in ~860 ms cold, ~6 ms repeated).
+func TestSpeedIgnoresCacheHits(t *testing.T) {
+	s := NewSpeed(3500, 30, 0)
+	s.Observe(Observation{Prompt: 3000, PromptDuration: 860 * time.Millisecond})
+	before := s.PrefillTPS()
+	s.Observe(Observation{Prompt: 3000, PromptDuration: 6 * time.Millisecond})
+	if after := s.PrefillTPS(); after > before*1.5 {
+		t.Errorf("a cache hit taught a speed of %.0f tokens/s (was %.0f)", after, before)
+	}
+	if s.Observed() != 1 {
+		t.Errorf("observed %d", s.Observed())
+	}
+}
+
+// TestSpeedFasterThanConfigured: a machine much faster than its configured
+// speed is believed after a few consistent observations.
+func TestSpeedFasterThanConfigured(t *testing.T) {
+	s := NewSpeed(400, 30, 0)
+	for i := 0; i < 6; i++ {
+		s.Observe(Observation{Prompt: 8000 + i*1000, PromptDuration: time.Duration(float64(8000+i*1000) / 8000 * float64(time.Second))})
+	}
+	if tps := s.PrefillTPSAt(8000); tps < 2000 {
+		t.Errorf("still predicting %.0f tokens/s on a machine doing 8000", tps)
+	}
+}

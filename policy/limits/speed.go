@@ -24,6 +24,7 @@ type Speed struct {
 	load                    ewma
 	output                  ewma
 	observed                int
+	tooFast                 int // consecutive observations taken for cache hits
 }
 
 // priorOutput is the answer length assumed before any is seen: an agent's
@@ -74,7 +75,21 @@ func (s *Speed) Observe(o Observation) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, c := float64(o.Prompt), float64(max(0, min(o.Cached, o.Prompt)))
-	if t := o.PromptDuration.Seconds(); n-c >= 64 && t > 0 {
+	t := o.PromptDuration.Seconds()
+	if n-c >= 64 && t > 0 && t*cacheHitRatio < s.prefillLocked(o.Prompt, o.Cached) {
+		// Recent Ollama counts prompt-cache hits in prompt_eval_count but
+		// times only the tokens it processed (PROVIDERS.md §1.2): a reply
+		// this much faster than predicted was mostly cached, and would
+		// teach an absurd speed. Unless it keeps happening: then the
+		// machine is simply faster than configured.
+		if s.tooFast < 3 {
+			s.tooFast++
+			t = 0
+		}
+	} else {
+		s.tooFast = 0
+	}
+	if n-c >= 64 && t > 0 {
 		x1, x2 := n-c, (n*n-c*c)/2
 		s.s11, s.s12, s.s22 = s.s11*forget+x1*x1, s.s12*forget+x1*x2, s.s22*forget+x2*x2
 		s.s1t, s.s2t = s.s1t*forget+x1*t, s.s2t*forget+x2*t
@@ -105,12 +120,20 @@ func (s *Speed) coefficients() (a, b float64) {
 	return a, b
 }
 
+// cacheHitRatio: an observed prefill this many times faster than predicted
+// is taken for a prompt-cache hit, not a speed.
+const cacheHitRatio = 8
+
 // PrefillSeconds predicts the time to prefill from depth cached to depth
 // prompt.
 func (s *Speed) PrefillSeconds(prompt, cached int) float64 {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.prefillLocked(prompt, cached)
+}
+
+func (s *Speed) prefillLocked(prompt, cached int) float64 {
 	a, b := s.coefficients()
-	s.mu.Unlock()
 	n, c := float64(prompt), float64(max(0, min(cached, prompt)))
 	return a*(n-c) + b*(n*n-c*c)/2
 }

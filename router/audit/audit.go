@@ -86,7 +86,27 @@ func (l *Log) open() error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	l.f, l.size = f, st.Size()
-	return nil
+	return l.endTornLine()
+}
+
+// endTornLine ends a last line a crash left half-written, so the next
+// record starts a line of its own instead of being lost with it.
+func (l *Log) endTornLine() error {
+	if l.size == 0 {
+		return nil
+	}
+	r, err := os.Open(l.path)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	defer r.Close()
+	last := make([]byte, 1)
+	if _, err := r.ReadAt(last, l.size-1); err != nil || last[0] == '\n' {
+		return nil
+	}
+	n, err := l.f.Write([]byte("\n"))
+	l.size += int64(n)
+	return err
 }
 
 // OpenTally opens a log like Open whose writes are not synced: for counts
