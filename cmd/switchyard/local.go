@@ -27,6 +27,10 @@ type localModel struct {
 	probe     sync.Mutex
 	probedAt  time.Time
 	probeFail string
+	// lastPrompt is the last reply's prompt plus answer, in tokens: what
+	// Ollama's prompt cache most likely holds.
+	mu         sync.Mutex
+	lastPrompt int
 }
 
 // probeEvery bounds how often a job may wait on asking a silent Ollama.
@@ -116,9 +120,21 @@ func (m *localModel) predict(prompt, output int) (float64, bool) {
 	return m.speed.Predict(prompt, 0, output, loaded), true
 }
 
+// observe feeds a reply's timings to the speed model. Ollama's
+// prompt_eval_count includes prompt-cache hits while its duration covers
+// only what it processed; an agent's next turn usually extends the last
+// prompt, so the last count is taken as the cached part of a longer one
+// (a guess that can only make the measured speed lower, never higher).
 func (m *localModel) observe(mt ollama.Metrics) {
+	m.mu.Lock()
+	cached := 0
+	if m.lastPrompt > 0 && mt.PromptEvalCount > m.lastPrompt {
+		cached = m.lastPrompt
+	}
+	m.lastPrompt = mt.PromptEvalCount + mt.EvalCount
+	m.mu.Unlock()
 	m.speed.Observe(limits.Observation{
-		Prompt: mt.PromptEvalCount, PromptDuration: mt.PromptEvalDuration,
+		Prompt: mt.PromptEvalCount, Cached: cached, PromptDuration: mt.PromptEvalDuration,
 		Output: mt.EvalCount, OutputDuration: mt.EvalDuration, LoadDuration: mt.LoadDuration,
 	})
 }
