@@ -148,24 +148,7 @@ func TestSeedAcceptance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var text string
-	var usage *openai.Usage
-	for {
-		c, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(c.Choices) > 0 {
-			text += c.Choices[0].Delta.Content
-		}
-		if c.Usage != nil {
-			usage = c.Usage
-		}
-	}
-	st.Close()
+	text, usage := readStream(t, st)
 	if text != "abc" || usage == nil || usage.PromptTokens == 0 {
 		t.Errorf("stream %q usage %+v", text, usage)
 	}
@@ -326,5 +309,28 @@ func TestDoctorCloudModels(t *testing.T) {
 	var ee exitError
 	if !errors.As(err, &ee) || ee.code != 1 || !json.Valid(js.Bytes()) || !strings.Contains(js.String(), `"status": "fail"`) {
 		t.Errorf("--json: %v\n%s", err, js.String())
+	}
+}
+
+// readStream reads a go-openai stream to its end: the text and the usage.
+func readStream(t *testing.T, st *openai.ChatCompletionStream) (string, *openai.Usage) {
+	t.Helper()
+	defer st.Close()
+	var text string
+	var usage *openai.Usage
+	for {
+		c, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			return text, usage
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Choices) > 0 {
+			text += c.Choices[0].Delta.Content
+		}
+		if c.Usage != nil {
+			usage = c.Usage
+		}
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -286,20 +285,7 @@ func TestSlowPrivateServedWithKeepAlives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	var text string
-	for {
-		c, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(c.Choices) > 0 {
-			text += c.Choices[0].Delta.Content
-		}
-	}
+	text, _ := readStream(t, st)
 	if text != "ok" {
 		t.Errorf("go-openai read %q", text)
 	}
