@@ -18,9 +18,10 @@ import (
 // own vocabulary once Ollama serves it, with the calibrated estimate until
 // then.
 type tokenCounter struct {
-	c     *tokenize.Counter
-	mu    sync.Mutex
-	owner *localModel
+	c      *tokenize.Counter
+	mu     sync.Mutex
+	owner  *localModel
+	format *tokenize.PromptFormat // the one the counter renders with
 }
 
 func newTokenCounter() *tokenCounter { return &tokenCounter{c: tokenize.NewCounter()} }
@@ -49,6 +50,35 @@ func (t *tokenCounter) setVocabulary(lm *localModel, v ollama.Vocabulary) error 
 	}
 	t.c.SetVocabulary(bpe)
 	return nil
+}
+
+// setFormat makes the counter render prompts as Ollama does for the model
+// info describes, if lm is the model whose window is the hard wall. It
+// reports whether that changed the rendering, and the renderer's problem
+// when it cannot render exactly as Ollama does.
+func (t *tokenCounter) setFormat(lm *localModel, info ollama.ModelInfo) (bool, error) {
+	f := tokenize.PromptFormat{Model: info.Model, Family: info.Family, Template: info.Template, Renderer: info.Renderer,
+		System: info.System, Thinks: info.Thinks()}
+	for _, m := range info.Messages {
+		f.Messages = append(f.Messages, tokenize.FormatMessage{Role: m.Role, Content: m.Content})
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.owner == nil {
+		t.owner = lm
+	}
+	if t.owner != lm || (t.format != nil && samePromptFormat(*t.format, f)) {
+		return false, nil
+	}
+	t.format = &f
+	r := tokenize.NewRenderer(f)
+	t.c.SetRenderer(r)
+	return true, r.Err()
+}
+
+func samePromptFormat(a, b tokenize.PromptFormat) bool {
+	return a.Model == b.Model && a.Family == b.Family && a.Template == b.Template && a.Renderer == b.Renderer &&
+		a.System == b.System && a.Thinks == b.Thinks && slices.Equal(a.Messages, b.Messages)
 }
 
 // features gathers what the policy decides on from a request.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
+	"github.com/switchyard/switchyard/providers/ollama/realollama"
 )
 
 func joinSamples(tb testing.TB) string {
@@ -121,4 +122,38 @@ func BenchmarkEstimate(b *testing.B) {
 	for b.Loop() {
 		tokenize.Estimate(text)
 	}
+}
+
+// benchmarkWarmWith is BenchmarkCountRequestWarm rendering as Ollama does
+// for f: the whole prompt is rendered every turn, and only the segments
+// between added tokens that are new are counted.
+func benchmarkWarmWith(b *testing.B, f tokenize.PromptFormat) {
+	bpe := tokenizetest.Qwen3BPE(b)
+	c := tokenize.NewCounter()
+	c.SetVocabulary(bpe)
+	c.SetRenderer(tokenize.NewRenderer(f))
+	base := bigRequest(b)
+	c.CountRequest(base)
+	reqs := make([]*providers.Request, 1024)
+	for i := range reqs {
+		reqs[i] = withTurn(base, fmt.Sprintf("turn %d: and now fix the failing test in file %d", i+1, i))
+	}
+	runtime.GC()
+	i := 0
+	for b.Loop() {
+		c.CountRequest(reqs[i%len(reqs)])
+		i++
+	}
+}
+
+// BenchmarkCountRequestWarmTemplate renders through a Go template (the
+// rig's Qwen3 ChatML template, as Ollama executes it). Target: under 1 ms.
+func BenchmarkCountRequestWarmTemplate(b *testing.B) {
+	benchmarkWarmWith(b, tokenize.PromptFormat{Template: realollama.ChatTemplate})
+}
+
+// BenchmarkCountRequestWarmQwen3Coder renders with the port of Ollama's
+// qwen3-coder renderer. Target: under 1 ms.
+func BenchmarkCountRequestWarmQwen3Coder(b *testing.B) {
+	benchmarkWarmWith(b, tokenize.PromptFormat{Renderer: "qwen3-coder"})
 }

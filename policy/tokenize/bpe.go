@@ -3,6 +3,7 @@ package tokenize
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // BPE is a byte-level BPE tokenizer with the qwen2 pre-tokenizer. It is
@@ -17,8 +18,13 @@ type BPE struct {
 	specials *specials
 	// addedIDs maps each added token to its id, for Encode.
 	addedIDs map[string]int32
-	words    *genCache[string]
-	size     int
+	// tokens maps every token, spelled byte-level, to its id, and longest
+	// is the most bytes one token spells: Ollama encodes a piece that is a
+	// token as that token (see mergeOllama).
+	tokens  map[string]int32
+	longest int
+	words   *genCache[string]
+	size    int
 }
 
 // noRank is above every real rank.
@@ -65,8 +71,12 @@ func NewBPE(v Vocabulary) (*BPE, error) {
 		merges:   make(map[uint64]uint64, len(v.Merges)),
 		specials: newSpecials(added),
 		addedIDs: addedIDs,
+		tokens:   ids,
 		words:    newGenCache(wordCacheEntries, strings.Clone),
 		size:     len(v.Tokens),
+	}
+	for t := range ids {
+		b.longest = max(b.longest, utf8.RuneCountInString(t))
 	}
 	for c := 0; c < 256; c++ {
 		id, ok := ids[string(byteRunes[c])]
@@ -149,6 +159,9 @@ func (b *BPE) countPiece(p string) int {
 		if r, _ := b.merge(b.byteID[p[0]], b.byteID[p[1]]); r != noRank {
 			return 1
 		}
+		if _, ok := b.wholeToken(p); ok {
+			return 1
+		}
 		return 2
 	}
 	if len(p) > maxCachedWord {
@@ -185,10 +198,8 @@ func (b *BPE) Encode(text string) []int32 {
 
 func (b *BPE) addedID(t string) int32 { return b.addedIDs[t] }
 
-// encodePiece appends the tokens of one piece to out.
+// encodePiece appends the tokens of one piece to out, as Ollama's engine
+// encodes it (see mergeOllama).
 func (b *BPE) encodePiece(p string, out []int32) []int32 {
-	if len(p) > linearMergeMax {
-		return b.mergeHeap(p, out)
-	}
-	return b.mergeLinear(p, out)
+	return b.mergeOllama(p, out)
 }

@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"hash/maphash"
+	"strings"
 	"sync/atomic"
 
 	"github.com/switchyard/switchyard/providers"
@@ -34,9 +35,12 @@ type Counter struct {
 	seeds    [2]maphash.Seed
 }
 
-// counterState is what SetVocabulary swaps as one.
+// counterState is what SetVocabulary and SetRenderer swap as one.
 type counterState struct {
 	bpe *BPE
+	// render renders requests as Ollama does for the served model; nil
+	// renders Qwen3's chat template (RenderPrompt).
+	render *Renderer
 	// gen tells cache entries of one tokenizer from another's, so that a
 	// count made just before a swap is never served after it.
 	gen uint64
@@ -64,13 +68,26 @@ func NewCounter() *Counter {
 func (c *Counter) SetVocabulary(b *BPE) {
 	for {
 		old := c.state.Load()
-		if c.state.CompareAndSwap(old, &counterState{bpe: b, gen: old.gen + 1}) {
+		if c.state.CompareAndSwap(old, &counterState{bpe: b, render: old.render, gen: old.gen + 1}) {
 			return
 		}
 	}
 }
 
-// Exact reports whether counts are currently exact.
+// SetRenderer makes CountRequest render requests with r, as Ollama renders
+// them for the served model; nil goes back to Qwen3's chat template.
+func (c *Counter) SetRenderer(r *Renderer) {
+	for {
+		old := c.state.Load()
+		// Cached counts are of text, whoever rendered it: gen stays.
+		if c.state.CompareAndSwap(old, &counterState{bpe: old.bpe, render: r, gen: old.gen}) {
+			return
+		}
+	}
+}
+
+// Exact reports whether counts use the model's own vocabulary. A request's
+// count may still be inexact when its rendering is (Count.Exact says).
 func (c *Counter) Exact() bool { return c.state.Load().bpe != nil }
 
 // Count counts text alone, without any template. Added tokens in it count
@@ -87,11 +104,17 @@ func (s *counterState) count(text string) Count {
 }
 
 // CountRequest returns the prompt tokens req costs the local model: every
-// message rendered through Qwen3's chat template, the tool definitions in
-// the system turn, and the generation prompt. The output budget
-// (req.MaxTokens) is the caller's to add.
+// message rendered through the model's template (the Renderer given to
+// SetRenderer, else Qwen3's chat template), the tool definitions, and the
+// generation prompt. The output budget (req.MaxTokens) is the caller's to
+// add. The count is exact when the vocabulary is known and the rendering
+// is exactly Ollama's.
 func (c *Counter) CountRequest(req *providers.Request) Count {
 	s := c.state.Load()
+	if s.render != nil {
+		prompt, exact := s.render.Render(req)
+		return Count{Tokens: c.countPrompt(s, prompt), Exact: exact && s.bpe != nil}
+	}
 	total := 0
 	for _, ch := range renderChunks(req) {
 		k := c.key(ch, s.gen)
@@ -120,4 +143,87 @@ func (c *Counter) key(ch chunk, gen uint64) chunkKey {
 		n += len(p)
 	}
 	return chunkKey{h1.Sum64(), h2.Sum64(), n, gen}
+}
+
+// minCachedSegment is the shortest segment whose count is cached: below
+// it, hashing and a locked lookup cost about what counting through the
+// word cache does.
+const minCachedSegment = 64
+
+// countPrompt counts a rendered prompt segment by segment. Added tokens
+// split text before the pre-tokenizer runs, so the count of the prompt is
+// the sum of the counts of the text between them, plus one for each. A
+// message's content lies between the template's added tokens, so the
+// segments that hold it recur unchanged turn after turn and their counts
+// come from the cache, whatever the template.
+func (c *Counter) countPrompt(s *counterState, prompt string) int {
+	sp := qwenSpecials
+	if s.bpe != nil {
+		sp = s.bpe.specials
+	}
+	total := 0
+	for len(prompt) > 0 {
+		at, l := sp.next(prompt)
+		for seg := prompt[:at]; seg != ""; {
+			n := paragraphEnd(seg)
+			total += c.countSegment(s, seg[:n])
+			seg = seg[n:]
+		}
+		if l > 0 {
+			total++
+		}
+		prompt = prompt[at+l:]
+	}
+	return total
+}
+
+// paragraphEnd returns where the first paragraph of seg ends: after a
+// blank line ("\n\n") that is followed by a character that is not
+// whitespace, or at the end of seg.
+//
+// The qwen2 pre-tokenizer always ends a piece there: whatever piece holds
+// the newlines (\s*[\r\n]+, or punctuation's trailing [\r\n]*) stops at
+// the last of them, and nothing else crosses a newline. So the count of
+// seg is the sum of the counts of its paragraphs. It matters because
+// Ollama's templates join consecutive messages of one role with "\n\n"
+// into one message: split there, each message keeps its cached count
+// however many follow it.
+func paragraphEnd(seg string) int {
+	for i := 0; ; {
+		j := strings.Index(seg[i:], "\n\n")
+		if j < 0 {
+			return len(seg)
+		}
+		k := i + j + 2
+		for k < len(seg) && seg[k] == '\n' {
+			k++
+		}
+		if k == len(seg) {
+			return k
+		}
+		if c, _ := classAt(seg, k); c != classSpace && c != classNewline {
+			return k
+		}
+		i = k
+	}
+}
+
+// countSegment counts text that holds no added token.
+func (c *Counter) countSegment(s *counterState, seg string) int {
+	count := func() int {
+		if s.bpe == nil {
+			return Estimate(seg)
+		}
+		return s.bpe.countOrdinary(seg)
+	}
+	if len(seg) < minCachedSegment {
+		return count()
+	}
+	k := c.key(chunk{seg}, s.gen)
+	if n, ok := c.messages.get(k); ok {
+		return n
+	}
+	n := count()
+	c.messages.put(k, n)
+	return n
 }

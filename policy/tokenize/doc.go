@@ -6,15 +6,19 @@
 //   - BPE is a byte-level BPE tokenizer built from a model's vocabulary (as
 //     Ollama's /api/show returns it, or a Hugging Face tokenizer.json). With
 //     Qwen's vocabulary and the "qwen2" pre-tokenizer its counts are exactly
-//     Qwen3-Coder's.
+//     those of Ollama's own engine, which runs Qwen3-Coder: where that engine
+//     differs from Hugging Face (ties between merges, whole-token pieces,
+//     what \s matches) it follows Ollama, whose count fills the window.
 //   - Estimate is a heuristic for when no vocabulary is available. It errs
 //     high and says so (Count.Exact is false).
 //   - Correction scales our count by what a cloud provider reports, for
 //     providers whose tokenizer we do not have.
 //
-// Counter puts them together for the router: it renders a request through
-// Qwen's chat template (CountRequest) and caches counts per message, since
-// coding agents resend the whole conversation every turn.
+// Counter puts them together for the router: it renders a request as Ollama
+// renders it for the served model (Renderer: the model's Go template, or a
+// port of the built-in renderer it names), or through Qwen's chat template
+// until it knows the model, and caches counts per message, since coding
+// agents resend the whole conversation every turn.
 //
 // # Special tokens
 //

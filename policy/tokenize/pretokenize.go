@@ -13,8 +13,14 @@ import (
 //
 // matched leftmost-first with backtracking (Oniguruma in Hugging Face,
 // regexp2 in Ollama). Go's regexp has no look-ahead, and a scanner is much
-// faster, so nextPiece walks the alternatives by hand. \s is Unicode
-// White_Space in all three engines, which is what unicode.IsSpace tests.
+// faster, so nextPiece walks the alternatives by hand.
+//
+// \s is where the engines differ, and this follows Ollama, whose counts
+// fill the local window: its engine compiles the pattern with regexp2.RE2
+// (tokenizer/bytepairencoding.go NewBytePairEncoding), in which \s is
+// RE2's [\t\n\f\r ] (regexp2 syntax/charclass.go re2Space), while Hugging
+// Face's is Unicode White_Space. So a no-break space, an ideographic space
+// or \v is punctuation here: "a\u00a0's" splits as "a", "\u00a0'", "s".
 
 // class is what the pattern can tell apart about one character.
 type class uint8
@@ -41,7 +47,7 @@ func runeClass(r rune) class {
 	switch {
 	case r == '\r' || r == '\n':
 		return classNewline
-	case unicode.IsSpace(r):
+	case r == ' ' || r == '\t' || r == '\f':
 		return classSpace
 	case unicode.IsLetter(r):
 		return classLetter

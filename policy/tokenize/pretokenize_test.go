@@ -54,40 +54,31 @@ func TestPieces(t *testing.T) {
 	}
 }
 
-// TestMergeHeapMatchesLinear checks the O(n log n) merge against the
-// rescanning one on every piece of the samples and on long pieces.
-func TestMergeHeapMatchesLinear(t *testing.T) {
-	b := loadQwen3(t)
-	inputs := []string{strings.Repeat("a", 64), strings.Repeat("ab", 32), " " + strings.Repeat("=", 63)}
-	for _, s := range []string{"runtime-proc.go", "docs-api.md", "ollama@v0.17.4-go.sum"} {
-		text := readSample(t, s)
-		for i := 0; i < len(text); {
-			j := nextPiece(text, i)
-			if p := text[i:j]; len(p) > 1 && len(p) <= linearMergeMax {
-				inputs = append(inputs, p)
-			}
-			i = j
-		}
-	}
-	for _, p := range inputs {
-		lin, heap := b.mergeLinear(p, nil), b.mergeHeap(p, nil)
-		if !slices.Equal(lin, heap) {
-			t.Fatalf("%q: linear %v, heap %v", p, lin, heap)
-		}
-	}
-}
-
-func FuzzMergeHeapMatchesLinear(f *testing.F) {
+// FuzzMergeOllamaSpellsBack: whatever the piece, the tokens mergeOllama
+// makes spell it back, byte-level, and a piece that is a token stays one.
+func FuzzMergeOllamaSpellsBack(f *testing.F) {
 	b := loadQwen3(f)
-	for _, s := range []string{"hello", "aaaaaaaaaa", "  \n\n\t", "Supercalifragilistic", "=====", "中文中文"} {
+	spell := make(map[int32]string, len(b.tokens))
+	for t, id := range b.tokens {
+		spell[id] = t
+	}
+	for _, s := range []string{"hello", "aaaaaaaaaa", "  \n\n\t", "Supercalifragilistic", "=====", "中文中文", "\"]}}}}}\n", strings.Repeat("ab", 100)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
-		if len(p) == 0 || len(p) > linearMergeMax {
+		if p == "" {
 			return
 		}
-		if lin, heap := b.mergeLinear(p, nil), b.mergeHeap(p, nil); !slices.Equal(lin, heap) {
-			t.Fatalf("%q: linear %v, heap %v", p, lin, heap)
+		ids := b.mergeOllama(p, nil)
+		var got strings.Builder
+		for _, id := range ids {
+			got.WriteString(spell[id])
+		}
+		if got.String() != byteLevel(p) {
+			t.Fatalf("%q: tokens %v spell %q", p, ids, got.String())
+		}
+		if _, whole := b.tokens[byteLevel(p)]; whole && len(ids) != 1 {
+			t.Fatalf("%q is a token, encoded as %v", p, ids)
 		}
 	})
 }

@@ -33,6 +33,13 @@ type ModelInfo struct {
 	// Parameters are the definition's parameters, values unquoted; list
 	// parameters such as stop have one value per line of the definition.
 	Parameters map[string][]string
+	// Template is the definition's Go chat template; Renderer names the
+	// renderer built into Ollama that it uses instead ("qwen3-coder"), and
+	// Parser the built-in output parser. System and Messages are the
+	// definition's SYSTEM and MESSAGEs, which Ollama adds to every chat.
+	// Together they decide the prompt Ollama renders (server/prompt.go).
+	Template, Renderer, Parser, System string
+	Messages                           []DefinitionMessage
 	// WeightsBytes is the model's size in /api/tags.
 	WeightsBytes int64
 	// Digest is the model's digest in /api/tags.
@@ -57,6 +64,12 @@ func (m ModelInfo) Thinks() bool { return m.HasCapability("thinking") }
 
 // HasCapability reports whether Ollama lists capability c for the model.
 func (m ModelInfo) HasCapability(c string) bool { return slices.Contains(m.Capabilities, c) }
+
+// DefinitionMessage is a MESSAGE of a model definition.
+type DefinitionMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
 
 // KVShape is the geometry of a model's KV cache, from GGUF metadata
 // (model_info["<arch>.*"]).
@@ -93,7 +106,13 @@ func (k KVShape) ElementsPerToken() int64 {
 
 // showResponse is the part of /api/show's ShowResponse switchyard reads.
 type showResponse struct {
-	Parameters string `json:"parameters"`
+	Parameters string              `json:"parameters"`
+	Modelfile  string              `json:"modelfile"`
+	Template   string              `json:"template"`
+	Renderer   string              `json:"renderer"`
+	Parser     string              `json:"parser"`
+	System     string              `json:"system"`
+	Messages   []DefinitionMessage `json:"messages"`
 	Details    struct {
 		Family            string `json:"family"`
 		ParameterSize     string `json:"parameter_size"`
@@ -128,6 +147,17 @@ func (m *ModelInfo) fromShow(s *showResponse) {
 	m.Capabilities = s.Capabilities
 	m.ModifiedAt = s.ModifiedAt
 	m.Parameters = parseParameters(s.Parameters)
+	m.Template, m.Renderer, m.Parser, m.System = s.Template, s.Renderer, s.Parser, s.System
+	m.Messages = s.Messages
+	// Ollama 0.17.4 declares renderer and parser in ShowResponse but never
+	// fills them (server/routes.go GetModelInfo); they are in the
+	// modelfile it writes, as RENDERER and PARSER lines (server/images.go).
+	if m.Renderer == "" {
+		m.Renderer = modelfileCommand(s.Modelfile, "RENDERER")
+	}
+	if m.Parser == "" {
+		m.Parser = modelfileCommand(s.Modelfile, "PARSER")
+	}
 	if v := m.Parameters["num_ctx"]; len(v) > 0 {
 		m.DefinitionNumCtx, _ = strconv.Atoi(v[len(v)-1])
 	}
@@ -185,6 +215,22 @@ func parseParameters(s string) map[string][]string {
 		out[key] = append(out[key], val)
 	}
 	return out
+}
+
+// modelfileCommand returns the argument of the last line of modelfile
+// that starts with the command name, e.g. "RENDERER qwen3-coder". Ollama
+// writes such commands after TEMPLATE and SYSTEM (server/images.go), so the
+// last line is the command even if a template quotes one; an argument
+// with spaces or newlines would be quoted (parser/parser.go quote), which
+// renderer and parser names never need.
+func modelfileCommand(modelfile, name string) string {
+	var arg string
+	for line := range strings.Lines(modelfile) {
+		if rest, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), name+" "); ok {
+			arg = strings.TrimSpace(rest)
+		}
+	}
+	return arg
 }
 
 // jsonInt reads a JSON number as an int; 0 when absent or not a number.

@@ -41,6 +41,11 @@ func TestSeedSetup(t *testing.T) {
 	if got := info.Parameters["stop"]; len(got) != 3 || got[1] != "<|im_end|>" {
 		t.Errorf("stop parameters %q", got)
 	}
+	// The prompt is Ollama's to render, by the built-in renderer the
+	// definition names: the token counter renders the same way.
+	if info.Renderer != "qwen3-coder" || info.Parser != "qwen3-coder" || info.Template != "{{ .Prompt }}" {
+		t.Errorf("renderer %q parser %q template %q", info.Renderer, info.Parser, info.Template)
+	}
 	logs := e.logs.String()
 	if !strings.Contains(logs, "level=WARN") || !strings.Contains(logs, "definition_num_ctx=131072") || !strings.Contains(logs, "native_context=262144") {
 		t.Errorf("no warning with both numbers in the log:\n%s", logs)
