@@ -59,7 +59,7 @@ func BenchmarkTranslate(b *testing.B) {
 	req := agentHistory(20)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.translate(req, 262144, false); err != nil {
+		if _, err := p.translate(req, 262144, thinkNone); err != nil {
 			b.Fatal(err)
 		}
 	}

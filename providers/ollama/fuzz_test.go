@@ -73,7 +73,11 @@ func FuzzTranslate(f *testing.F) {
 			return
 		}
 		p := New(Options{Name: "fuzz", Model: "qwen3-coder:30b"})
-		out, err := p.translate(&req, 8192, thinks)
+		mode := thinkNone
+		if thinks {
+			mode = thinkOnOff
+		}
+		out, err := p.translate(&req, 8192, mode)
 		if err != nil {
 			if pe, ok := providers.AsError(err); !ok || pe.Kind != providers.KindRequest {
 				t.Fatalf("error %v is not a KindRequest *providers.Error", err)

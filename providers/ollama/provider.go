@@ -157,7 +157,7 @@ func (p *Provider) Chat(ctx context.Context, req *providers.Request) (providers.
 	if err != nil {
 		return nil, err
 	}
-	body, err := p.translate(req, info.NumCtx, info.Thinks())
+	body, err := p.translate(req, info.NumCtx, thinkModeOf(info))
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 // the window numCtx. thinks says whether the model has the thinking
 // capability. Every error is a KindRequest *providers.Error naming what is
 // wrong with the job.
-func (p *Provider) translate(req *providers.Request, numCtx int, thinks bool) (*chatRequest, error) {
+func (p *Provider) translate(req *providers.Request, numCtx int, thinks thinkMode) (*chatRequest, error) {
 	no := false
 	out := &chatRequest{
 		Model:    p.opts.Model,
@@ -246,24 +246,54 @@ func (p *Provider) translateFormat(rf *providers.ResponseFormat) (json.RawMessag
 	return nil, p.requestError("unsupported response_format type %q", rf.Type)
 }
 
+// thinkMode is what a model accepts as think.
+type thinkMode int
+
+const (
+	thinkNone   thinkMode = iota // no thinking capability: send no think
+	thinkOnOff                   // true or false
+	thinkLevels                  // "low", "medium", "high" (the harmony parser's models)
+)
+
+// thinkModeOf reads the mode from /api/show's facts: string levels only for
+// models with the harmony parser, since Ollama answers 400 "think value ...
+// is not supported for this model" to a string otherwise (server/routes.go
+// ChatHandler, v0.17.4: "string values currently only allowed for
+// harmony/gptoss models").
+func thinkModeOf(info ModelInfo) thinkMode {
+	switch {
+	case !info.Thinks():
+		return thinkNone
+	case info.Parser == "harmony":
+		return thinkLevels
+	}
+	return thinkOnOff
+}
+
 // translateThink maps reasoning_effort to Ollama's think. A model without
 // the thinking capability gets no think at all: Ollama answers 400 "does
 // not support thinking" to any true or level (server/routes.go ChatHandler).
 // Ollama's levels are low, medium and high; OpenAI's wider scale is folded
-// onto them.
-func (p *Provider) translateThink(effort string, thinks bool) (json.RawMessage, error) {
-	if effort == "" || !thinks {
+// onto them, or onto true for models that take no level.
+func (p *Provider) translateThink(effort string, mode thinkMode) (json.RawMessage, error) {
+	if effort == "" || mode == thinkNone {
 		return nil, nil
 	}
+	var level string
 	switch strings.ToLower(effort) {
 	case "none":
 		return json.RawMessage("false"), nil
 	case "minimal", "low":
-		return json.RawMessage(`"low"`), nil
+		level = `"low"`
 	case "medium":
-		return json.RawMessage(`"medium"`), nil
+		level = `"medium"`
 	case "high", "xhigh":
-		return json.RawMessage(`"high"`), nil
+		level = `"high"`
+	default:
+		return nil, p.requestError("unknown reasoning_effort %s", strconv.Quote(effort))
 	}
-	return nil, p.requestError("unknown reasoning_effort %s", strconv.Quote(effort))
+	if mode == thinkOnOff {
+		return json.RawMessage("true"), nil
+	}
+	return json.RawMessage(level), nil
 }

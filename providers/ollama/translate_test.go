@@ -130,9 +130,11 @@ func TestTranslation(t *testing.T) {
 			check: map[string]string{"think": `null`},
 		},
 		{
+			// Ollama 0.17.4 takes a level only for the harmony parser's
+			// models; a level for any other answers 400.
 			name: "reasoning-effort-mapped-with-thinking", thinks: true,
 			req:   providers.Request{Messages: []providers.Message{userText("x")}, ReasoningEffort: "minimal"},
-			check: map[string]string{"think": `"low"`},
+			check: map[string]string{"think": `true`},
 		},
 		{
 			name: "reasoning-effort-none-is-false", thinks: true,
@@ -235,5 +237,30 @@ func TestKeepAlive(t *testing.T) {
 		if got := jsonOf(sent(t, e, &providers.Request{Messages: []providers.Message{userText("x")}})["keep_alive"]); got != c.want {
 			t.Errorf("keep_alive %q sent as %s, want %s", c.in, got, c.want)
 		}
+	}
+}
+
+func TestThinkLevelsOnlyForHarmony(t *testing.T) {
+	p := New(Options{})
+	cases := []struct {
+		effort string
+		mode   thinkMode
+		want   string
+	}{
+		{"high", thinkLevels, `"high"`}, {"minimal", thinkLevels, `"low"`}, {"high", thinkOnOff, `true`},
+		{"none", thinkOnOff, `false`}, {"none", thinkLevels, `false`}, {"high", thinkNone, ``}, {"", thinkLevels, ``},
+	}
+	for _, c := range cases {
+		got, err := p.translateThink(c.effort, c.mode)
+		if err != nil || string(got) != c.want {
+			t.Errorf("%q %v: %s %v, want %s", c.effort, c.mode, got, err, c.want)
+		}
+	}
+	if _, err := p.translateThink("extreme", thinkOnOff); err == nil {
+		t.Error("unknown effort accepted")
+	}
+	if thinkModeOf(ModelInfo{Capabilities: []string{"thinking"}, Parser: "harmony"}) != thinkLevels ||
+		thinkModeOf(ModelInfo{Capabilities: []string{"thinking"}}) != thinkOnOff || thinkModeOf(ModelInfo{}) != thinkNone {
+		t.Error("thinkModeOf")
 	}
 }
