@@ -27,10 +27,10 @@ type localModel struct {
 	probe     sync.Mutex
 	probedAt  time.Time
 	probeFail string
-	// lastPrompt is the last reply's prompt plus answer, in tokens: what
-	// Ollama's prompt cache most likely holds.
-	mu         sync.Mutex
-	lastPrompt int
+	// lastPrompt and lastOutput are the last reply's sizes: what Ollama's
+	// prompt cache most likely holds.
+	mu                     sync.Mutex
+	lastPrompt, lastOutput int
 }
 
 // probeEvery bounds how often a job may wait on asking a silent Ollama.
@@ -128,13 +128,14 @@ func (m *localModel) predict(prompt, output int) (float64, bool) {
 func (m *localModel) observe(mt ollama.Metrics) {
 	m.mu.Lock()
 	cached := 0
-	if m.lastPrompt > 0 && mt.PromptEvalCount > m.lastPrompt {
-		cached = m.lastPrompt
+	if m.lastPrompt > 0 && mt.PromptEvalCount > m.lastPrompt+m.lastOutput {
+		cached = m.lastPrompt + m.lastOutput
 	}
-	m.lastPrompt = mt.PromptEvalCount + mt.EvalCount
+	repeat := mt.PromptEvalCount == m.lastPrompt
+	m.lastPrompt, m.lastOutput = mt.PromptEvalCount, mt.EvalCount
 	m.mu.Unlock()
 	m.speed.Observe(limits.Observation{
-		Prompt: mt.PromptEvalCount, Cached: cached, PromptDuration: mt.PromptEvalDuration,
+		Prompt: mt.PromptEvalCount, Cached: cached, Repeat: repeat, PromptDuration: mt.PromptEvalDuration,
 		Output: mt.EvalCount, OutputDuration: mt.EvalDuration, LoadDuration: mt.LoadDuration,
 	})
 }

@@ -146,7 +146,7 @@ func TestSpeedIgnoresCacheHits(t *testing.T) {
 	s := NewSpeed(3500, 30, 0)
 	s.Observe(Observation{Prompt: 3000, PromptDuration: 860 * time.Millisecond})
 	before := s.PrefillTPS()
-	s.Observe(Observation{Prompt: 3000, PromptDuration: 6 * time.Millisecond})
+	s.Observe(Observation{Prompt: 3000, PromptDuration: 6 * time.Millisecond, Repeat: true})
 	if after := s.PrefillTPS(); after > before*1.5 {
 		t.Errorf("a cache hit taught a speed of %.0f tokens/s (was %.0f)", after, before)
 	}

@@ -24,7 +24,6 @@ type Speed struct {
 	load                    ewma
 	output                  ewma
 	observed                int
-	tooFast                 int // consecutive observations taken for cache hits
 }
 
 // priorOutput is the answer length assumed before any is seen: an agent's
@@ -64,6 +63,9 @@ type Observation struct {
 	// Prompt is the whole prompt's size; Cached how many of its tokens came
 	// from the prompt cache (prompt_eval_duration covers only the rest).
 	Prompt, Cached int
+	// Repeat is true when the prompt is the same size as the last one: it
+	// may have come from the prompt cache whole.
+	Repeat         bool
 	PromptDuration time.Duration
 	Output         int
 	OutputDuration time.Duration
@@ -76,18 +78,12 @@ func (s *Speed) Observe(o Observation) {
 	defer s.mu.Unlock()
 	n, c := float64(o.Prompt), float64(max(0, min(o.Cached, o.Prompt)))
 	t := o.PromptDuration.Seconds()
-	if n-c >= 64 && t > 0 && t*cacheHitRatio < s.prefillLocked(o.Prompt, o.Cached) {
+	if o.Repeat && n-c >= 64 && t > 0 && t*cacheHitRatio < s.prefillLocked(o.Prompt, o.Cached) {
 		// Recent Ollama counts prompt-cache hits in prompt_eval_count but
-		// times only the tokens it processed (PROVIDERS.md §1.2): a reply
-		// this much faster than predicted was mostly cached, and would
-		// teach an absurd speed. Unless it keeps happening: then the
-		// machine is simply faster than configured.
-		if s.tooFast < 3 {
-			s.tooFast++
-			t = 0
-		}
-	} else {
-		s.tooFast = 0
+		// times only the tokens it processed (PROVIDERS.md §1.2): a prompt
+		// of the same size as the last one, answered this much faster than
+		// predicted, was mostly cached and would teach an absurd speed.
+		t = 0
 	}
 	if n-c >= 64 && t > 0 {
 		x1, x2 := n-c, (n*n-c*c)/2
