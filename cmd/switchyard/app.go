@@ -18,6 +18,7 @@ import (
 	"github.com/switchyard/switchyard/providers/gemini"
 	"github.com/switchyard/switchyard/providers/mistral"
 	"github.com/switchyard/switchyard/providers/openaicompat"
+	"github.com/switchyard/switchyard/providers/retry"
 	"github.com/switchyard/switchyard/router"
 	"github.com/switchyard/switchyard/router/audit"
 	"github.com/switchyard/switchyard/router/metrics"
@@ -135,7 +136,15 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.
 		}
 		u.Provider = p
 	case configs.KindOpenAI:
-		u.Provider = openaicompat.New(openaicompat.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key})
+		o := openaicompat.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key}
+		if pc.IsLocal() {
+			// A local server's traffic is private jobs: never through an
+			// HTTP_PROXY from the environment.
+			t := retry.NewTransport(0)
+			t.Proxy = nil
+			o.HTTPClient = retry.NewClient(retry.Options{Transport: t})
+		}
+		u.Provider = openaicompat.New(o)
 	default:
 		return nil, nil, fmt.Errorf("unknown kind %q", pc.Kind)
 	}
