@@ -7,7 +7,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -217,35 +216,11 @@ audit:
   path: %s/egress.jsonl
 `, listen, p.keepAlive, lsrv.URL, csrv.URL, p.defaultPrivacy, p.heavyMinFiles, p.heavyMinTk, dir))
 	env := map[string]string{"SWITCHYARD_E2E_MISTRAL_KEY": mistralfake.DefaultAPIKey}
-	ctx, cancel := context.WithCancel(context.Background())
-	g.seed = &seedRig{fake: g.ollama, url: "http://" + listen, dir: dir, cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		g.seed.done <- serve(ctx, path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	}()
-	t.Cleanup(func() { g.seed.stop(t) })
-	waitHealthy(t, g.seed.url)
+	g.seed = runServe(t, g.ollama, listen, dir, path, env)
 	g.direct = g.seed.url
 	g.tap = newTap(t, g.seed.url)
 	g.base = g.tap.srv.URL + "/v1"
 	return g
-}
-
-func waitHealthy(t *testing.T, base string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("switchyard did not start: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // explain asks switchyard how it routes a body a client sent.

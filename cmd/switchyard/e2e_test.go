@@ -82,27 +82,22 @@ func startSeed(t *testing.T, env map[string]string) *seedRig {
 	dir := t.TempDir()
 	listen := freePort(t)
 	path := writeConfig(t, dir, seedConfig(listen, up.URL, dir, ""))
+	return runServe(t, fake, listen, dir, path, env)
+}
+
+// runServe runs `switchyard serve` in-process with the config at path
+// (which listens on listen), waits until it answers, and stops it when the
+// test ends.
+func runServe(t *testing.T, fake *ollamafake.Server, listen, dir, path string, env map[string]string) *seedRig {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &seedRig{fake: fake, url: "http://" + listen, dir: dir, cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		g.done <- serve(ctx, path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	}()
 	t.Cleanup(func() { g.stop(t) })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(g.url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("switchyard did not start: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cfg := openai.DefaultConfig("unused")
-	cfg.BaseURL = g.url + "/v1"
-	g.client = openai.NewClientWithConfig(cfg)
+	waitReady(t, g.url)
+	g.client = clientFor(g.url, nil)
 	return g
 }
 

@@ -92,14 +92,7 @@ policy:
 `, listen, rc.server, rc.ollamaURL, rc.local, ms.URL, gs.URL, rc.policy, dir)
 	path := writeConfig(t, dir, cfg)
 	env := map[string]string{"TEST_MISTRAL_KEY": mistralfake.DefaultAPIKey, "TEST_GEMINI_KEY": "fake-key"}
-	ctx, cancel := context.WithCancel(context.Background())
-	g.seedRig = &seedRig{fake: fake, url: "http://" + listen, dir: dir, cancel: cancel, done: make(chan error, 1)}
-	go func() { g.done <- serve(ctx, path, func(k string) (string, bool) { v, ok := env[k]; return v, ok }) }()
-	t.Cleanup(func() { g.stop(t) })
-	waitReady(t, g.url)
-	cfgc := openai.DefaultConfig("unused")
-	cfgc.BaseURL = g.url + "/v1"
-	g.client = openai.NewClientWithConfig(cfgc)
+	g.seedRig = runServe(t, fake, listen, dir, path, env)
 	// The tokenizer is built in the background once Ollama answers.
 	if rc.ollamaURL == up.URL {
 		waitExact(t, g.url)
@@ -107,6 +100,7 @@ policy:
 	return g
 }
 
+// waitReady waits until switchyard at url answers /healthz.
 func waitReady(t *testing.T, url string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -114,7 +108,9 @@ func waitReady(t *testing.T, url string) {
 		resp, err := http.Get(url + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			return
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("switchyard did not start: %v", err)
