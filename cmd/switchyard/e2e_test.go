@@ -112,7 +112,7 @@ func (g *seedRig) stop(t *testing.T) {
 		if err != nil {
 			t.Errorf("serve returned %v", err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Error("serve did not stop")
 	}
 }

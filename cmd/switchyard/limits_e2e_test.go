@@ -100,12 +100,14 @@ policy:
 	return g
 }
 
-// waitReady waits until switchyard at url answers /healthz.
+// waitReady waits until switchyard at url answers /healthz. It keeps no
+// idle connection behind, for the tests that check for leaked goroutines.
 func waitReady(t *testing.T, url string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(url + "/healthz")
+		resp, err := c.Get(url + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

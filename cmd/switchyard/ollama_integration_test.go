@@ -34,10 +34,8 @@ func TestMain(m *testing.M) { realollama.Main(m) }
 
 // realRig is switchyard serving in-process in front of a real Ollama.
 type realRig struct {
+	*seedRig
 	ollama *realollama.Server
-	url    string
-	cancel context.CancelFunc
-	done   chan error
 }
 
 // client keeps no idle connection, so goleak sees none after a test.
@@ -63,34 +61,7 @@ providers:
   path: %s/egress.jsonl
 `, listen, s.URL, model, extra, dir)
 	path := writeConfig(t, dir, cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &realRig{ollama: s, url: "http://" + listen, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- serve(ctx, path, func(string) (string, bool) { return "", false }) }()
-	t.Cleanup(func() { r.stop(t) })
-	waitFor(t, 30*time.Second, "switchyard to serve", func() bool {
-		resp, err := client.Get(r.url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	})
-	return r
-}
-
-func (r *realRig) stop(t *testing.T) {
-	if r.cancel == nil {
-		return
-	}
-	r.cancel()
-	r.cancel = nil
-	select {
-	case err := <-r.done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Error("serve did not stop")
-	}
+	return &realRig{seedRig: runServe(t, nil, listen, dir, path, nil), ollama: s}
 }
 
 // waitFor polls cond until it holds; the bound is against a hang, not a
