@@ -32,33 +32,60 @@ func CountFiles(req *providers.Request) int {
 	if req == nil {
 		return 0
 	}
-	c := fileCounter{seen: make(map[string]struct{})}
+	var base string
 	if dirs := Dirs(req); len(dirs) > 0 {
-		c.base = dirs[0].Path
+		base = dirs[0].Path
 	}
+	refs := make([][]string, len(req.Messages))
 	for i := range req.Messages {
-		m := &req.Messages[i]
-		var k textKind
-		switch m.Role {
-		case providers.RoleUser:
-			k = kindUser
-		case providers.RoleTool:
-			k = kindToolResult
-		case providers.RoleAssistant:
-			k = kindAssistant
-			for _, tc := range m.ToolCalls {
-				c.toolArgs(tc.Arguments)
-			}
-		default:
-			continue
-		}
-		for _, p := range m.Content {
-			if p.Type == providers.PartText {
-				c.text(p.Text, k)
-			}
+		refs[i] = MessageFiles(&req.Messages[i])
+	}
+	return CountFileRefs(base, refs)
+}
+
+// MessageFiles returns the files one message names, by the rules of
+// CountFiles, as written: a relative path is not yet resolved (which
+// directory it is relative to is the job's, not the message's). Each
+// appears once. What one message names does not depend on the others, so
+// a caller may keep the answer for a message resent turn after turn.
+func MessageFiles(m *providers.Message) []string {
+	var k textKind
+	switch m.Role {
+	case providers.RoleUser:
+		k = kindUser
+	case providers.RoleTool:
+		k = kindToolResult
+	case providers.RoleAssistant:
+		k = kindAssistant
+	default:
+		return nil
+	}
+	var c fileCounter
+	for _, tc := range m.ToolCalls {
+		c.toolArgs(tc.Arguments)
+	}
+	for _, p := range m.Content {
+		if p.Type == providers.PartText {
+			c.text(p.Text, k)
 		}
 	}
-	return len(c.seen)
+	return c.refs
+}
+
+// CountFileRefs returns the number of distinct files among lists of
+// MessageFiles answers, resolving relative paths against base (the job's
+// first stated directory; "" leaves them as written).
+func CountFileRefs(base string, lists [][]string) int {
+	seen := make(map[string]struct{})
+	for _, refs := range lists {
+		for _, p := range refs {
+			if !path.IsAbs(p) && base != "" {
+				p = path.Join(base, p)
+			}
+			seen[p] = struct{}{}
+		}
+	}
+	return len(seen)
 }
 
 type textKind int
@@ -69,8 +96,9 @@ const (
 	kindToolResult                 // … and one-path-per-line listings
 )
 
+// fileCounter collects the files one message names.
 type fileCounter struct {
-	base string
+	refs []string
 	seen map[string]struct{}
 }
 
@@ -79,10 +107,14 @@ func (c *fileCounter) add(raw string, sure bool) {
 	if !ok {
 		return
 	}
-	if !path.IsAbs(p) && c.base != "" {
-		p = path.Join(c.base, p)
+	if c.seen == nil {
+		c.seen = make(map[string]struct{})
+	}
+	if _, dup := c.seen[p]; dup {
+		return
 	}
 	c.seen[p] = struct{}{}
+	c.refs = append(c.refs, p)
 }
 
 // Keys whose string value always names a file, by agent: file_path (Claude
