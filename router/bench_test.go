@@ -15,11 +15,9 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/policy"
-	"github.com/switchyard/switchyard/policy/secrets"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
 	"github.com/switchyard/switchyard/policy/workspace"
-	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
@@ -150,18 +148,9 @@ func newHopRig(b *testing.B) *hopRig {
 		Upstreams: []*Upstream{{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true, Provider: p,
 			Window: func() (int, int) { i, _ := p.Info(); return i.NumCtx, i.NativeContext }, Timeout: 5 * time.Minute}},
 		Settings:  policy.Settings{DefaultPrivacy: policy.Private, HeavyMinFiles: 5, HeavyMinTokens: 100000, DefaultOutputTokens: 8192},
-		Workspace: benchWorkspace{store},
-		Tokens:    benchTokens{counter},
-		Files:     workspace.CountFiles,
-		Secrets: func(req *providers.Request) []string {
-			var kinds []string
-			for _, f := range secrets.ScanRequest(req) {
-				if !slices.Contains(kinds, f.Kind) {
-					kinds = append(kinds, f.Kind)
-				}
-			}
-			return kinds
-		},
+		Workspace: StoreWorkspace(store),
+		Tokens:    CounterTokens(counter),
+		Inspector: PolicyInspector,
 	})
 	g.switchyard = httptest.NewServer(rt)
 	b.Cleanup(g.switchyard.Close)
@@ -276,29 +265,6 @@ func benchOpenAIRequest(stream bool) []byte {
 		"max_tokens": 512,
 	})
 	return body
-}
-
-type benchTokens struct{ c *tokenize.Counter }
-
-func (t benchTokens) CountRequest(req *providers.Request) (int, bool) {
-	n := t.c.CountRequest(req)
-	return n.Tokens, n.Exact
-}
-
-// benchWorkspace is cmd/switchyard's adapter of the workspace store.
-type benchWorkspace struct{ s *workspace.Store }
-
-func (w benchWorkspace) Dirs(req *providers.Request) []string {
-	var out []string
-	for _, d := range workspace.Dirs(req) {
-		out = append(out, d.Path)
-	}
-	return out
-}
-
-func (w benchWorkspace) Lookup(dir string) RepoPolicy {
-	p := w.s.Lookup(dir)
-	return RepoPolicy{Privacy: p.Privacy, Clouds: p.Clouds, File: p.File, Err: p.Err}
 }
 
 func median(d []time.Duration) time.Duration {

@@ -53,7 +53,7 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request) (*providers.Re
 		fail(e)
 		return nil, nil, false
 	}
-	req, e := decodeChatRequest(body)
+	req, entries, e := rt.decoder.decode(body)
 	if e != nil {
 		fail(e)
 		return nil, nil, false
@@ -61,7 +61,7 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request) (*providers.Re
 	if rt.opts.LogPrompts {
 		rt.log.Debug("prompt", logID, acc.id, "body", string(body))
 	}
-	job := rt.gather(r.Header, req)
+	job := rt.gather(r.Header, req, entries)
 	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
 	acc.reason, acc.privacy, acc.estimated = d.Code(), string(d.Privacy), d.PromptTokens
 	setRouteHeaders(w.Header(), "none", d.Code(), string(d.Privacy), d.PromptTokens)

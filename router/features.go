@@ -45,20 +45,50 @@ const (
 	headerFiles   = "X-Switchyard-Files"
 )
 
-// gather learns the features the policy decides on.
-func (rt *Router) gather(h http.Header, req *providers.Request) policy.Job {
+// Inspector finds the files a job involves and the credentials in it. It
+// works a message at a time: the router keeps each message's facts with
+// the message as it decoded it, so a message an agent resends every turn
+// is inspected once.
+type Inspector interface {
+	// Message returns what one message holds. It must not depend on the
+	// other messages.
+	Message(m *providers.Message) MessageFacts
+	// Job combines the messages' facts, in order, with what req holds
+	// outside its messages: the number of distinct files and the kinds of
+	// credential.
+	Job(req *providers.Request, msgs []*MessageFacts) (files int, secrets []string)
+}
+
+// MessageFacts is what one message holds that the policy decides on.
+type MessageFacts struct {
+	// Files are the files the message names; a relative path is as written.
+	Files []string
+	// Secrets are the kinds of credential in it.
+	Secrets []string
+}
+
+// gather learns the features the policy decides on. entries, when not
+// nil, are the decoder's cache entries of req's messages.
+func (rt *Router) gather(h http.Header, req *providers.Request, entries []*decodedMessage) policy.Job {
 	job := policy.Job{Model: req.Model, OutputTokens: req.MaxTokens}
 	rt.privacy(h, req, &job)
 	if rt.opts.Tokens != nil {
 		job.PromptTokens, job.TokensExact = rt.opts.Tokens.CountRequest(req)
 	}
+	if in := rt.opts.Inspector; in != nil {
+		facts := make([]*MessageFacts, len(req.Messages))
+		for i := range req.Messages {
+			if entries != nil {
+				facts[i] = entries[i].factsFor(in)
+			} else {
+				f := in.Message(&req.Messages[i])
+				facts[i] = &f
+			}
+		}
+		job.Files, job.Secrets = in.Job(req, facts)
+	}
 	if n, ok := parseCount(h.Get(headerFiles)); ok {
 		job.Files = n
-	} else if rt.opts.Files != nil {
-		job.Files = rt.opts.Files(req)
-	}
-	if rt.opts.Secrets != nil {
-		job.Secrets = rt.opts.Secrets(req)
 	}
 	return job
 }

@@ -2,6 +2,7 @@ package router
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -37,6 +38,47 @@ func FuzzDecodeChatRequest(f *testing.F) {
 			}
 			if m.Content == nil && m.Role != "assistant" {
 				t.Fatalf("%s message without content from %q", m.Role, body)
+			}
+		}
+	})
+}
+
+// fuzzDecoder is shared by every input, so that inputs meet each other's
+// messages in its cache.
+var fuzzDecoder = newRequestDecoder(1 << 20)
+
+// FuzzDecodeCached: the cached decoder returns exactly what
+// decodeChatRequest returns, error or request, the first time it sees a
+// body and the second.
+func FuzzDecodeCached(f *testing.F) {
+	for _, s := range []string{
+		`{"messages":[{"role":"user","content":"hi"}]}`,
+		` { "model" : "auto" , "messages" : [ {"role":"user","content":"a \"quoted\" \\ word\\"} , {"role":"assistant","content":"b"} ] , "max_tokens" : 5 } `,
+		`{"Messages":[{"role":"user","content":"x"}]}`,
+		`{"messages":[{"role":"user","content":"x"}],"messages":[{"role":"user","content":"y"}]}`,
+		`{"messages":[{"role":"user","content":"x"}]}}`,
+		`{"messages":[]}`, `{"messages":[{"role":"user","content":"x"},]}`, `{"messages":[{"role":"user"}]}`,
+		`{"m\u0065ssages":[{"role":"user","content":"x"}]}`,
+		`{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","x":[1,{"y":"]}"}]}}}]}`,
+		`{"messages":[{"role":"user","content":"x"}],"temperature":"hot"}`,
+		`{"messages":[{"role":"user","content":"x"}],"n":2}`,
+		`{"messages":[{"role":"user","content":"x"}],"stream":tru}`,
+		`{"messages":[{"role":"user","content":"x", "content":[1 2]}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		want, wantErr := decodeChatRequest(body)
+		for pass := range 2 {
+			got, entries, gotErr := fuzzDecoder.decode(body)
+			if !reflect.DeepEqual(gotErr, wantErr) {
+				t.Fatalf("pass %d: %q: error %+v, decodeChatRequest says %+v", pass, body, gotErr, wantErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("pass %d: %q:\n got %+v\nwant %+v", pass, body, got, want)
+			}
+			if entries != nil && len(entries) != len(got.Messages) {
+				t.Fatalf("%d entries for %d messages", len(entries), len(got.Messages))
 			}
 		}
 	})

@@ -89,10 +89,6 @@ func decodeChatRequest(body []byte) (*providers.Request, *apiError) {
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, jsonError("", err)
 	}
-	req := &providers.Request{Raw: body}
-	if w.Model != nil {
-		req.Model = *w.Model
-	}
 	if w.Messages == nil {
 		return nil, badParam("messages", "messages is required: an array of chat messages")
 	}
@@ -100,11 +96,25 @@ func decodeChatRequest(body []byte) (*providers.Request, *apiError) {
 	if len(msgs) == 0 {
 		return nil, badParam("messages", "messages must not be empty")
 	}
-	req.Messages = make([]providers.Message, len(msgs))
+	messages := make([]providers.Message, len(msgs))
 	for i := range msgs {
-		if e := decodeMessage(&msgs[i], &req.Messages[i], fmt.Sprintf("messages[%d]", i)); e != nil {
+		if e := decodeMessage(&msgs[i], &messages[i], fmt.Sprintf("messages[%d]", i)); e != nil {
 			return nil, e
 		}
+	}
+	req, e := decodeRequestFields(&w)
+	if e != nil {
+		return nil, e
+	}
+	req.Raw, req.Messages = body, messages
+	return req, nil
+}
+
+// decodeRequestFields decodes everything in w but the messages.
+func decodeRequestFields(w *oaRequest) (*providers.Request, *apiError) {
+	req := &providers.Request{}
+	if w.Model != nil {
+		req.Model = *w.Model
 	}
 	for i, t := range w.Tools {
 		p := fmt.Sprintf("tools[%d]", i)

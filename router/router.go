@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/policy"
-	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/router/audit"
 	"github.com/switchyard/switchyard/router/metrics"
 )
@@ -29,10 +28,12 @@ type Options struct {
 	MaxBodyBytes int64
 	Workspace    Workspace
 	Tokens       TokenCounter
-	// Files counts the distinct files a job involves.
-	Files func(*providers.Request) int
-	// Secrets returns the kinds of credential found in a job.
-	Secrets func(*providers.Request) []string
+	// Inspector counts the files a job involves and finds credentials.
+	Inspector Inspector
+	// MessageCacheBytes bounds the decoded messages kept for the next
+	// turn, counted as their JSON's size (default 16 MiB; negative keeps
+	// none).
+	MessageCacheBytes int64
 	// KeepAliveInterval is how often a streaming client waiting on a silent
 	// prefill gets an SSE comment (default 15s: go-openai gives up after
 	// ~150 blank or comment lines before the first event, so one every 15 s
@@ -71,6 +72,7 @@ type Router struct {
 	// serving; /readyz reports it.
 	reloadErr atomic.Pointer[string]
 	sessions  sessions
+	decoder   *requestDecoder
 }
 
 // SetReloadError records that a new configuration was refused and this
@@ -85,13 +87,17 @@ func New(o Options) *Router {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 32 << 20
 	}
+	if o.MessageCacheBytes == 0 {
+		o.MessageCacheBytes = 16 << 20
+	}
 	if o.KeepAliveInterval <= 0 {
 		o.KeepAliveInterval = 15 * time.Second
 	}
 	if o.Settings.DefaultOutputTokens <= 0 {
 		o.Settings.DefaultOutputTokens = 8192
 	}
-	rt := &Router{opts: o, upstreams: o.Upstreams, byName: map[string]*Upstream{}, log: o.Logger}
+	rt := &Router{opts: o, upstreams: o.Upstreams, byName: map[string]*Upstream{}, log: o.Logger,
+		decoder: newRequestDecoder(o.MessageCacheBytes)}
 	if rt.log == nil {
 		rt.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -9,10 +9,8 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/policy"
-	"github.com/switchyard/switchyard/policy/secrets"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/workspace"
-	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/router"
 )
 
@@ -33,7 +31,7 @@ type decisionResult struct {
 }
 
 // newDecider is a router wired as cmd/switchyard wires one for a local
-// model (features.go): the exact Qwen3 counter, the workspace store, file
+// model (app.go): the exact Qwen3 counter, the workspace store, file
 // counting and the credential scan. Only Explain is called on it, so its
 // provider is never reached.
 func newDecider(bpe *tokenize.BPE) *router.Router {
@@ -43,10 +41,9 @@ func newDecider(bpe *tokenize.BPE) *router.Router {
 		Upstreams: []*router.Upstream{{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true,
 			ContextWindow: 1 << 20, Timeout: 5 * time.Minute}},
 		Settings:  policy.Settings{DefaultPrivacy: policy.Private, HeavyMinFiles: 5, HeavyMinTokens: 100000, Secrets: policy.SecretsLocal, DefaultOutputTokens: 8192},
-		Workspace: storeWorkspace{workspace.NewStore(workspace.StoreOptions{})},
-		Tokens:    exactTokens{counter},
-		Files:     workspace.CountFiles,
-		Secrets:   secretKinds,
+		Workspace: router.StoreWorkspace(workspace.NewStore(workspace.StoreOptions{})),
+		Tokens:    router.CounterTokens(counter),
+		Inspector: router.PolicyInspector,
 	})
 }
 
@@ -112,44 +109,6 @@ func measureDecision(c *corpus, vocab tokenize.Vocabulary, dir string, coldRuns,
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
-
-type exactTokens struct{ c *tokenize.Counter }
-
-func (t exactTokens) CountRequest(req *providers.Request) (int, bool) {
-	n := t.c.CountRequest(req)
-	return n.Tokens, n.Exact
-}
-
-// storeWorkspace gives the router the workspace package's answers, as
-// cmd/switchyard's workspaceAdapter does.
-type storeWorkspace struct{ s *workspace.Store }
-
-func (w storeWorkspace) Dirs(req *providers.Request) []string {
-	var out []string
-	for _, d := range workspace.Dirs(req) {
-		out = append(out, d.Path)
-	}
-	return out
-}
-
-func (w storeWorkspace) Lookup(dir string) router.RepoPolicy {
-	p := w.s.Lookup(dir)
-	rp := router.RepoPolicy{Privacy: p.Privacy, Clouds: p.Clouds, File: p.File, Err: p.Err}
-	if p.Err != nil {
-		rp.Privacy = policy.Private
-	}
-	return rp
-}
-
-func secretKinds(req *providers.Request) []string {
-	var kinds []string
-	for _, f := range secrets.ScanRequest(req) {
-		if !slices.Contains(kinds, f.Kind) {
-			kinds = append(kinds, f.Kind)
-		}
-	}
-	return kinds
-}
 
 // tokenizerResult is the exact tokenizer's speed over the samples.
 type tokenizerResult struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/tokenize"
+	"github.com/switchyard/switchyard/policy/workspace"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/gemini"
 	"github.com/switchyard/switchyard/providers/mistral"
@@ -68,7 +69,6 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 	if cfg.Auth.TokenEnv != "" {
 		token, _ = env(cfg.Auth.TokenEnv)
 	}
-	feat := newFeatures()
 	a.router = router.New(router.Options{
 		Upstreams: ups,
 		Settings: policy.Settings{
@@ -79,10 +79,9 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		AuthToken:         token,
 		MaxBodyBytes:      int64(cfg.Server.MaxBodyBytes),
 		KeepAliveInterval: cfg.Server.KeepAliveInterval,
-		Workspace:         feat.workspace(),
+		Workspace:         router.StoreWorkspace(workspace.NewStore(workspace.StoreOptions{})),
 		Tokens:            a.tokens,
-		Files:             feat.files,
-		Secrets:           feat.secrets,
+		Inspector:         router.PolicyInspector,
 		Logger:            log,
 		Metrics:           x.metrics,
 		Audit:             x.egress,

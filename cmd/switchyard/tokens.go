@@ -5,13 +5,9 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/switchyard/switchyard/policy"
-	"github.com/switchyard/switchyard/policy/secrets"
 	"github.com/switchyard/switchyard/policy/tokenize"
-	"github.com/switchyard/switchyard/policy/workspace"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama"
-	"github.com/switchyard/switchyard/router"
 )
 
 // tokenCounter counts prompts for the router: with the first local model's
@@ -79,48 +75,4 @@ func (t *tokenCounter) setFormat(lm *localModel, info ollama.ModelInfo) (bool, e
 func samePromptFormat(a, b tokenize.PromptFormat) bool {
 	return a.Model == b.Model && a.Family == b.Family && a.Template == b.Template && a.Renderer == b.Renderer &&
 		a.System == b.System && a.Thinks == b.Thinks && slices.Equal(a.Messages, b.Messages)
-}
-
-// features gathers what the policy decides on from a request.
-type features struct {
-	store *workspace.Store
-}
-
-func newFeatures() *features {
-	return &features{store: workspace.NewStore(workspace.StoreOptions{})}
-}
-
-// workspaceAdapter gives the router the workspace package's answers.
-type workspaceAdapter struct{ store *workspace.Store }
-
-func (w workspaceAdapter) Dirs(req *providers.Request) []string {
-	var out []string
-	for _, d := range workspace.Dirs(req) {
-		out = append(out, d.Path)
-	}
-	return out
-}
-
-func (w workspaceAdapter) Lookup(dir string) router.RepoPolicy {
-	p := w.store.Lookup(dir)
-	rp := router.RepoPolicy{Privacy: p.Privacy, Clouds: p.Clouds, File: p.File, Err: p.Err}
-	if p.Err != nil {
-		rp.Privacy = policy.Private
-	}
-	return rp
-}
-
-func (f *features) workspace() router.Workspace { return workspaceAdapter{f.store} }
-
-func (f *features) files(req *providers.Request) int { return workspace.CountFiles(req) }
-
-// secrets returns the kinds of credential in req, each once.
-func (f *features) secrets(req *providers.Request) []string {
-	var kinds []string
-	for _, fd := range secrets.ScanRequest(req) {
-		if !slices.Contains(kinds, fd.Kind) {
-			kinds = append(kinds, fd.Kind)
-		}
-	}
-	return kinds
 }

@@ -8,6 +8,7 @@
 package providertest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,14 +66,52 @@ func setup(t *testing.T, newBackend func(t *testing.T) *Backend) *harness {
 	t.Helper()
 	b := newBackend(t)
 	rt := router.New(router.Options{
-		Upstreams: []*router.Upstream{{Name: b.Name, Kind: b.Kind, Model: b.Model, Local: b.Local, Provider: b.Provider, ContextWindow: b.Window}},
-		Settings:  policy.Settings{DefaultPrivacy: policy.Public, Secrets: policy.SecretsIgnore, DefaultOutputTokens: 1024},
+		Upstreams: []*router.Upstream{{Name: b.Name, Kind: b.Kind, Model: b.Model, Local: b.Local,
+			Provider: untouched{b.Provider, t}, ContextWindow: b.Window}},
+		Settings: policy.Settings{DefaultPrivacy: policy.Public, Secrets: policy.SecretsIgnore, DefaultOutputTokens: 1024},
 	})
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	cfg := openai.DefaultConfig("unused")
 	cfg.BaseURL = srv.URL + "/v1"
 	return &harness{b: b, client: openai.NewClientWithConfig(cfg)}
+}
+
+// untouched fails the test when the provider modifies the request it was
+// given: the router shares decoded messages between requests (a message
+// an agent resends every turn is decoded once), so a provider must
+// translate, never edit in place.
+type untouched struct {
+	providers.Provider
+	t *testing.T
+}
+
+func (u untouched) Chat(ctx context.Context, req *providers.Request) (providers.Stream, error) {
+	before, err := json.Marshal(req)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	check := func() {
+		if after, _ := json.Marshal(req); !bytes.Equal(before, after) {
+			u.t.Errorf("the provider modified the request it was given:\nbefore %s\nafter  %s", before, after)
+		}
+	}
+	st, err := u.Provider.Chat(ctx, req)
+	if err != nil {
+		check()
+		return nil, err
+	}
+	return checkedStream{st, check}, nil
+}
+
+type checkedStream struct {
+	providers.Stream
+	check func()
+}
+
+func (s checkedStream) Close() error {
+	s.check()
+	return s.Stream.Close()
 }
 
 // Run runs the suite.

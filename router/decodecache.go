@@ -1,0 +1,212 @@
+package router
+
+import (
+	"container/list"
+	"encoding/json"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+
+	"github.com/switchyard/switchyard/providers"
+)
+
+// Coding agents resend the whole conversation every turn: a 1 MiB request
+// is usually the previous turn's messages plus one. requestDecoder decodes
+// each distinct message once and keeps it, with what the Inspector found
+// in it, by a 128-bit hash of its raw JSON; the members around the
+// messages (model, tools, options) are kept the same way as one piece. A
+// turn that adds a message then costs cutting the body at its structure,
+// hashing it, and decoding the new message.
+//
+// What it returns is exactly what decodeChatRequest returns for the same
+// body (FuzzDecodeCached checks it): anything the fast path does not
+// handle, and every error, goes to decodeChatRequest.
+type requestDecoder struct {
+	seeds    [2]maphash.Seed
+	messages *byteLRU[*decodedMessage]
+	rests    *byteLRU[*providers.Request]
+}
+
+// decodedMessage is a message as decoded, shared by every request that
+// carries the same bytes: nobody may modify it.
+type decodedMessage struct {
+	msg   providers.Message
+	facts atomic.Pointer[MessageFacts]
+}
+
+// restCacheBytes bounds the cache of the members around the messages: a
+// few dozen agents' tool lists.
+const restCacheBytes = 2 << 20
+
+func newRequestDecoder(messageBytes int64) *requestDecoder {
+	if messageBytes <= 0 {
+		return nil
+	}
+	return &requestDecoder{
+		seeds:    [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		messages: newByteLRU[*decodedMessage](messageBytes),
+		rests:    newByteLRU[*providers.Request](restCacheBytes),
+	}
+}
+
+// decode is decodeChatRequest with the cache. The second result holds,
+// when the fast path served the body, each message's cache entry.
+func (d *requestDecoder) decode(body []byte) (*providers.Request, []*decodedMessage, *apiError) {
+	if d == nil {
+		req, e := decodeChatRequest(body)
+		return req, nil, e
+	}
+	s, ok := splitChatRequest(body)
+	if !ok {
+		req, e := decodeChatRequest(body)
+		return req, nil, e
+	}
+	rest := d.rest(s.members)
+	if rest == nil {
+		req, e := decodeChatRequest(body)
+		return req, nil, e
+	}
+	req := new(providers.Request)
+	*req = *rest
+	req.Raw = body
+	req.Messages = make([]providers.Message, len(s.messages))
+	entries := make([]*decodedMessage, len(s.messages))
+	for i, raw := range s.messages {
+		dm := d.message(raw)
+		if dm == nil {
+			// decodeChatRequest names the field and what is wrong.
+			req, e := decodeChatRequest(body)
+			return req, nil, e
+		}
+		req.Messages[i], entries[i] = dm.msg, dm
+	}
+	return req, entries, nil
+}
+
+// rest returns the request the members around the messages decode to,
+// without messages; nil when they do not decode.
+func (d *requestDecoder) rest(members [][]byte) *providers.Request {
+	var h1, h2 maphash.Hash
+	h1.SetSeed(d.seeds[0])
+	h2.SetSeed(d.seeds[1])
+	n := 0
+	for _, m := range members {
+		h1.Write(m)
+		h2.Write(m)
+		h1.WriteByte(',')
+		h2.WriteByte(',')
+		n += len(m) + 1
+	}
+	k := cacheKey{h1.Sum64(), h2.Sum64(), n}
+	if r, ok := d.rests.get(k); ok {
+		return r
+	}
+	obj := make([]byte, 0, n+2)
+	obj = append(obj, '{')
+	for i, m := range members {
+		if i > 0 {
+			obj = append(obj, ',')
+		}
+		obj = append(obj, m...)
+	}
+	obj = append(obj, '}')
+	var w oaRequest
+	if err := json.Unmarshal(obj, &w); err != nil || w.Messages != nil {
+		return nil
+	}
+	r, e := decodeRequestFields(&w)
+	if e != nil {
+		return nil
+	}
+	d.rests.put(k, r, int64(n))
+	return r
+}
+
+// message returns raw decoded; nil when it does not decode.
+func (d *requestDecoder) message(raw []byte) *decodedMessage {
+	k := cacheKey{maphash.Bytes(d.seeds[0], raw), maphash.Bytes(d.seeds[1], raw), len(raw)}
+	if dm, ok := d.messages.get(k); ok {
+		return dm
+	}
+	var w oaMessage
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil
+	}
+	dm := new(decodedMessage)
+	if decodeMessage(&w, &dm.msg, "") != nil {
+		return nil
+	}
+	d.messages.put(k, dm, int64(len(raw)))
+	return dm
+}
+
+// facts returns what the inspector finds in m, from dm when it has it.
+func (dm *decodedMessage) factsFor(in Inspector) *MessageFacts {
+	if f := dm.facts.Load(); f != nil {
+		return f
+	}
+	f := in.Message(&dm.msg)
+	dm.facts.Store(&f)
+	return &f
+}
+
+// cacheKey is two independent 64-bit hashes with random seeds and the
+// length: a wrong entry served is as unlikely as a 128-bit collision.
+type cacheKey struct {
+	h1, h2 uint64
+	n      int
+}
+
+// byteLRU is a least-recently-used cache bounded by the bytes its entries
+// stand for. It is safe for concurrent use.
+type byteLRU[V any] struct {
+	mu    sync.Mutex
+	max   int64
+	size  int64
+	items map[cacheKey]*list.Element
+	order list.List // front: most recent
+}
+
+type lruItem[V any] struct {
+	k    cacheKey
+	v    V
+	cost int64
+}
+
+func newByteLRU[V any](max int64) *byteLRU[V] {
+	return &byteLRU[V]{max: max, items: make(map[cacheKey]*list.Element)}
+}
+
+func (c *byteLRU[V]) get(k cacheKey) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.items[k]
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(*lruItem[V]).v, true
+}
+
+// put adds v at a cost; an entry costing more than the whole cache is not
+// kept.
+func (c *byteLRU[V]) put(k cacheKey, v V, cost int64) {
+	if cost > c.max {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[k]; ok {
+		return
+	}
+	c.items[k] = c.order.PushFront(&lruItem[V]{k: k, v: v, cost: cost})
+	c.size += cost
+	for c.size > c.max {
+		e := c.order.Back()
+		it := e.Value.(*lruItem[V])
+		c.order.Remove(e)
+		delete(c.items, it.k)
+		c.size -= it.cost
+	}
+}

@@ -1,0 +1,173 @@
+package router
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/switchyard/switchyard/providers"
+)
+
+func chatBody(msgs ...string) []byte {
+	return []byte(`{"model":"auto","max_tokens":64,"tools":[{"type":"function","function":{"name":"read","parameters":{"type":"object"}}}],"messages":[` +
+		strings.Join(msgs, ",") + `]}`)
+}
+
+func TestSplitChatRequest(t *testing.T) {
+	for _, c := range []struct {
+		body     string
+		ok       bool
+		messages int
+		members  int
+	}{
+		{`{"messages":[{"role":"user","content":"hi"}]}`, true, 1, 0},
+		{" {\n\"model\" : \"a\\\"}\" ,\t\"messages\":[ {\"content\":\"x\\\\\"} , {\"content\":\"]\"} ] }\n", true, 2, 1},
+		{`{"messages":[{"role":"user","content":"a\\\"b"}],"stop":["}"],"n":1}`, true, 1, 2},
+		{`{"messages":[{"role":"user","content":"hi"}]} x`, false, 0, 0},
+		{`{"messages":[{"role":"user","content":"hi"}]`, false, 0, 0},
+		{`{"messages":[]}`, false, 0, 0},
+		{`{"messages":null}`, false, 0, 0},
+		{`{"messages":[1]}`, false, 0, 0},
+		{`{"messages":[{"a":1},]}`, false, 0, 0},
+		{`{"MESSAGES":[{"role":"user","content":"hi"}]}`, false, 0, 0},
+		{`{"me\u0073sages":[{"role":"user","content":"hi"}]}`, false, 0, 0},
+		{`{"messages":[{"a":1}],"messages":[{"a":1}]}`, false, 0, 0},
+		{`{"model":"x"}`, false, 0, 0},
+		{`{"messages":[{"a":"unterminated}]}`, false, 0, 0},
+		{`{"messages":[{"a":1}],"x":}`, true, 1, 1}, // the member fails to decode later
+		{`[]`, false, 0, 0},
+		{``, false, 0, 0},
+	} {
+		s, ok := splitChatRequest([]byte(c.body))
+		if ok != c.ok || ok && (len(s.messages) != c.messages || len(s.members) != c.members) {
+			t.Errorf("%q: ok %v, %d messages, %d members; want %v, %d, %d", c.body, ok, len(s.messages), len(s.members), c.ok, c.messages, c.members)
+		}
+	}
+}
+
+func TestDecoderReusesMessages(t *testing.T) {
+	d := newRequestDecoder(1 << 20)
+	turn := []string{`{"role":"system","content":"be brief"}`, `{"role":"user","content":"read a.go"}`,
+		`{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"read","arguments":"{\"path\":\"a.go\"}"}}]}`}
+	first, e1, err := d.decode(chatBody(turn...))
+	if err != nil || e1 == nil {
+		t.Fatalf("first turn: %v, entries %v", err, e1)
+	}
+	turn = append(turn, `{"role":"tool","tool_call_id":"c1","content":"package a"}`)
+	body := chatBody(turn...)
+	second, e2, err := d.decode(body)
+	if err != nil || len(e2) != 4 {
+		t.Fatalf("second turn: %v, entries %v", err, e2)
+	}
+	for i := range 3 {
+		if e2[i] != e1[i] {
+			t.Errorf("message %d decoded again", i)
+		}
+	}
+	want, _ := decodeChatRequest(body)
+	if !reflect.DeepEqual(second, want) {
+		t.Errorf("got %+v\nwant %+v", second, want)
+	}
+	if &first.Tools[0] != &second.Tools[0] {
+		t.Error("the members around the messages were decoded again")
+	}
+}
+
+// countingInspector names one file per message ("<role>.go") and counts
+// the messages it was asked about.
+type countingInspector struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (c *countingInspector) Message(m *providers.Message) MessageFacts {
+	c.mu.Lock()
+	c.calls++
+	c.mu.Unlock()
+	var secrets []string
+	if strings.Contains(m.Text(), "AKIA") {
+		secrets = []string{"aws-access-key"}
+	}
+	return MessageFacts{Files: []string{m.Text() + ".go"}, Secrets: secrets}
+}
+
+func (c *countingInspector) Job(req *providers.Request, msgs []*MessageFacts) (int, []string) {
+	files := map[string]bool{}
+	var kinds []string
+	for _, f := range msgs {
+		for _, p := range f.Files {
+			files[p] = true
+		}
+		kinds = append(kinds, f.Secrets...)
+	}
+	return len(files), kinds
+}
+
+func TestInspectorSeesEachMessageOnce(t *testing.T) {
+	in := &countingInspector{}
+	g := newRig(t, func(o *Options) { o.Inspector = in })
+	msgs := []string{`{"role":"user","content":"a"}`, `{"role":"assistant","content":"b"}`}
+	for turn, last := range []string{"c", "d AKIA", "e"} {
+		msgs = append(msgs, fmt.Sprintf(`{"role":"user","content":%q}`, last))
+		ex, err := g.rt.Explain(http.Header{}, chatBody(msgs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ex.FileCount != len(msgs) {
+			t.Errorf("turn %d: %d files, want %d", turn, ex.FileCount, len(msgs))
+		}
+		if turn > 0 && (len(ex.SecretKinds) != 1 || ex.SecretKinds[0] != "aws-access-key") {
+			t.Errorf("turn %d: secrets %v: a credential in an earlier message is forgotten", turn, ex.SecretKinds)
+		}
+	}
+	if in.calls != 5 {
+		t.Errorf("the inspector read %d messages; 5 are distinct", in.calls)
+	}
+}
+
+func TestDecoderOff(t *testing.T) {
+	in := &countingInspector{}
+	g := newRig(t, func(o *Options) { o.Inspector = in; o.MessageCacheBytes = -1 })
+	body := chatBody(`{"role":"user","content":"a"}`)
+	for range 2 {
+		if _, err := g.rt.Explain(http.Header{}, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if in.calls != 2 {
+		t.Errorf("%d inspections without a cache, want 2", in.calls)
+	}
+}
+
+func TestByteLRU(t *testing.T) {
+	c := newByteLRU[int](100)
+	k := func(i int) cacheKey { return cacheKey{uint64(i), 0, i} }
+	for i := range 10 {
+		c.put(k(i), i, 30)
+		if c.size > c.max {
+			t.Fatalf("size %d over %d", c.size, c.max)
+		}
+	}
+	for i := range 7 {
+		if _, ok := c.get(k(i)); ok {
+			t.Errorf("entry %d kept", i)
+		}
+	}
+	if v, ok := c.get(k(7)); !ok || v != 7 {
+		t.Error("entry 7 lost")
+	}
+	c.put(k(10), 10, 30) // evicts 8, the least recently used
+	if _, ok := c.get(k(8)); ok {
+		t.Error("the least recently used entry was kept")
+	}
+	if _, ok := c.get(k(7)); !ok {
+		t.Error("a recently used entry was evicted")
+	}
+	c.put(k(11), 11, 101)
+	if _, ok := c.get(k(11)); ok {
+		t.Error("an entry larger than the cache was kept")
+	}
+}

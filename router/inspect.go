@@ -1,0 +1,82 @@
+package router
+
+import (
+	"slices"
+
+	"github.com/switchyard/switchyard/policy"
+	"github.com/switchyard/switchyard/policy/secrets"
+	"github.com/switchyard/switchyard/policy/tokenize"
+	"github.com/switchyard/switchyard/policy/workspace"
+	"github.com/switchyard/switchyard/providers"
+)
+
+// The policy packages' answers, wired to the router's interfaces: what
+// cmd/switchyard serves with, and what benchmarks measure.
+
+// StoreWorkspace finds the directories an agent states with
+// workspace.Dirs and reads their policy files through a workspace.Store.
+func StoreWorkspace(s *workspace.Store) Workspace { return storeWorkspace{s} }
+
+type storeWorkspace struct{ s *workspace.Store }
+
+func (w storeWorkspace) Dirs(req *providers.Request) []string {
+	var out []string
+	for _, d := range workspace.Dirs(req) {
+		out = append(out, d.Path)
+	}
+	return out
+}
+
+func (w storeWorkspace) Lookup(dir string) RepoPolicy {
+	p := w.s.Lookup(dir)
+	rp := RepoPolicy{Privacy: p.Privacy, Clouds: p.Clouds, File: p.File, Err: p.Err}
+	if p.Err != nil {
+		rp.Privacy = policy.Private
+	}
+	return rp
+}
+
+// PolicyInspector counts files with workspace.MessageFiles (relative paths
+// resolved against the first directory the agent states) and finds
+// credentials with the secrets package, everywhere secrets.ScanRequest looks.
+var PolicyInspector Inspector = policyInspector{}
+
+type policyInspector struct{}
+
+func (policyInspector) Message(m *providers.Message) MessageFacts {
+	return MessageFacts{Files: workspace.MessageFiles(m), Secrets: secrets.Kinds(secrets.ScanMessage(m))}
+}
+
+func (policyInspector) Job(req *providers.Request, msgs []*MessageFacts) (int, []string) {
+	var base string
+	if dirs := workspace.Dirs(req); len(dirs) > 0 {
+		base = dirs[0].Path
+	}
+	lists := make([][]string, len(msgs))
+	var kinds []string
+	for i, f := range msgs {
+		lists[i] = f.Files
+		kinds = addKinds(kinds, f.Secrets)
+	}
+	kinds = addKinds(kinds, secrets.Kinds(secrets.ScanOutsideMessages(req)))
+	return workspace.CountFileRefs(base, lists), kinds
+}
+
+func addKinds(kinds, more []string) []string {
+	for _, k := range more {
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
+
+// CounterTokens counts prompts with a tokenize.Counter.
+func CounterTokens(c *tokenize.Counter) TokenCounter { return counterTokens{c} }
+
+type counterTokens struct{ c *tokenize.Counter }
+
+func (t counterTokens) CountRequest(req *providers.Request) (int, bool) {
+	n := t.c.CountRequest(req)
+	return n.Tokens, n.Exact
+}

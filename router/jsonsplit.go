@@ -1,0 +1,205 @@
+package router
+
+import "bytes"
+
+// chatSplit is an OpenAI chat completions body cut at its structure: the
+// raw JSON of each element of "messages", and the other members of the
+// top-level object, each from its key's opening quote to the end of its
+// value. Nothing in it is decoded or checked beyond the structure between
+// the pieces: every piece is still to be decoded by encoding/json, which
+// checks it (or was decoded before, byte for byte the same).
+type chatSplit struct {
+	messages [][]byte
+	members  [][]byte
+}
+
+// splitChatRequest cuts body into a chatSplit. ok is false for anything
+// but a well-formed top-level object whose "messages" member appears once,
+// spelt exactly so, holding a non-empty array of objects, and whose other
+// keys are plain ASCII: the caller then decodes the body whole, which
+// gives such bodies the same result and every error its message. Time is
+// linear in len(body), and most of it is spent in bytes.IndexByte looking
+// for the end of strings.
+func splitChatRequest(body []byte) (s chatSplit, ok bool) {
+	i := skipSpace(body, 0)
+	if i == len(body) || body[i] != '{' {
+		return s, false
+	}
+	i = skipSpace(body, i+1)
+	seen := false
+	for {
+		if i == len(body) || body[i] != '"' {
+			return s, false
+		}
+		keyStart := i
+		i = skipString(body, i)
+		if i < 0 {
+			return s, false
+		}
+		key := body[keyStart+1 : i-1]
+		if !plainKey(key) {
+			return s, false
+		}
+		i = skipSpace(body, i)
+		if i == len(body) || body[i] != ':' {
+			return s, false
+		}
+		i = skipSpace(body, i+1)
+		valStart := i
+		if i = skipValue(body, i); i < 0 {
+			return s, false
+		}
+		switch {
+		case string(key) == "messages":
+			if seen {
+				return s, false
+			}
+			seen = true
+			if s.messages, ok = splitObjects(body[valStart:i]); !ok {
+				return s, false
+			}
+		case bytes.EqualFold(key, []byte("messages")):
+			// encoding/json matches keys without regard to case.
+			return s, false
+		default:
+			s.members = append(s.members, body[keyStart:i])
+		}
+		i = skipSpace(body, i)
+		if i == len(body) {
+			return s, false
+		}
+		if body[i] == '}' {
+			break
+		}
+		if body[i] != ',' {
+			return s, false
+		}
+		i = skipSpace(body, i+1)
+	}
+	if skipSpace(body, i+1) != len(body) || !seen {
+		return s, false
+	}
+	return s, true
+}
+
+// splitObjects cuts a JSON array whose elements are all objects into
+// their raw bytes; ok is false for anything else, or an empty array.
+func splitObjects(arr []byte) (elems [][]byte, ok bool) {
+	if len(arr) == 0 || arr[0] != '[' {
+		return nil, false
+	}
+	i := skipSpace(arr, 1)
+	for {
+		if i == len(arr) || arr[i] != '{' {
+			return nil, false
+		}
+		start := i
+		if i = skipValue(arr, i); i < 0 {
+			return nil, false
+		}
+		elems = append(elems, arr[start:i])
+		i = skipSpace(arr, i)
+		if i == len(arr) {
+			return nil, false
+		}
+		switch arr[i] {
+		case ']':
+			return elems, skipSpace(arr, i+1) == len(arr)
+		case ',':
+			i = skipSpace(arr, i+1)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// plainKey reports a key that needs no unescaping and that encoding/json's
+// case folding treats as ASCII.
+func plainKey(k []byte) bool {
+	for _, c := range k {
+		if c < 0x20 || c >= 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the index just past the string that starts at b[i]
+// (a '"'), or -1 when it does not end.
+func skipString(b []byte, i int) int {
+	open := i
+	i++
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		// The quote ends the string unless an odd number of backslashes
+		// precede it. Each run of backslashes is looked at once.
+		k := i - 1
+		for k > open && b[k] == '\\' {
+			k--
+		}
+		if (i-1-k)%2 == 0 {
+			return i + 1
+		}
+		i++
+	}
+}
+
+// skipValue returns the index just past the JSON value that starts at
+// b[i], or -1 when it does not end. It follows strings and nesting only:
+// whatever it passes over is checked when decoded.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+	default:
+		for i < len(b) {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return i
+			case '"', '{', '[', ':':
+				return -1
+			}
+			i++
+		}
+		return i
+	}
+	depth := 0
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			if i = skipString(b, i); i < 0 {
+				return -1
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+		i++
+	}
+	return -1
+}
