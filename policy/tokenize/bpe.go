@@ -14,16 +14,16 @@ type BPE struct {
 	// merges maps a pair of adjacent tokens, left<<32|right, to the merge's
 	// rank (its line in the merges list; lower merges first) <<32 | the
 	// token it makes.
-	merges   map[uint64]uint64
+	merges   *pairTable
 	specials *specials
 	// addedIDs maps each added token to its id, for Encode.
 	addedIDs map[string]int32
 	// tokens maps every token, spelled byte-level, to its id, and longest
 	// is the most bytes one token spells: Ollama encodes a piece that is a
 	// token as that token (see mergeOllama).
-	tokens  map[string]int32
+	tokens  *tokenTable
 	longest int
-	words   *genCache[string]
+	words   *wordCache
 	size    int
 }
 
@@ -46,9 +46,14 @@ func NewBPE(v Vocabulary) (*BPE, error) {
 	if len(v.Tokens) >= 1<<31 {
 		return nil, fmt.Errorf("tokenize: %d tokens is too many", len(v.Tokens))
 	}
-	ids := make(map[string]int32, len(v.Tokens))
+	blob := 0
+	for _, t := range v.Tokens {
+		blob += len(t)
+	}
+	ids := newTokenTable(len(v.Tokens), blob)
 	addedIDs := make(map[string]int32)
 	var added []string
+	longest := 0
 	for i, t := range v.Tokens {
 		typ := TokenNormal
 		if v.TokenTypes != nil {
@@ -63,23 +68,21 @@ func NewBPE(v Vocabulary) (*BPE, error) {
 		case TokenUnused:
 			continue
 		}
-		if _, dup := ids[t]; !dup {
-			ids[t] = int32(i)
+		if ids.add(t, int32(i)) {
+			longest = max(longest, utf8.RuneCountInString(t))
 		}
 	}
 	b := &BPE{
-		merges:   make(map[uint64]uint64, len(v.Merges)),
+		merges:   newPairTable(len(v.Merges)),
 		specials: newSpecials(added),
 		addedIDs: addedIDs,
 		tokens:   ids,
-		words:    newGenCache(wordCacheEntries, strings.Clone),
+		longest:  longest,
+		words:    newWordCache(),
 		size:     len(v.Tokens),
 	}
-	for t := range ids {
-		b.longest = max(b.longest, utf8.RuneCountInString(t))
-	}
 	for c := 0; c < 256; c++ {
-		id, ok := ids[string(byteRunes[c])]
+		id, ok := ids.getString(string(byteRunes[c]))
 		if !ok {
 			return nil, fmt.Errorf("tokenize: vocabulary has no token for byte 0x%02x (%q)", c, byteRunes[c])
 		}
@@ -88,21 +91,20 @@ func NewBPE(v Vocabulary) (*BPE, error) {
 	if len(v.Merges) >= int(noRank) {
 		return nil, fmt.Errorf("tokenize: %d merges is too many", len(v.Merges))
 	}
+	var pair []byte
 	for rank, m := range v.Merges {
 		l, r, ok := strings.Cut(m, " ")
 		if !ok {
 			return nil, fmt.Errorf("tokenize: merge %d %q is not \"left right\"", rank, m)
 		}
-		li, lok := ids[l]
-		ri, rok := ids[r]
-		pi, pok := ids[l+r]
+		li, lok := ids.getString(l)
+		ri, rok := ids.getString(r)
+		pair = append(append(pair[:0], l...), r...)
+		pi, pok := ids.get(pair)
 		if !lok || !rok || !pok {
 			return nil, fmt.Errorf("tokenize: merge %d %q names a token the vocabulary lacks", rank, m)
 		}
-		k := pairKey(li, ri)
-		if _, dup := b.merges[k]; !dup {
-			b.merges[k] = uint64(rank)<<32 | uint64(uint32(pi))
-		}
+		b.merges.add(pairKey(li, ri), uint64(rank)<<32|uint64(uint32(pi)))
 	}
 	return b, nil
 }
@@ -115,7 +117,7 @@ func pairKey(l, r int32) uint64 { return uint64(uint32(l))<<32 | uint64(uint32(r
 // merge looks up the pair (l, r): its rank and the token it makes, or
 // noRank.
 func (b *BPE) merge(l, r int32) (uint32, int32) {
-	v, ok := b.merges[pairKey(l, r)]
+	v, ok := b.merges.get(pairKey(l, r))
 	if !ok {
 		return noRank, 0
 	}

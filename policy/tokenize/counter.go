@@ -57,7 +57,7 @@ type chunkKey struct {
 // NewCounter returns a Counter that estimates until SetVocabulary.
 func NewCounter() *Counter {
 	c := &Counter{
-		messages: newGenCache[chunkKey](messageCacheEntries, nil),
+		messages: newGenCache[chunkKey](messageCacheEntries),
 		seeds:    [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
 	}
 	c.state.Store(&counterState{})

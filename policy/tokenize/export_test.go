@@ -1,7 +1,5 @@
 package tokenize
 
-import "strings"
-
 // ResetWordCache empties b's word cache, so benchmarks can measure text
 // the tokenizer has never seen.
-func ResetWordCache(b *BPE) { b.words = newGenCache(wordCacheEntries, strings.Clone) }
+func ResetWordCache(b *BPE) { b.words = newWordCache() }

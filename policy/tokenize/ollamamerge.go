@@ -1,5 +1,10 @@
 package tokenize
 
+import (
+	"slices"
+	"sync"
+)
+
 // Ollama's own engine (tokenizer/bytepairencoding.go Encode, 0.17.4), which
 // runs Qwen3-Coder, does not apply merges the way Hugging Face does, and its
 // prompt_eval_count is what a local window holds. Two differences, both
@@ -39,9 +44,10 @@ type ollamaPair struct {
 // greater and swaps only when the parent is greater.
 type ollamaHeap []ollamaPair
 
-func (h *ollamaHeap) push(p ollamaPair) {
-	*h = append(*h, p)
-	s := *h
+// push and pop take and return the slice rather than work through a
+// pointer, so that a heap on the stack stays there.
+func (h ollamaHeap) push(p ollamaPair) ollamaHeap {
+	s := append(h, p)
 	for i := len(s) - 1; i > 0; {
 		parent := (i - 1) >> 1
 		if s[parent].rank <= s[i].rank {
@@ -50,10 +56,11 @@ func (h *ollamaHeap) push(p ollamaPair) {
 		s[i], s[parent] = s[parent], s[i]
 		i = parent
 	}
+	return s
 }
 
-func (h *ollamaHeap) pop() ollamaPair {
-	s := *h
+func (h ollamaHeap) pop() (ollamaPair, ollamaHeap) {
+	s := h
 	top := s[0]
 	last := len(s) - 1
 	s[0], s[last] = s[last], s[0]
@@ -73,8 +80,7 @@ func (h *ollamaHeap) pop() ollamaPair {
 		s[i], s[small] = s[small], s[i]
 		i = small
 	}
-	*h = s
-	return top
+	return top, s
 }
 
 // mergeOllama appends the tokens Ollama's engine encodes the piece p to.
@@ -82,15 +88,23 @@ func (b *BPE) mergeOllama(p string, out []int32) []int32 {
 	if id, ok := b.wholeToken(p); ok {
 		return append(out, id)
 	}
-	n := len(p)
+	if len(p) > linearMergeMax {
+		sc := scratchPool.Get().(*mergeScratch)
+		defer sc.put()
+		n := len(p)
+		sc.syms, sc.prev, sc.next = slices.Grow(sc.syms[:0], n), slices.Grow(sc.prev[:0], n), slices.Grow(sc.next[:0], n)
+		sc.heap = slices.Grow(sc.heap[:0], 3*n)
+		return b.mergeWith(p, sc.syms, sc.prev, sc.next, sc.heap, out)
+	}
 	var symsBuf, prevBuf, nextBuf [linearMergeMax]int32
 	var heapBuf [3 * linearMergeMax]ollamaPair
-	syms, prev, next := symsBuf[:0], prevBuf[:0], nextBuf[:0]
-	h := ollamaHeap(heapBuf[:0])
-	if n > linearMergeMax {
-		syms, prev, next = make([]int32, 0, n), make([]int32, 0, n), make([]int32, 0, n)
-		h = make(ollamaHeap, 0, 3*n)
-	}
+	return b.mergeWith(p, symsBuf[:0], prevBuf[:0], nextBuf[:0], heapBuf[:0], out)
+}
+
+// mergeWith is mergeOllama on working space with room for p: syms, prev
+// and next for len(p) symbols, h for 3*len(p) pairs.
+func (b *BPE) mergeWith(p string, syms, prev, next []int32, h ollamaHeap, out []int32) []int32 {
+	n := len(p)
 	for i := 0; i < n; i++ {
 		syms = append(syms, b.byteID[p[i]])
 		prev = append(prev, int32(i-1))
@@ -101,14 +115,15 @@ func (b *BPE) mergeOllama(p string, out []int32) []int32 {
 			return
 		}
 		if r, _ := b.merge(syms[a], syms[c]); r != noRank {
-			h.push(ollamaPair{rank: r, a: a, b: c, left: syms[a], right: syms[c]})
+			h = h.push(ollamaPair{rank: r, a: a, b: c, left: syms[a], right: syms[c]})
 		}
 	}
 	for i := int32(0); int(i) < n-1; i++ {
 		pair(i, i+1)
 	}
 	for len(h) > 0 {
-		q := h.pop()
+		var q ollamaPair
+		q, h = h.pop()
 		// Stale when either side has merged since it was queued.
 		if syms[q.a] != q.left || syms[q.b] != q.right {
 			continue
@@ -130,6 +145,25 @@ func (b *BPE) mergeOllama(p string, out []int32) []int32 {
 	return out
 }
 
+// mergeScratch is mergeOllama's working space for a long piece (minified
+// code, base64, a run of spaces), kept for the next one.
+type mergeScratch struct {
+	syms, prev, next []int32
+	heap             ollamaHeap
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(mergeScratch) }}
+
+// maxPooledScratch is the longest piece whose working space is kept: a
+// rare multi-megabyte blob's is left to the collector.
+const maxPooledScratch = 1 << 16
+
+func (sc *mergeScratch) put() {
+	if cap(sc.syms) <= maxPooledScratch {
+		scratchPool.Put(sc)
+	}
+}
+
 // wholeToken reports whether the piece p is, spelled byte-level, a token of
 // the vocabulary. A piece of one byte always is, and a piece longer than
 // any token never.
@@ -145,7 +179,7 @@ func (b *BPE) wholeToken(p string) (int32, bool) {
 	for i := 0; i < len(p); i++ {
 		s = appendRune(s, byteRunes[p[i]])
 	}
-	id, ok := b.tokens[string(s)]
+	id, ok := b.tokens.get(s)
 	return id, ok
 }
 
