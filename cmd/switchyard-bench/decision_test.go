@@ -60,3 +60,28 @@ func BenchmarkExplainWarm(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkExplainCold is the cold decision on a 1 MiB request: a new
+// router and tokenizer each time, so every word is merged afresh.
+func BenchmarkExplainCold(b *testing.B) {
+	c := testCorpus(b)
+	v, err := c.vocabulary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	conv := c.bigConversation(b.TempDir(), "cold", 1<<20)
+	body := conv.request("#cold next", false)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		b.StopTimer()
+		bpe, err := tokenize.NewBPE(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rt := newDecider(bpe)
+		b.StartTimer()
+		if _, err := rt.Explain(http.Header{}, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
