@@ -33,6 +33,7 @@ type Counter struct {
 	state    atomic.Pointer[counterState]
 	messages *genCache[chunkKey]
 	seeds    [2]maphash.Seed
+	prompts  promptMemos
 }
 
 // counterState is what SetVocabulary and SetRenderer swap as one.
@@ -112,8 +113,9 @@ func (s *counterState) count(text string) Count {
 func (c *Counter) CountRequest(req *providers.Request) Count {
 	s := c.state.Load()
 	if s.render != nil {
-		prompt, exact := s.render.Render(req)
-		return Count{Tokens: c.countPrompt(s, prompt), Exact: exact && s.bpe != nil}
+		buf := getPromptBuffer()
+		exact := s.render.renderTo(buf, req)
+		return Count{Tokens: c.countPrompt(s, buf), Exact: exact && s.bpe != nil}
 	}
 	total := 0
 	for _, ch := range renderChunks(req) {
@@ -156,24 +158,39 @@ const minCachedSegment = 64
 // message's content lies between the template's added tokens, so the
 // segments that hold it recur unchanged turn after turn and their counts
 // come from the cache, whatever the template.
-func (c *Counter) countPrompt(s *counterState, prompt string) int {
+//
+// countPrompt takes buf: it keeps it as a memo or returns it to the pool.
+func (c *Counter) countPrompt(s *counterState, buf *promptBuffer) int {
+	prompt := buf.view()
 	sp := qwenSpecials
 	if s.bpe != nil {
 		sp = s.bpe.specials
 	}
-	total := 0
-	for len(prompt) > 0 {
-		at, l := sp.next(prompt)
-		for seg := prompt[:at]; seg != ""; {
+	// Resume where an earlier prompt of the same conversation agrees
+	// with this one (see promptMemo).
+	base, common := c.prompts.recall(prompt, s.gen)
+	start, total := 0, 0
+	var marks []promptMark
+	if base != nil {
+		if i := base.resumeAt(common, sp.longest); i >= 0 {
+			start, total = base.marks[i].at, base.marks[i].tokens
+			marks = append(make([]promptMark, 0, len(base.marks)+64), base.marks[:i+1]...)
+		}
+	}
+	for pos := start; pos < len(prompt); {
+		at, l := sp.next(prompt[pos:])
+		for seg := prompt[pos : pos+at]; seg != ""; {
 			n := paragraphEnd(seg)
 			total += c.countSegment(s, seg[:n])
 			seg = seg[n:]
 		}
+		pos += at + l
 		if l > 0 {
 			total++
+			marks = append(marks, promptMark{at: pos, tokens: total})
 		}
-		prompt = prompt[at+l:]
 	}
+	c.prompts.remember(&promptMemo{prompt: prompt, buf: buf, gen: s.gen, marks: marks}, base, common)
 	return total
 }
 

@@ -50,9 +50,10 @@ type FormatMessage struct {
 type Renderer struct {
 	format   PromptFormat
 	template *ollamaTemplate
-	builtin  func(*strings.Builder, []apiMessage, []apiTool)
+	builtin  func(*promptBuffer, []apiMessage, []apiTool)
 	err      error
 	tools    toolCache
+	args     argsCache
 }
 
 // NewRenderer returns the Renderer for f. It never returns nil.
@@ -86,21 +87,31 @@ func (r *Renderer) Err() error { return r.err }
 // answer 500), when the adapter or Ollama would refuse the request, or when
 // it carries images, whose tokens no text shows.
 func (r *Renderer) Render(req *providers.Request) (string, bool) {
+	var b promptBuffer
+	ok := r.renderTo(&b, req)
+	return b.view(), ok // b is not used again
+}
+
+// renderTo is Render into b, which it empties first.
+func (r *Renderer) renderTo(b *promptBuffer, req *providers.Request) bool {
+	b.reset()
 	if r.err != nil {
-		return RenderPrompt(req), false
+		b.WriteString(RenderPrompt(req))
+		return false
 	}
-	var b strings.Builder
 	b.Grow(renderedSize(req))
-	ok, err := r.render(&b, req)
+	ok, err := r.render(b, req)
 	if err != nil {
-		return RenderPrompt(req), false
+		b.reset()
+		b.WriteString(RenderPrompt(req))
+		return false
 	}
-	return b.String(), ok
+	return ok
 }
 
 // render writes the prompt; an error means the template failed, and
 // exactness is false for a request that is not rendered for real.
-func (r *Renderer) render(b *strings.Builder, req *providers.Request) (exact bool, err error) {
+func (r *Renderer) render(b *promptBuffer, req *providers.Request) (exact bool, err error) {
 	defer func() {
 		// Ollama's deleteNode asserts node types that a template with
 		// nodes after {{ .Response }} inside a branch does not have; a
@@ -109,7 +120,7 @@ func (r *Renderer) render(b *strings.Builder, req *providers.Request) (exact boo
 			exact, err = false, fmt.Errorf("tokenize: rendering panicked: %v", p)
 		}
 	}()
-	c := ollamaChatOf(req, &r.format, &r.tools)
+	c := ollamaChatOf(req, &r.format, &r.tools, &r.args)
 	if r.builtin != nil {
 		r.builtin(b, c.messages, c.tools)
 	} else {

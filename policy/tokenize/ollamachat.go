@@ -53,9 +53,9 @@ func (t thinkValue) String() string {
 
 // ollamaChatOf builds what Ollama's renderer sees for req on the model f
 // describes.
-func ollamaChatOf(req *providers.Request, f *PromptFormat, tools *toolCache) ollamaChat {
+func ollamaChatOf(req *providers.Request, f *PromptFormat, tools *toolCache, args *argsCache) ollamaChat {
 	var c ollamaChat
-	c.messages, c.images, c.refused = adapterMessages(req.Messages)
+	c.messages, c.images, c.refused = adapterMessages(req.Messages, args)
 	var err error
 	if c.tools, err = adapterTools(req.Tools, req.ToolChoice, tools); err != nil && c.refused == nil {
 		c.refused = err
@@ -78,7 +78,7 @@ func ollamaChatOf(req *providers.Request, f *PromptFormat, tools *toolCache) oll
 // adapterMessages mirrors translateMessages: text parts joined with "\n",
 // images sent aside, arguments as a JSON object, tool results named after
 // the call they answer. api.Message's UnmarshalJSON lowercases roles.
-func adapterMessages(in []providers.Message) ([]apiMessage, int, error) {
+func adapterMessages(in []providers.Message, cache *argsCache) ([]apiMessage, int, error) {
 	var refused error
 	if len(in) == 0 {
 		refused = errors.New("the request has no messages")
@@ -92,7 +92,7 @@ func adapterMessages(in []providers.Message) ([]apiMessage, int, error) {
 		am.Content, am.Images = adapterContent(m.Content)
 		images += len(am.Images)
 		for j, tc := range m.ToolCalls {
-			args, err := adapterArguments(tc.Arguments)
+			args, err := cache.decode(tc.Arguments)
 			if err != nil && refused == nil {
 				refused = fmt.Errorf("message %d: tool call %d: %w", i, j, err)
 			}
@@ -295,6 +295,45 @@ func modelBaseName(name string) string {
 		name = name[:i]
 	}
 	return name
+}
+
+// argsCache keeps tool-call arguments decoded: an agent resends every
+// earlier call each turn. Decoded arguments are never modified, so they
+// are shared. A nil argsCache decodes every time.
+type argsCache struct {
+	mu    sync.Mutex
+	m     map[string]cachedArgs
+	bytes int
+}
+
+// argsCacheBytes bounds the arguments kept (a write_file call carries a
+// whole file); past it the cache starts again.
+const argsCacheBytes = 4 << 20
+
+type cachedArgs struct {
+	args *orderedMap[any]
+	err  error
+}
+
+func (c *argsCache) decode(s string) (*orderedMap[any], error) {
+	if c == nil {
+		return adapterArguments(s)
+	}
+	c.mu.Lock()
+	e, ok := c.m[s]
+	c.mu.Unlock()
+	if ok {
+		return e.args, e.err
+	}
+	e.args, e.err = adapterArguments(s)
+	c.mu.Lock()
+	if c.m == nil || c.bytes+len(s) > argsCacheBytes {
+		c.m, c.bytes = make(map[string]cachedArgs), 0
+	}
+	c.m[s] = e
+	c.bytes += len(s)
+	c.mu.Unlock()
+	return e.args, e.err
 }
 
 // toolCache keeps tools decoded: agents send the same tools every turn,

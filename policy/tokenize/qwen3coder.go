@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 )
 
 // This file ports Ollama 0.17.4's built-in "qwen3-coder" renderer
@@ -29,7 +28,7 @@ const (
 )
 
 // renderQwen3Coder is Qwen3CoderRenderer.Render.
-func renderQwen3Coder(b *strings.Builder, messages []apiMessage, tools []apiTool) {
+func renderQwen3Coder(b *promptBuffer, messages []apiMessage, tools []apiTool) {
 	// The first system message wins; the others are dropped.
 	var system string
 	filtered := make([]apiMessage, 0, len(messages))
@@ -104,7 +103,7 @@ func renderQwen3Coder(b *strings.Builder, messages []apiMessage, tools []apiTool
 	}
 }
 
-func writeQwen3CoderTool(b *strings.Builder, t *apiTool) {
+func writeQwen3CoderTool(b *promptBuffer, t *apiTool) {
 	f := &t.Function
 	b.WriteString("\n<function>\n<name>" + f.Name + "</name>")
 	if f.Description != "" {
@@ -135,7 +134,7 @@ func writeQwen3CoderTool(b *strings.Builder, t *apiTool) {
 // starts with "\n<" after a '>' and ends with '>', and the qwen2
 // pre-tokenizer always splits there into ">\n" and "<name", so no token
 // spans two elements whatever their order.
-func writeAdditionalKeys(b *strings.Builder, obj any, handled ...string) {
+func writeAdditionalKeys(b *promptBuffer, obj any, handled ...string) {
 	data, err := json.Marshal(obj)
 	if err != nil {
 		return
@@ -200,7 +199,7 @@ func qwen3CoderArgument(v any) string {
 
 // writeAll writes the strings in turn, without concatenating them first:
 // a message's content can be megabytes.
-func writeAll(b *strings.Builder, ss ...string) {
+func writeAll(b *promptBuffer, ss ...string) {
 	for _, s := range ss {
 		b.WriteString(s)
 	}

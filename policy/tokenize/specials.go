@@ -20,6 +20,8 @@ type specials struct {
 	only    byte
 	hasOnly bool
 	any     bool
+	// longest is the most bytes a token spells.
+	longest int
 }
 
 func newSpecials(tokens []string) *specials {
@@ -36,6 +38,7 @@ func newSpecials(tokens []string) *specials {
 		sp.first[t[0]] = true
 		sp.byFirstTwo[t[1]] = append(sp.byFirstTwo[t[1]], t)
 		sp.any = true
+		sp.longest = max(sp.longest, len(t))
 	}
 	n := 0
 	for b, ok := range sp.first {

@@ -1,0 +1,83 @@
+package tokenize_test
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/switchyard/switchyard/policy/tokenize"
+	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
+	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/providers/ollama/realollama"
+)
+
+// TestPromptMemoExact runs conversations that grow, change at the end,
+// change in the middle, are compacted and interleave with each other
+// through one Counter, and checks every count against counting the
+// rendered prompt whole. Edits land next to added tokens and paragraph
+// breaks, where resuming from a remembered prompt could go wrong.
+func TestPromptMemoExact(t *testing.T) {
+	bpe := tokenizetest.Qwen3BPE(t)
+	all := joinSamples(t)
+	for _, f := range []tokenize.PromptFormat{{Renderer: "qwen3-coder"}, {Template: realollama.ChatTemplate}} {
+		r := tokenize.NewRenderer(f)
+		c := tokenize.NewCounter()
+		c.SetVocabulary(bpe)
+		c.SetRenderer(r)
+		rng := rand.New(rand.NewPCG(7, uint64(len(f.Renderer))))
+		piece := func() string {
+			n := rng.IntN(6000) + 1
+			off := rng.IntN(len(all) - n)
+			s := strings.ToValidUTF8(all[off:off+n], "")
+			switch rng.IntN(6) {
+			case 0:
+				s += "<|im_"
+			case 1:
+				s += "\n\n"
+			case 2:
+				s = "\n\n " + s
+			case 3:
+				s += "<|im_end|>"
+			}
+			return s
+		}
+		convs := []*providers.Request{agentRequest(), agentRequest()}
+		for step := range 400 {
+			req := convs[rng.IntN(len(convs))]
+			ms := req.Messages
+			switch op := rng.IntN(10); {
+			case op < 5 || len(ms) < 4:
+				role := []providers.Role{providers.RoleUser, providers.RoleAssistant, providers.RoleTool}[rng.IntN(3)]
+				m := msg(role, piece())
+				if role == providers.RoleTool {
+					m.ToolCallID = "call_1"
+				}
+				ms = append(ms, m)
+			case op < 7: // the last message grows or shrinks
+				last := &ms[len(ms)-1]
+				s := last.Text()
+				if rng.IntN(2) == 0 {
+					s += piece()[:1+rng.IntN(8)]
+				} else if len(s) > 1 {
+					s = s[:rng.IntN(len(s))]
+				}
+				ms = append(ms[:len(ms)-1:len(ms)-1], msg(last.Role, s))
+				ms[len(ms)-1].ToolCallID = last.ToolCallID
+			case op < 9: // a message in the middle changes
+				i := 1 + rng.IntN(len(ms)-1)
+				cp := append([]providers.Message(nil), ms...)
+				cp[i] = msg(cp[i].Role, cp[i].Text()+"x")
+				cp[i].ToolCallID = ms[i].ToolCallID
+				ms = cp
+			default: // compaction: the system prompt and a summary
+				ms = append([]providers.Message(nil), ms[0], msg(providers.RoleUser, "summary: "+piece()))
+			}
+			req.Messages = ms
+			got := c.CountRequest(req)
+			prompt, _ := r.Render(req)
+			if want := bpe.Count(prompt); got.Tokens != want {
+				t.Fatalf("%s step %d: counted %d, the prompt (%d bytes) has %d tokens", f.Renderer+"template", step, got.Tokens, len(prompt), want)
+			}
+		}
+	}
+}
