@@ -31,12 +31,14 @@ type decisionResult struct {
 }
 
 // newDecider is a router wired as cmd/switchyard wires one for a local
-// model (app.go): the exact Qwen3 counter, the workspace store, file
-// counting and the credential scan. Only Explain is called on it, so its
-// provider is never reached.
+// model (app.go): the exact Qwen3 counter rendering prompts as Ollama
+// does for qwen3-coder:30b (its built-in qwen3-coder renderer), the
+// workspace store, file counting and the credential scan. Only Explain is
+// called on it, so its provider is never reached.
 func newDecider(bpe *tokenize.BPE) *router.Router {
 	counter := tokenize.NewCounter()
 	counter.SetVocabulary(bpe)
+	counter.SetRenderer(tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"}))
 	return router.New(router.Options{
 		Upstreams: []*router.Upstream{{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true,
 			ContextWindow: 1 << 20, Timeout: 5 * time.Minute}},
