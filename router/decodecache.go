@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/switchyard/switchyard/internal/par"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -72,17 +73,43 @@ func (d *requestDecoder) decode(body []byte) (*providers.Request, []*decodedMess
 	req.Raw = body
 	req.Messages = make([]providers.Message, len(s.messages))
 	entries := make([]*decodedMessage, len(s.messages))
+	keys := make([]cacheKey, len(s.messages))
+	var misses []int
 	for i, raw := range s.messages {
-		dm := d.message(raw)
-		if dm == nil {
-			// decodeChatRequest names the field and what is wrong.
-			req, e := decodeChatRequest(body)
-			return req, nil, e
+		keys[i] = messageKey(d.seed, raw)
+		if dm, ok := d.messages.get(keys[i]); ok {
+			entries[i] = dm
+		} else {
+			misses = append(misses, i)
 		}
-		req.Messages[i], entries[i] = dm.msg, dm
+	}
+	// A conversation seen for the first time is decoded on every core.
+	var failed atomic.Bool
+	par.Ranges(len(misses), func(j int) int { return len(s.messages[misses[j]]) }, parallelBytes, func(lo, hi int) {
+		for _, i := range misses[lo:hi] {
+			if entries[i] = decodeRawMessage(s.messages[i]); entries[i] == nil {
+				failed.Store(true)
+				return
+			}
+		}
+	})
+	if failed.Load() {
+		// decodeChatRequest names the field and what is wrong.
+		req, e := decodeChatRequest(body)
+		return req, nil, e
+	}
+	for _, i := range misses {
+		d.messages.put(keys[i], entries[i], int64(len(s.messages[i])))
+	}
+	for i, dm := range entries {
+		req.Messages[i] = dm.msg
 	}
 	return req, entries, nil
 }
+
+// parallelBytes is the least new text decoded or inspected on more than
+// one core.
+const parallelBytes = 256 << 10
 
 // rest returns the request the members around the messages decode to,
 // without messages; nil when they do not decode.
@@ -121,12 +148,13 @@ func (d *requestDecoder) rest(members [][]byte) *providers.Request {
 	return r
 }
 
-// message returns raw decoded; nil when it does not decode.
-func (d *requestDecoder) message(raw []byte) *decodedMessage {
-	k := cacheKey{maphash.Bytes(d.seed, raw), crc32.Checksum(raw, castagnoli), len(raw)}
-	if dm, ok := d.messages.get(k); ok {
-		return dm
-	}
+func messageKey(seed maphash.Seed, raw []byte) cacheKey {
+	return cacheKey{maphash.Bytes(seed, raw), crc32.Checksum(raw, castagnoli), len(raw)}
+}
+
+// decodeRawMessage decodes one element of messages; nil when it does not
+// decode.
+func decodeRawMessage(raw []byte) *decodedMessage {
 	var w oaMessage
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil
@@ -135,7 +163,6 @@ func (d *requestDecoder) message(raw []byte) *decodedMessage {
 	if decodeMessage(&w, &dm.msg, "") != nil {
 		return nil
 	}
-	d.messages.put(k, dm, int64(len(raw)))
 	return dm
 }
 

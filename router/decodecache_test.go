@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -169,5 +170,37 @@ func TestByteLRU(t *testing.T) {
 	c.put(k(11), 11, 101)
 	if _, ok := c.get(k(11)); ok {
 		t.Error("an entry larger than the cache was kept")
+	}
+}
+
+// TestDecoderLargeConversation decodes and inspects a conversation too
+// large for one core (each is shared out), and checks the result against
+// decodeChatRequest and the inspector's calls against the messages.
+func TestDecoderLargeConversation(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	in := &countingInspector{}
+	g := newRig(t, func(o *Options) { o.Inspector = in })
+	var msgs []string
+	for i := range 60 {
+		text := fmt.Sprintf("message %d: %s", i, strings.Repeat("a \"quoted\" line\\n of code;\n", 400))
+		msgs = append(msgs, fmt.Sprintf(`{"role":"user","content":%q}`, text))
+	}
+	body := chatBody(msgs...)
+	got, entries, e := g.rt.decoder.decode(body)
+	want, _ := decodeChatRequest(body)
+	if e != nil || entries == nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoded %d messages (error %v, entries %v), want %d", len(got.Messages), e, entries != nil, len(want.Messages))
+	}
+	for turn := range 2 {
+		ex, err := g.rt.Explain(http.Header{}, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ex.FileCount != 60 {
+			t.Errorf("turn %d: %d files, want 60", turn, ex.FileCount)
+		}
+	}
+	if in.calls != 60 {
+		t.Errorf("the inspector read %d messages; 60 are distinct", in.calls)
 	}
 }

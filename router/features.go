@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/switchyard/switchyard/internal/par"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 )
@@ -77,20 +78,40 @@ func (rt *Router) gather(h http.Header, req *providers.Request, entries []*decod
 	}
 	if in := rt.opts.Inspector; in != nil {
 		facts := make([]*MessageFacts, len(req.Messages))
-		for i := range req.Messages {
-			if entries != nil {
-				facts[i] = entries[i].factsFor(in)
-			} else {
-				f := in.Message(&req.Messages[i])
-				facts[i] = &f
+		size := func(i int) int {
+			if entries != nil && entries[i].facts.Load() != nil {
+				return 0
 			}
+			return messageSize(&req.Messages[i])
 		}
+		par.Ranges(len(facts), size, parallelBytes, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if entries != nil {
+					facts[i] = entries[i].factsFor(in)
+				} else {
+					f := in.Message(&req.Messages[i])
+					facts[i] = &f
+				}
+			}
+		})
 		job.Files, job.Secrets = in.Job(req, facts)
 	}
 	if n, ok := parseCount(h.Get(headerFiles)); ok {
 		job.Files = n
 	}
 	return job
+}
+
+// messageSize is about how many bytes of text m holds.
+func messageSize(m *providers.Message) int {
+	n := 0
+	for _, p := range m.Content {
+		n += len(p.Text)
+	}
+	for _, tc := range m.ToolCalls {
+		n += len(tc.Arguments)
+	}
+	return n
 }
 
 // privacy decides the job's privacy and where it came from: the repository

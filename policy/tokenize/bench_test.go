@@ -157,3 +157,22 @@ func BenchmarkCountRequestWarmTemplate(b *testing.B) {
 func BenchmarkCountRequestWarmQwen3Coder(b *testing.B) {
 	benchmarkWarmWith(b, tokenize.PromptFormat{Renderer: "qwen3-coder"})
 }
+
+// BenchmarkCountRequestColdQwen3Coder is BenchmarkCountRequestCold
+// rendering as Ollama does for qwen3-coder, which counts a large prompt on
+// every core.
+func BenchmarkCountRequestColdQwen3Coder(b *testing.B) {
+	bpe := tokenizetest.Qwen3BPE(b)
+	req := bigRequest(b)
+	r := tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"})
+	b.SetBytes(int64(len(tokenize.RenderPrompt(req))))
+	for b.Loop() {
+		b.StopTimer()
+		tokenize.ResetWordCache(bpe)
+		c := tokenize.NewCounter()
+		c.SetVocabulary(bpe)
+		c.SetRenderer(r)
+		b.StartTimer()
+		c.CountRequest(req)
+	}
+}

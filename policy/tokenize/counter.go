@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/switchyard/switchyard/internal/par"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -177,21 +178,57 @@ func (c *Counter) countPrompt(s *counterState, buf *promptBuffer) int {
 			marks = append(make([]promptMark, 0, len(base.marks)+64), base.marks[:i+1]...)
 		}
 	}
-	for pos := start; pos < len(prompt); {
-		at, l := sp.next(prompt[pos:])
-		for seg := prompt[pos : pos+at]; seg != ""; {
-			n := paragraphEnd(seg)
-			total += c.countSegment(s, seg[:n])
-			seg = seg[n:]
-		}
-		pos += at + l
-		if l > 0 {
+	units := splitUnits(prompt, start, sp)
+	counts := make([]int, len(units))
+	c.countUnits(s, prompt, units, counts)
+	for i, u := range units {
+		total += counts[i]
+		if u.special {
 			total++
-			marks = append(marks, promptMark{at: pos, tokens: total})
+			marks = append(marks, promptMark{at: u.next, tokens: total})
 		}
 	}
 	c.prompts.remember(&promptMemo{prompt: prompt, buf: buf, gen: s.gen, marks: marks}, base, common)
 	return total
+}
+
+// promptUnit is the text between two added tokens, and the token after it
+// unless the prompt ends first.
+type promptUnit struct {
+	from, to int  // the text
+	next     int  // where the next unit starts
+	special  bool // an added token lies between to and next
+}
+
+// splitUnits cuts prompt[start:] at its added tokens.
+func splitUnits(prompt string, start int, sp *specials) []promptUnit {
+	var units []promptUnit
+	for pos := start; pos < len(prompt); {
+		at, l := sp.next(prompt[pos:])
+		units = append(units, promptUnit{from: pos, to: pos + at, next: pos + at + l, special: l > 0})
+		pos += at + l
+	}
+	return units
+}
+
+// parallelCountBytes is the least text counted on more than one core:
+// a cold megabyte takes tens of milliseconds on one.
+const parallelCountBytes = 256 << 10
+
+// countUnits sets counts[i] to the tokens of units[i]'s text. Units are
+// independent, so a large prompt is shared out among the cores.
+func (c *Counter) countUnits(s *counterState, prompt string, units []promptUnit, counts []int) {
+	par.Ranges(len(units), func(i int) int { return units[i].to - units[i].from }, parallelCountBytes, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			n := 0
+			for seg := prompt[units[i].from:units[i].to]; seg != ""; {
+				end := paragraphEnd(seg)
+				n += c.countSegment(s, seg[:end])
+				seg = seg[end:]
+			}
+			counts[i] = n
+		}
+	})
 }
 
 // paragraphEnd returns where the first paragraph of seg ends: after a

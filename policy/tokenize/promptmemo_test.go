@@ -2,6 +2,7 @@ package tokenize_test
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -78,6 +79,25 @@ func TestPromptMemoExact(t *testing.T) {
 			if want := bpe.Count(prompt); got.Tokens != want {
 				t.Fatalf("%s step %d: counted %d, the prompt (%d bytes) has %d tokens", f.Renderer+"template", step, got.Tokens, len(prompt), want)
 			}
+		}
+	}
+}
+
+// TestCountParallelExact counts a megabyte prompt cold, which Counter
+// shares out among cores, and checks it against counting it whole.
+func TestCountParallelExact(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	bpe := tokenizetest.Qwen3BPE(t)
+	r := tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"})
+	req := bigRequest(t)
+	prompt, _ := r.Render(req)
+	want := bpe.Count(prompt)
+	for range 3 {
+		c := tokenize.NewCounter()
+		c.SetVocabulary(bpe)
+		c.SetRenderer(r)
+		if got := c.CountRequest(req).Tokens; got != want {
+			t.Fatalf("counted %d, the prompt has %d tokens", got, want)
 		}
 	}
 }
