@@ -3,7 +3,6 @@ package tokenize
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // BPE is a byte-level BPE tokenizer with the qwen2 pre-tokenizer. It is
@@ -18,9 +17,9 @@ type BPE struct {
 	specials *specials
 	// addedIDs maps each added token to its id, for Encode.
 	addedIDs map[string]int32
-	// tokens maps every token, spelled byte-level, to its id, and longest
-	// is the most bytes one token spells: Ollama encodes a piece that is a
-	// token as that token (see mergeOllama).
+	// tokens maps every token, by the bytes it spells, to its id, and
+	// longest is the most bytes one token spells: Ollama encodes a piece
+	// that is a token as that token (see mergeOllama).
 	tokens  *tokenTable
 	longest int
 	words   *wordCache
@@ -53,7 +52,12 @@ func NewBPE(v Vocabulary) (*BPE, error) {
 	ids := newTokenTable(len(v.Tokens), blob)
 	addedIDs := make(map[string]int32)
 	var added []string
+	// unspelled are tokens that spell no bytes byte-level (a literal
+	// space, a character outside GPT-2's table): no piece of text is one,
+	// and no merge of bytes makes one, but a merge may name one.
+	unspelled := make(map[string]bool)
 	longest := 0
+	var raw []byte
 	for i, t := range v.Tokens {
 		typ := TokenNormal
 		if v.TokenTypes != nil {
@@ -65,11 +69,18 @@ func NewBPE(v Vocabulary) (*BPE, error) {
 				added = append(added, t)
 				addedIDs[t] = int32(i)
 			}
-		case TokenUnused:
-			continue
 		}
-		if ids.add(t, int32(i)) {
-			longest = max(longest, utf8.RuneCountInString(t))
+		var ok bool
+		raw, ok = unspell(raw[:0], t)
+		if !ok {
+			raw = raw[:0]
+			if typ != TokenUnused {
+				unspelled[t] = true
+			}
+		}
+		id := ids.append(raw)
+		if ok && typ != TokenUnused && ids.index(id) {
+			longest = max(longest, len(raw))
 		}
 	}
 	b := &BPE{
@@ -82,7 +93,7 @@ func NewBPE(v Vocabulary) (*BPE, error) {
 		size:     len(v.Tokens),
 	}
 	for c := 0; c < 256; c++ {
-		id, ok := ids.getString(string(byteRunes[c]))
+		id, ok := ids.get([]byte{byte(c)})
 		if !ok {
 			return nil, fmt.Errorf("tokenize: vocabulary has no token for byte 0x%02x (%q)", c, byteRunes[c])
 		}
@@ -91,38 +102,50 @@ func NewBPE(v Vocabulary) (*BPE, error) {
 	if len(v.Merges) >= int(noRank) {
 		return nil, fmt.Errorf("tokenize: %d merges is too many", len(v.Merges))
 	}
-	var pair []byte
+	var left, right []byte
 	for rank, m := range v.Merges {
 		l, r, ok := strings.Cut(m, " ")
 		if !ok {
 			return nil, fmt.Errorf("tokenize: merge %d %q is not \"left right\"", rank, m)
 		}
-		li, lok := ids.getString(l)
-		ri, rok := ids.getString(r)
-		pair = append(append(pair[:0], l...), r...)
-		pi, pok := ids.get(pair)
+		var lok, rok bool
+		left, lok = unspell(left[:0], l)
+		right, rok = unspell(right[:0], r)
+		if !lok || !rok {
+			if (lok || unspelled[l]) && (rok || unspelled[r]) {
+				continue // it can never apply
+			}
+			return nil, fmt.Errorf("tokenize: merge %d %q names a token the vocabulary lacks", rank, m)
+		}
+		li, lok := ids.get(left)
+		ri, rok := ids.get(right)
+		pi, pok := ids.get(append(left, right...))
 		if !lok || !rok || !pok {
 			return nil, fmt.Errorf("tokenize: merge %d %q names a token the vocabulary lacks", rank, m)
 		}
-		b.merges.add(pairKey(li, ri), uint64(rank)<<32|uint64(uint32(pi)))
+		b.merges.add(li, ri, uint32(rank), pi)
 	}
 	return b, nil
+}
+
+// unspell appends the bytes a byte-level token spells to dst; ok is false
+// when s is not a byte-level spelling.
+func unspell(dst []byte, s string) ([]byte, bool) {
+	for _, r := range s {
+		if r < 0 || int(r) >= len(runeBytes) || runeBytes[r] < 0 {
+			return dst, false
+		}
+		dst = append(dst, byte(runeBytes[r]))
+	}
+	return dst, true
 }
 
 // Size is the number of tokens in the vocabulary.
 func (b *BPE) Size() int { return b.size }
 
-func pairKey(l, r int32) uint64 { return uint64(uint32(l))<<32 | uint64(uint32(r)) }
-
 // merge looks up the pair (l, r): its rank and the token it makes, or
 // noRank.
-func (b *BPE) merge(l, r int32) (uint32, int32) {
-	v, ok := b.merges.get(pairKey(l, r))
-	if !ok {
-		return noRank, 0
-	}
-	return uint32(v >> 32), int32(uint32(v))
-}
+func (b *BPE) merge(l, r int32) (uint32, int32) { return b.merges.get(l, r) }
 
 // Count returns the number of tokens text encodes to, without any chat
 // template or begin/end tokens. Added tokens in text count one each (see

@@ -19,6 +19,19 @@ var byteRunes = func() [256]rune {
 	return t
 }()
 
+// runeBytes inverts byteRunes: the byte each rune of a byte-level spelling
+// stands for, or -1.
+var runeBytes = func() [324]int16 {
+	var t [324]int16
+	for i := range t {
+		t[i] = -1
+	}
+	for b, r := range byteRunes {
+		t[r] = int16(b)
+	}
+	return t
+}()
+
 // byteLevel spells s as a byte-level vocabulary does.
 func byteLevel(s string) string {
 	r := make([]rune, len(s))

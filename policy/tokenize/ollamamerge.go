@@ -164,9 +164,8 @@ func (sc *mergeScratch) put() {
 	}
 }
 
-// wholeToken reports whether the piece p is, spelled byte-level, a token of
-// the vocabulary. A piece of one byte always is, and a piece longer than
-// any token never.
+// wholeToken reports whether the piece p is a token of the vocabulary. A
+// piece of one byte always is, and a piece longer than any token never.
 func (b *BPE) wholeToken(p string) (int32, bool) {
 	if len(p) == 1 {
 		return b.byteID[p[0]], true
@@ -174,19 +173,5 @@ func (b *BPE) wholeToken(p string) (int32, bool) {
 	if len(p) > b.longest {
 		return 0, false
 	}
-	var buf [4 * linearMergeMax]byte
-	s := buf[:0]
-	for i := 0; i < len(p); i++ {
-		s = appendRune(s, byteRunes[p[i]])
-	}
-	id, ok := b.tokens.get(s)
-	return id, ok
-}
-
-// appendRune appends r, below U+0800 as every byte-level rune is, as UTF-8.
-func appendRune(s []byte, r rune) []byte {
-	if r < 0x80 {
-		return append(s, byte(r))
-	}
-	return append(s, byte(0xC0|r>>6), byte(0x80|r&0x3F))
+	return b.tokens.getString(p)
 }

@@ -1,130 +1,137 @@
 package tokenize
 
 import (
-	"bytes"
 	"hash/maphash"
-	"math/bits"
 )
 
 // A vocabulary of 151,936 tokens and as many merges held in Go maps costs
 // a string header and an allocation per token, which the garbage
 // collector walks on every cycle, and a few dozen nanoseconds a lookup.
 // The two tables below hold the same in a handful of pointer-free slices
-// (the collector has nothing to scan in them) and find an entry with one
-// hash and, usually, one probe.
+// (the collector has nothing to scan in them, and an idle daemon's memory
+// is mostly them) and find an entry with one hash and, usually, one probe.
 
-// tokenTable maps token spellings to ids: the spellings end to end in one
-// byte slice, and an open-addressing index of entry numbers.
+// tableSlots is how many slots n entries get: they fill three quarters.
+func tableSlots(n int) int { return n*4/3 + 1 }
+
+// slotOf maps a 64-bit hash onto [0, size) by its high half (Lemire's
+// multiply-shift range reduction; no power-of-two size needed).
+func slotOf(h uint64, size int) int { return int((h >> 32) * uint64(size) >> 32) }
+
+// tokenTable maps tokens, as the bytes they stand for (not their
+// byte-level spelling), to their ids.
 type tokenTable struct {
-	blob  []byte
-	ends  []uint32 // entry i spans blob[ends[i-1]:ends[i]]
-	ids   []int32
-	slots []uint32 // 0 = empty, else entry number + 1
-	shift uint
+	blob  []byte   // every token's bytes, in id order
+	start []uint32 // token id's bytes are blob[start[id]:start[id+1]]
+	slots []uint32 // 0 = empty, else id + 1
 	seed  maphash.Seed
 }
 
 func newTokenTable(n, blobBytes int) *tokenTable {
-	size := tableSize(n)
 	return &tokenTable{
 		blob:  make([]byte, 0, blobBytes),
-		ends:  make([]uint32, 0, n),
-		ids:   make([]int32, 0, n),
-		slots: make([]uint32, size),
-		shift: uint(64 - bits.TrailingZeros(uint(size))),
+		start: make([]uint32, 1, n+1),
+		slots: make([]uint32, tableSlots(n)),
 		seed:  maphash.MakeSeed(),
 	}
 }
 
-// tableSize is the smallest power of two that n entries fill to at most
-// three quarters: probes stay short.
-func tableSize(n int) int {
-	size := 8
-	for size*3 < n*4 {
-		size <<= 1
-	}
-	return size
+func (t *tokenTable) bytesOf(id int32) []byte { return t.blob[t.start[id]:t.start[id+1]] }
+
+// append appends the next id's bytes without making them findable (an
+// unused token, or one whose bytes an earlier id has).
+func (t *tokenTable) append(raw []byte) int32 {
+	t.blob = append(t.blob, raw...)
+	t.start = append(t.start, uint32(len(t.blob)))
+	return int32(len(t.start) - 2)
 }
 
-func (t *tokenTable) entry(e uint32) []byte {
-	start := uint32(0)
-	if e > 0 {
-		start = t.ends[e-1]
-	}
-	return t.blob[start:t.ends[e]]
-}
-
-// add adds s with id unless s is in the table; it reports whether it did.
-// The table must have been made for at least as many entries.
-func (t *tokenTable) add(s string, id int32) bool {
-	i := t.home(maphash.String(t.seed, s))
-	for ; t.slots[i] != 0; i = (i + 1) & uint64(len(t.slots)-1) {
-		if string(t.entry(t.slots[i]-1)) == s {
+// index makes id findable by its bytes unless another id with the same
+// bytes is; it reports whether it did.
+func (t *tokenTable) index(id int32) bool {
+	raw := t.bytesOf(id)
+	i := slotOf(maphash.Bytes(t.seed, raw), len(t.slots))
+	for ; t.slots[i] != 0; i = t.nextSlot(i) {
+		if string(t.bytesOf(int32(t.slots[i]-1))) == string(raw) {
 			return false
 		}
 	}
-	t.blob = append(t.blob, s...)
-	t.ends = append(t.ends, uint32(len(t.blob)))
-	t.ids = append(t.ids, id)
-	t.slots[i] = uint32(len(t.ids))
+	t.slots[i] = uint32(id) + 1
 	return true
 }
 
-func (t *tokenTable) get(s []byte) (int32, bool) {
-	for i := t.home(maphash.Bytes(t.seed, s)); t.slots[i] != 0; i = (i + 1) & uint64(len(t.slots)-1) {
-		if e := t.slots[i] - 1; bytes.Equal(t.entry(e), s) {
-			return t.ids[e], true
+func (t *tokenTable) nextSlot(i int) int {
+	if i++; i == len(t.slots) {
+		return 0
+	}
+	return i
+}
+
+func (t *tokenTable) get(raw []byte) (int32, bool) {
+	for i := slotOf(maphash.Bytes(t.seed, raw), len(t.slots)); t.slots[i] != 0; i = t.nextSlot(i) {
+		if id := int32(t.slots[i] - 1); string(t.bytesOf(id)) == string(raw) {
+			return id, true
 		}
 	}
 	return 0, false
 }
 
-func (t *tokenTable) getString(s string) (int32, bool) {
-	for i := t.home(maphash.String(t.seed, s)); t.slots[i] != 0; i = (i + 1) & uint64(len(t.slots)-1) {
-		if e := t.slots[i] - 1; string(t.entry(e)) == s {
-			return t.ids[e], true
+func (t *tokenTable) getString(raw string) (int32, bool) {
+	for i := slotOf(maphash.String(t.seed, raw), len(t.slots)); t.slots[i] != 0; i = t.nextSlot(i) {
+		if id := int32(t.slots[i] - 1); string(t.bytesOf(id)) == raw {
+			return id, true
 		}
 	}
 	return 0, false
 }
 
-func (t *tokenTable) home(h uint64) uint64 { return h >> t.shift }
-
-// pairTable maps a pair of token ids (pairKey) to a merge (rank<<32 |
-// the token it makes), by open addressing with Fibonacci hashing.
+// pairTable maps a pair of adjacent tokens to the merge that joins them:
+// its rank (its line in the merges list; lower merges first) and the
+// token it makes. Merges are stored by rank; the index holds ranks.
 type pairTable struct {
-	keys  []uint64 // pairKey + 1; 0 = empty
-	vals  []uint64
-	shift uint
+	slots []uint32 // 0 = empty, else rank + 1
+	pairs []uint64 // by rank: pairKey(left, right)
+	made  []int32  // by rank: the token the merge makes
 }
 
 func newPairTable(n int) *pairTable {
-	size := tableSize(n)
-	return &pairTable{keys: make([]uint64, size), vals: make([]uint64, size),
-		shift: uint(64 - bits.TrailingZeros(uint(size)))}
+	return &pairTable{slots: make([]uint32, tableSlots(n)), pairs: make([]uint64, n), made: make([]int32, n)}
 }
 
-func (t *pairTable) home(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
+func pairKey(l, r int32) uint64 { return uint64(uint32(l))<<32 | uint64(uint32(r)) }
 
-// add adds k unless it is in the table; it reports whether it did.
-func (t *pairTable) add(k, v uint64) bool {
-	mask := uint64(len(t.keys) - 1)
+func (t *pairTable) home(k uint64) int { return slotOf(k*0x9E3779B97F4A7C15, len(t.slots)) }
+
+func (t *pairTable) nextSlot(i int) int {
+	if i++; i == len(t.slots) {
+		return 0
+	}
+	return i
+}
+
+// add adds the merge of rank unless its pair has a merge already (the
+// first one listed wins); it reports whether it did.
+func (t *pairTable) add(l, r int32, rank uint32, made int32) bool {
+	k := pairKey(l, r)
 	i := t.home(k)
-	for ; t.keys[i] != 0; i = (i + 1) & mask {
-		if t.keys[i] == k+1 {
+	for ; t.slots[i] != 0; i = t.nextSlot(i) {
+		if t.pairs[t.slots[i]-1] == k {
 			return false
 		}
 	}
-	t.keys[i], t.vals[i] = k+1, v
+	t.slots[i] = rank + 1
+	t.pairs[rank], t.made[rank] = k, made
 	return true
 }
 
-func (t *pairTable) get(k uint64) (uint64, bool) {
-	mask := uint64(len(t.keys) - 1)
-	for i := t.home(k); t.keys[i] != 0; i = (i + 1) & mask {
-		if t.keys[i] == k+1 {
-			return t.vals[i], true
+// get returns the merge of (l, r): its rank and the token it makes, or
+// noRank.
+func (t *pairTable) get(l, r int32) (uint32, int32) {
+	k := pairKey(l, r)
+	for i := t.home(k); t.slots[i] != 0; i = t.nextSlot(i) {
+		if rank := t.slots[i] - 1; t.pairs[rank] == k {
+			return rank, t.made[rank]
 		}
 	}
-	return 0, false
+	return noRank, 0
 }
