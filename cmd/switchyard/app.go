@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -174,7 +173,7 @@ func (a *app) primeLocal(ctx context.Context, lm *localModel, log *slog.Logger) 
 			// The vocabulary as Ollama sent it (~5 MB of JSON, tens of MB
 			// as Go strings) is garbage now: give the memory back to the
 			// system rather than idling on it.
-			debug.FreeOSMemory()
+			releaseStartupMemory()
 		}
 		if verr != nil {
 			log.Warn("local tokenizer unavailable; token counts are calibrated estimates that err high", "provider", lm.cfg.Name, "error", verr)

@@ -118,6 +118,7 @@ func serve(ctx context.Context, configPath string, env configs.Env) error {
 		"providers", providerSummary(cfg), "audit", d.egress.Path())
 	d.notify.Ready()
 	d.notify.Status("serving on " + addr)
+	releaseStartupMemory()
 
 	wctx, wstop := context.WithCancel(context.Background())
 	defer wstop()
