@@ -61,6 +61,17 @@ type Stream interface {
 	Close() error
 }
 
+// Waiter is a Stream that can say when it is about to wait for the
+// upstream. The router then writes chunks to the client as they come and
+// flushes them before each wait, instead of after every chunk: chunks that
+// arrived together leave together (one write, not one each), and none is
+// held back while the upstream is silent.
+type Waiter interface {
+	// BeforeWait makes Next call f, on Next's goroutine, before a read
+	// that may block.
+	BeforeWait(f func())
+}
+
 // Provider is one upstream: a model behind some vendor's API.
 //
 // Chat sends the job and returns once the upstream has accepted it (the

@@ -278,10 +278,22 @@ func (rt *Router) streamOut(w http.ResponseWriter, r *http.Request, sse *sseWrit
 	acc := accessOf(r)
 	cw := &chunkWriter{id: newID("chatcmpl-"), model: at.up.Model, created: rt.now().Unix(), includeUsage: req.IncludeUsage}
 	sse.begin()
+	// The first chunk leaves at once. After it, a stream that says when it
+	// waits for the upstream has what it brought flushed then (chunks that
+	// came together leave in one write); any other, chunk by chunk.
+	send := sse.event
+	if wt, ok := at.stream.(providers.Waiter); ok {
+		wt.BeforeWait(func() {
+			if err := sse.flush(); err != nil && acc.err == nil {
+				acc.err = err
+			}
+		})
+		defer wt.BeforeWait(nil)
+	}
 	var usage *providers.Usage
 	var finish providers.FinishReason
 	c := at.first
-	for {
+	for first := true; ; first = false {
 		if c.Usage != nil {
 			usage = c.Usage
 		}
@@ -289,10 +301,18 @@ func (rt *Router) streamOut(w http.ResponseWriter, r *http.Request, sse *sseWrit
 			finish = c.FinishReason
 		}
 		if b := cw.delta(&c); b != nil {
-			if err := sse.event(b); err != nil {
+			if err := send(b); err != nil {
 				acc.err = err
 				return
 			}
+		}
+		if first {
+			if _, ok := at.stream.(providers.Waiter); ok {
+				send = sse.write
+			}
+		}
+		if acc.err != nil {
+			return // a flush before a wait failed: the client is gone
 		}
 		var err error
 		c, err = at.stream.Next()

@@ -4,11 +4,14 @@ import (
 	"net/http"
 )
 
-// sseWriter writes server-sent events, flushing each one: a stream is never
-// buffered.
+// sseWriter writes server-sent events. A stream is never buffered: each
+// event is flushed as it is written (event), or, for an upstream stream
+// that says when it is about to wait (providers.Waiter), the events that
+// arrived together are flushed together before that wait (write, flush).
 type sseWriter struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
+	pending bool // written and not flushed
 	started bool
 }
 
@@ -26,16 +29,33 @@ func (s *sseWriter) begin() {
 	s.w.WriteHeader(http.StatusOK)
 }
 
-// event writes one "data:" event.
+// event writes one "data:" event and flushes it.
 func (s *sseWriter) event(data []byte) error {
+	if err := s.write(data); err != nil {
+		return err
+	}
+	return s.flush()
+}
+
+// write writes one "data:" event; it leaves the client when flush is
+// called.
+func (s *sseWriter) write(data []byte) error {
 	s.begin()
 	buf := make([]byte, 0, len(data)+8)
 	buf = append(buf, "data: "...)
 	buf = append(buf, data...)
 	buf = append(buf, "\n\n"...)
-	if _, err := s.w.Write(buf); err != nil {
-		return err
+	_, err := s.w.Write(buf)
+	s.pending = err == nil
+	return err
+}
+
+// flush sends what was written, if anything.
+func (s *sseWriter) flush() error {
+	if !s.pending {
+		return nil
 	}
+	s.pending = false
 	return s.rc.Flush()
 }
 
@@ -45,6 +65,7 @@ func (s *sseWriter) comment(text string) error {
 	if _, err := s.w.Write([]byte(": " + text + "\n\n")); err != nil {
 		return err
 	}
+	s.pending = false
 	return s.rc.Flush()
 }
 

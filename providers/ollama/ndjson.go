@@ -20,10 +20,23 @@ var errLineTooLong = errors.New("NDJSON line longer than 32 MiB")
 type lineReader struct {
 	r   *bufio.Reader
 	buf []byte
+	// beforeWait, when set, is called before a read that may block: no
+	// whole line is buffered.
+	beforeWait func()
 }
 
+// lineBufferSize fits Ollama's lines (a token and its JSON, a few hundred
+// bytes for the last one); a longer line is gathered in buf.
+const lineBufferSize = 4 << 10
+
 func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, 64<<10)}
+	return &lineReader{r: bufio.NewReaderSize(r, lineBufferSize)}
+}
+
+// lineBuffered reports whether a whole line is in the buffer.
+func (l *lineReader) lineBuffered() bool {
+	b, _ := l.r.Peek(l.r.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 // next returns the next non-blank line, without surrounding space. The
@@ -33,6 +46,9 @@ func newLineReader(r io.Reader) *lineReader {
 // the end of the body next returns io.EOF.
 func (l *lineReader) next() (line []byte, unterminated bool, err error) {
 	for {
+		if l.beforeWait != nil && !l.lineBuffered() {
+			l.beforeWait()
+		}
 		frag, err := l.r.ReadSlice('\n')
 		if err == nil {
 			// The common case: the whole line was in the buffer.

@@ -157,6 +157,10 @@ func (s *stream) release() {
 	s.closeOnce.Do(func() { _ = s.body.Close() })
 }
 
+// BeforeWait makes Next call f whenever it is about to wait for Ollama
+// (providers.Waiter).
+func (s *stream) BeforeWait(f func()) { s.lines.beforeWait = f }
+
 // Close releases the upstream connection. It is idempotent and safe to call
 // at any time; a Next after Close returns an error (or io.EOF if the answer
 // had completed).
