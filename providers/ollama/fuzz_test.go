@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"testing"
 
 	"github.com/switchyard/switchyard/providers"
@@ -100,6 +101,35 @@ func FuzzTranslate(f *testing.F) {
 		}
 		if !thinks && got.Think != nil {
 			t.Fatalf("think sent to a model without thinking: %s", raw)
+		}
+	})
+}
+
+// FuzzDecodeTokenLine: a line decodeTokenLine accepts decodes exactly as
+// json.Unmarshal decodes it.
+func FuzzDecodeTokenLine(f *testing.F) {
+	for _, s := range []string{
+		`{"model":"qwen3-coder:30b","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant","content":"Hel"},"done":false}`,
+		`{"model":"m","message":{"role":"assistant","content":"a\n\"b\"\u00e9\ud83d\ude00","thinking":"t"},"done":false}`,
+		` { "done" : false , "message" : { "content" : "" } } `,
+		`{"model":"m","message":{"role":"assistant","content":"x"},"done":true,"done_reason":"stop","eval_count":3}`,
+		`{"Model":"m","message":{"content":"x"}}`,
+		`{"message":{"content":"x","content":"y"},"done":falsey}`,
+		`{"message":{"content":"x","role":"a"},"message":{"content":"y"}}`,
+		`{"message":null}`, `{"error":"boom"}`, "{\"message\":{\"content\":\"\xff\"}}", `{}`, `{"done":true}x`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var fast, slow chatResponse
+		if !decodeTokenLine(line, &fast) {
+			return
+		}
+		if err := json.Unmarshal(line, &slow); err != nil {
+			t.Fatalf("%q: accepted, but json.Unmarshal says %v", line, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q:\nfast %+v %+v\nslow %+v %+v", line, fast, fast.Message, slow, slow.Message)
 		}
 	})
 }

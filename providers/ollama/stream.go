@@ -46,7 +46,9 @@ func (s *stream) Next() (providers.Chunk, error) {
 			break
 		}
 		var r chatResponse
-		if err := json.Unmarshal(line, &r); err != nil {
+		if decodeTokenLine(line, &r) {
+			// the common case, decoded without reflection
+		} else if err := json.Unmarshal(line, &r); err != nil {
 			if unterminated {
 				s.fail(s.p.streamError(providers.KindServer, "the answer was cut off mid-line", io.ErrUnexpectedEOF))
 			} else {
