@@ -66,6 +66,7 @@ func TestAuditOnlyEgress(t *testing.T) {
 			t.Fatalf("public: %d", r.StatusCode)
 		}
 	}
+	g.settle(t)
 	recs := readRecords(t, egress.Path())
 	if len(recs) != 4 {
 		t.Fatalf("%d egress records: %+v", len(recs), recs)

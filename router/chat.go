@@ -129,12 +129,20 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 			// A whole answer is only whole at its end: a failure before
 			// then may still fall back, since the client has seen nothing.
 			var answer []byte
-			answer, at.err = rt.collect(at, d, acc, start)
+			var usage *providers.Usage
+			answer, usage, at.err = rt.collect(at)
 			if at.err == nil {
+				took := time.Since(start)
 				rt.succeeded(up, acc, tried, w, start)
 				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
 				w.WriteHeader(http.StatusOK)
 				w.Write(answer)
+				// The answer leaves now; the bookkeeping (usage tally,
+				// model statistics, the access log) waits until the client
+				// has it.
+				http.NewResponseController(w).Flush()
+				rt.answered(up, d, acc, usage, took, took)
 				return
 			}
 		}
@@ -250,7 +258,7 @@ func (rt *Router) firstByteTimeout(up *Upstream, d *policy.Decision) time.Durati
 }
 
 // collect reads a whole answer for a non-streaming client.
-func (rt *Router) collect(at *attempt, d *policy.Decision, acc *access, start time.Time) ([]byte, error) {
+func (rt *Router) collect(at *attempt) ([]byte, *providers.Usage, error) {
 	defer at.stream.Close()
 	var a assembler
 	c := at.first
@@ -262,11 +270,10 @@ func (rt *Router) collect(at *attempt, d *policy.Decision, acc *access, start ti
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	rt.answered(at.up, d, acc, a.usage, time.Since(start), time.Since(start))
-	return a.completion(newID("chatcmpl-"), at.up.Model, rt.now().Unix()), nil
+	return a.completion(newID("chatcmpl-"), at.up.Model, rt.now().Unix()), a.usage, nil
 }
 
 // streamOut relays the answer to a streaming client, flushing every event.

@@ -73,6 +73,9 @@ type Router struct {
 	reloadErr atomic.Pointer[string]
 	sessions  sessions
 	decoder   *requestDecoder
+	// active counts requests being handled, bookkeeping after the answer
+	// included (tests wait for it to reach zero).
+	active atomic.Int64
 }
 
 // SetReloadError records that a new configuration was refused and this
@@ -133,6 +136,8 @@ func (rt *Router) now() time.Time {
 // ServeHTTP authenticates /v1/ requests, serves them, and logs one access
 // line for each.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt.active.Add(1)
+	defer rt.active.Add(-1)
 	start := time.Now()
 	rec := &access{ResponseWriter: w, id: newID("req_"), route: "none", start: start}
 	w.Header().Set("X-Switchyard-Request-Id", rec.id)

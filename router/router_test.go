@@ -67,6 +67,17 @@ func (lenCounter) CountRequest(req *providers.Request) (int, bool) {
 	return n + 3, false
 }
 
+// settle waits until the router has finished every request, the
+// bookkeeping it does after an answer has left included.
+func (g *rig) settle(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); g.rt.active.Load() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests still being handled", g.rt.active.Load())
+		}
+	}
+}
+
 func (g *rig) post(t *testing.T, path, body string, hdr map[string]string) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest("POST", g.srv.URL+path, strings.NewReader(body))
@@ -402,6 +413,7 @@ func TestPromptsLoggedOnlyWhenAsked(t *testing.T) {
 		log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		g := newRig(t, func(o *Options) { o.Logger, o.LogPrompts = log, on })
 		g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"the-secret-plan"}]}`, nil)
+		g.settle(t)
 		if strings.Contains(buf.String(), "the-secret-plan") != on {
 			t.Errorf("LogPrompts %v, log:\n%s", on, buf.String())
 		}
