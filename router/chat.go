@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchyard/switchyard/policy"
@@ -184,60 +185,89 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 	writeError(w, e)
 }
 
-// start sends the job to up and waits for its first chunk, the first-byte
-// timeout, or the client leaving. While it waits on the last provider of a
-// streaming job it sends SSE keep-alive comments, so a silent prefill does
-// not trip the client's idle timer.
+// start sends the job to up and waits for its first chunk, on the
+// request's own goroutine (a hand-over to another goroutine costs a thread
+// wake-up, which on a virtual machine is most of what a lone request
+// waits for). The first-byte timeout cancels the attempt from a timer; a
+// streaming client that waits gets keep-alive comments from another.
 func (rt *Router) start(ctx context.Context, up *Upstream, req *providers.Request, d *policy.Decision, sse *sseWriter, keepAlive bool) *attempt {
 	actx, cancel := context.WithCancelCause(ctx)
 	at := &attempt{up: up, cancel: cancel}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		st, err := up.Provider.Chat(actx, req)
-		if err != nil {
-			at.err = err
-			return
-		}
-		at.stream = st
-		at.first, at.err = st.Next()
-		if at.err != nil {
-			st.Close()
-		}
-	}()
-
-	var timeout <-chan time.Time
+	var timer *time.Timer
 	if fbt := rt.firstByteTimeout(up, d); fbt > 0 {
-		t := time.NewTimer(fbt)
-		defer t.Stop()
-		timeout = t.C
+		timer = time.AfterFunc(fbt, func() { cancel(errFirstByte) })
 	}
-	var tick <-chan time.Time
+	var ka *keepAliver
 	if keepAlive {
-		tk := time.NewTicker(rt.opts.KeepAliveInterval)
-		defer tk.Stop()
-		tick = tk.C
+		ka = startKeepAlive(sse, rt.opts.KeepAliveInterval)
 	}
-	for {
-		select {
-		case <-done:
-			if at.err == io.EOF {
-				at.err = &providers.Error{Provider: up.Name, Kind: providers.KindProtocol, Message: "the upstream ended its answer before sending anything"}
-			}
-			return at
-		case <-timeout:
-			cancel(errFirstByte)
-			<-done
-			if at.stream != nil && at.err == nil {
-				at.stream.Close()
-			}
-			at.err = &providers.Error{Provider: up.Name, Kind: providers.KindTimeout,
-				Message: fmt.Sprintf("no answer within %s (first_byte_timeout)", rt.firstByteTimeout(up, d).Round(time.Second)), Err: errFirstByte}
-			return at
-		case <-tick:
-			sse.comment("keep-alive")
+
+	st, err := up.Provider.Chat(actx, req)
+	if err == nil {
+		at.stream = st
+		at.first, err = st.Next()
+	}
+	ka.stop() // no comment is written after this
+	if timer != nil && !timer.Stop() || context.Cause(actx) == errFirstByte {
+		// The timer fired: whatever came with it is too late.
+		if at.stream != nil {
+			at.stream.Close()
 		}
+		at.stream = nil
+		at.err = &providers.Error{Provider: up.Name, Kind: providers.KindTimeout,
+			Message: fmt.Sprintf("no answer within %s (first_byte_timeout)", rt.firstByteTimeout(up, d).Round(time.Second)), Err: errFirstByte}
+		return at
 	}
+	switch {
+	case err == io.EOF:
+		at.stream.Close()
+		at.err = &providers.Error{Provider: up.Name, Kind: providers.KindProtocol, Message: "the upstream ended its answer before sending anything"}
+	case err != nil:
+		if at.stream != nil {
+			at.stream.Close()
+		}
+		at.err = err
+	}
+	return at
+}
+
+// keepAliver writes an SSE comment every interval until stopped.
+type keepAliver struct {
+	mu      sync.Mutex
+	stopped bool
+	t       *time.Timer
+	sse     *sseWriter
+	every   time.Duration
+}
+
+func startKeepAlive(sse *sseWriter, every time.Duration) *keepAliver {
+	k := &keepAliver{sse: sse, every: every}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.t = time.AfterFunc(every, k.tick)
+	return k
+}
+
+func (k *keepAliver) tick() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.stopped {
+		return
+	}
+	k.sse.comment("keep-alive")
+	k.t.Reset(k.every)
+}
+
+// stop returns once no comment is being written, and none will be. A nil
+// keepAliver is stopped.
+func (k *keepAliver) stop() {
+	if k == nil {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.stopped = true
+	k.t.Stop()
 }
 
 // firstByteTimeout is the provider's configured wait, or for a local
