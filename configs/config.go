@@ -42,6 +42,9 @@ type Server struct {
 	// KeepAliveInterval is how often a streaming client waiting on a
 	// silent prefill gets an SSE comment.
 	KeepAliveInterval time.Duration `mapstructure:"keepalive_interval"`
+	// MaxProcs is GOMAXPROCS unless the environment sets it; 0 = every
+	// core.
+	MaxProcs int `mapstructure:"max_procs"`
 }
 
 // Log configures logging.

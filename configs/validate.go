@@ -34,6 +34,9 @@ func (c *Config) Validate() []string {
 	if c.Server.KeepAliveInterval < 100*time.Millisecond {
 		add("server.keepalive_interval", "must be at least 100ms")
 	}
+	if c.Server.MaxProcs < 0 {
+		add("server.max_procs", "must be 0 (every core) or a number of cores")
+	}
 	if c.Server.ShutdownTimeout < 0 {
 		add("server.shutdown_timeout", "must not be negative")
 	}

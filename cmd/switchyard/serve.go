@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -93,6 +94,7 @@ func serve(ctx context.Context, configPath string, env configs.Env) error {
 	}
 	d.h.cur.Store(a)
 	d.track(cfg)
+	setMaxProcs(cfg.Server.MaxProcs, os.Getenv)
 
 	ln, err := systemd.Listener(os.Getenv, os.Getpid())
 	if err != nil {
@@ -197,8 +199,21 @@ func (d *daemon) reload(ctx context.Context, why string) {
 	}
 	d.h.cur.Store(a)
 	d.track(cfg)
+	setMaxProcs(cfg.Server.MaxProcs, os.Getenv)
 	old.close()
 	d.log.Info("configuration reloaded", "trigger", why, "config", cfg.Source, "providers", providerSummary(cfg))
+}
+
+// setMaxProcs applies server.max_procs, unless GOMAXPROCS is set.
+func setMaxProcs(n int, getenv func(string) string) {
+	if getenv("GOMAXPROCS") != "" {
+		return
+	}
+	if n <= 0 {
+		runtime.SetDefaultGOMAXPROCS() // every core the process may use
+		return
+	}
+	runtime.GOMAXPROCS(n)
 }
 
 // track remembers the config file's modification time, to notice edits.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,31 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	if s := <-streamed; !strings.Contains(s, "still here") && !strings.Contains(s, `"still "`) || !strings.Contains(s, "[DONE]") {
 		t.Errorf("the in-flight stream was not drained:\n%s", s)
+	}
+}
+
+func TestSetMaxProcs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	none := func(string) string { return "" }
+	setMaxProcs(1, none)
+	if got := runtime.GOMAXPROCS(0); got != 1 {
+		t.Errorf("max_procs 1: GOMAXPROCS %d", got)
+	}
+	setMaxProcs(0, none)
+	runtime.SetDefaultGOMAXPROCS()
+	def := runtime.GOMAXPROCS(0)
+	setMaxProcs(1, none)
+	setMaxProcs(0, none)
+	if got := runtime.GOMAXPROCS(0); got != def {
+		t.Errorf("max_procs 0: GOMAXPROCS %d, the default is %d", got, def)
+	}
+	setMaxProcs(1, func(k string) string {
+		if k == "GOMAXPROCS" {
+			return "3"
+		}
+		return ""
+	})
+	if got := runtime.GOMAXPROCS(0); got != def {
+		t.Errorf("GOMAXPROCS set in the environment was overridden: %d", got)
 	}
 }
