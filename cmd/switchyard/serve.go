@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -50,10 +51,40 @@ func lookupEnv(key string) (string, bool) {
 // swappable serves through whichever app is current, so a reload can put a
 // new configuration in place while requests that started on the old one
 // finish on it.
-type swappable struct{ cur atomic.Pointer[app] }
+type swappable struct {
+	cur atomic.Pointer[app]
+	// active counts requests in progress and served all that began.
+	active, served atomic.Int64
+}
 
 func (s *swappable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.active.Add(1)
+	s.served.Add(1)
+	defer s.active.Add(-1)
 	s.cur.Load().router.ServeHTTP(w, r)
+}
+
+// idleTracker notices the end of a burst of requests: nothing in progress
+// and nothing begun since the previous look, after some were.
+type idleTracker struct {
+	lastServed int64
+	busy       bool
+}
+
+// look reports whether a burst has just ended.
+func (t *idleTracker) look(s *swappable) bool {
+	served := s.served.Load()
+	moved := served != t.lastServed
+	t.lastServed = served
+	if moved {
+		t.busy = true
+		return false
+	}
+	if t.busy && s.active.Load() == 0 {
+		t.busy = false
+		return true
+	}
+	return false
 }
 
 // daemon is what outlives a reload: the logs, metrics and the listener.
@@ -130,6 +161,7 @@ func serve(ctx context.Context, configPath string, env configs.Env) error {
 	defer signal.Stop(hup)
 	poll := time.NewTicker(2 * time.Second)
 	defer poll.Stop()
+	var idle idleTracker
 
 	for {
 		select {
@@ -141,6 +173,12 @@ func serve(ctx context.Context, configPath string, env configs.Env) error {
 		case <-poll.C:
 			if d.changed() {
 				d.reload(ctx, "the config file changed")
+			}
+			if idle.look(&d.h) {
+				// A burst of large conversations leaves a heap sized for
+				// it; give it back rather than idle on it until the
+				// runtime's next forced collection.
+				debug.FreeOSMemory()
 			}
 		case <-ctx.Done():
 			return d.shutdown(srv, cfg.Server.ShutdownTimeout)

@@ -160,3 +160,26 @@ func TestSetMaxProcs(t *testing.T) {
 		t.Errorf("GOMAXPROCS set in the environment was overridden: %d", got)
 	}
 }
+
+func TestIdleTrackerSeesTheEndOfABurst(t *testing.T) {
+	var s swappable
+	var tr idleTracker
+	if tr.look(&s) {
+		t.Error("a daemon that served nothing has no burst to end")
+	}
+	s.served.Add(3)
+	s.active.Add(1)
+	if tr.look(&s) {
+		t.Error("requests began since the last look: not idle")
+	}
+	if tr.look(&s) {
+		t.Error("a request is still in progress: not idle")
+	}
+	s.active.Add(-1)
+	if !tr.look(&s) {
+		t.Error("the burst ended unnoticed")
+	}
+	if tr.look(&s) {
+		t.Error("one burst ended twice")
+	}
+}
