@@ -71,7 +71,11 @@ func withTurn(req *providers.Request, s string) *providers.Request {
 
 // BenchmarkCountRequestCold counts a ~1 MiB request that the tokenizer
 // has never seen: empty word and message caches.
-func BenchmarkCountRequestCold(b *testing.B) {
+func BenchmarkCountRequestCold(b *testing.B) { benchmarkColdWith(b, nil) }
+
+// benchmarkColdWith counts bigRequest with new caches each time, rendering
+// with r (nil: Qwen3's chat template).
+func benchmarkColdWith(b *testing.B, r *tokenize.Renderer) {
 	bpe := tokenizetest.Qwen3BPE(b)
 	req := bigRequest(b)
 	b.SetBytes(int64(len(tokenize.RenderPrompt(req))))
@@ -80,6 +84,9 @@ func BenchmarkCountRequestCold(b *testing.B) {
 		tokenize.ResetWordCache(bpe)
 		c := tokenize.NewCounter()
 		c.SetVocabulary(bpe)
+		if r != nil {
+			c.SetRenderer(r)
+		}
 		b.StartTimer()
 		c.CountRequest(req)
 	}
@@ -162,17 +169,5 @@ func BenchmarkCountRequestWarmQwen3Coder(b *testing.B) {
 // rendering as Ollama does for qwen3-coder, which counts a large prompt on
 // every core.
 func BenchmarkCountRequestColdQwen3Coder(b *testing.B) {
-	bpe := tokenizetest.Qwen3BPE(b)
-	req := bigRequest(b)
-	r := tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"})
-	b.SetBytes(int64(len(tokenize.RenderPrompt(req))))
-	for b.Loop() {
-		b.StopTimer()
-		tokenize.ResetWordCache(bpe)
-		c := tokenize.NewCounter()
-		c.SetVocabulary(bpe)
-		c.SetRenderer(r)
-		b.StartTimer()
-		c.CountRequest(req)
-	}
+	benchmarkColdWith(b, tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"}))
 }

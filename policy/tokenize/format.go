@@ -52,14 +52,14 @@ type Renderer struct {
 	template *ollamaTemplate
 	builtin  func(*promptBuffer, []apiMessage, []apiTool)
 	err      error
-	tools    toolCache
-	args     argsCache
+	tools    *toolCache
+	args     *argsCache
 }
 
 // NewRenderer returns the Renderer for f. It never returns nil.
 func NewRenderer(f PromptFormat) *Renderer {
 	f.Messages = append([]FormatMessage(nil), f.Messages...)
-	r := &Renderer{format: f}
+	r := &Renderer{format: f, tools: newToolCache(), args: newArgsCache()}
 	switch {
 	case f.Renderer == "qwen3-coder":
 		r.builtin = renderQwen3Coder
@@ -120,7 +120,7 @@ func (r *Renderer) render(b *promptBuffer, req *providers.Request) (exact bool, 
 			exact, err = false, fmt.Errorf("tokenize: rendering panicked: %v", p)
 		}
 	}()
-	c := ollamaChatOf(req, &r.format, &r.tools, &r.args)
+	c := ollamaChatOf(req, &r.format, r.tools, r.args)
 	if r.builtin != nil {
 		r.builtin(b, c.messages, c.tools)
 	} else {

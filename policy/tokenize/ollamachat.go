@@ -297,76 +297,62 @@ func modelBaseName(name string) string {
 	return name
 }
 
-// argsCache keeps tool-call arguments decoded: an agent resends every
-// earlier call each turn. Decoded arguments are never modified, so they
-// are shared. A nil argsCache decodes every time.
-type argsCache struct {
-	mu    sync.Mutex
-	m     map[string]cachedArgs
-	bytes int
+// decodeCache keeps what a text decodes to, with its error: agents resend
+// the same tools and the same earlier tool calls every turn, and decoding
+// them again each time would cost more than counting the turn's new
+// message. Decoded values are never modified, so they are shared. Past
+// maxBytes of keys it starts again.
+type decodeCache[V any] struct {
+	mu       sync.Mutex
+	m        map[string]decoded[V]
+	bytes    int
+	maxBytes int
 }
 
-// argsCacheBytes bounds the arguments kept (a write_file call carries a
-// whole file); past it the cache starts again.
-const argsCacheBytes = 4 << 20
-
-type cachedArgs struct {
-	args *orderedMap[any]
-	err  error
+type decoded[V any] struct {
+	v   V
+	err error
 }
+
+func (c *decodeCache[V]) get(key string, decode func() (V, error)) (V, error) {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return e.v, e.err
+	}
+	e.v, e.err = decode()
+	c.mu.Lock()
+	if c.m == nil || c.bytes+len(key) > c.maxBytes {
+		c.m, c.bytes = make(map[string]decoded[V]), 0
+	}
+	c.m[key] = e
+	c.bytes += len(key)
+	c.mu.Unlock()
+	return e.v, e.err
+}
+
+// argsCache keeps tool-call arguments decoded (a write_file call carries a
+// whole file, hence the bound in bytes). A nil argsCache decodes every
+// time.
+type argsCache struct{ c decodeCache[*orderedMap[any]] }
+
+func newArgsCache() *argsCache { return &argsCache{decodeCache[*orderedMap[any]]{maxBytes: 4 << 20}} }
 
 func (c *argsCache) decode(s string) (*orderedMap[any], error) {
 	if c == nil {
 		return adapterArguments(s)
 	}
-	c.mu.Lock()
-	e, ok := c.m[s]
-	c.mu.Unlock()
-	if ok {
-		return e.args, e.err
-	}
-	e.args, e.err = adapterArguments(s)
-	c.mu.Lock()
-	if c.m == nil || c.bytes+len(s) > argsCacheBytes {
-		c.m, c.bytes = make(map[string]cachedArgs), 0
-	}
-	c.m[s] = e
-	c.bytes += len(s)
-	c.mu.Unlock()
-	return e.args, e.err
+	return c.c.get(s, func() (*orderedMap[any], error) { return adapterArguments(s) })
 }
 
-// toolCache keeps tools decoded: agents send the same tools every turn,
-// and decoding a large schema twice per request would cost more than
-// counting the turn's new message. Decoded tools are never modified, so
-// they are shared.
-type toolCache struct {
-	mu sync.Mutex
-	m  map[string]cachedTool
-}
+// toolCache keeps tools decoded; an agent sends a few dozen, schemas
+// included well under a megabyte.
+type toolCache struct{ c decodeCache[apiTool] }
 
-// toolCacheEntries bounds the cache; an agent sends a few dozen tools.
-const toolCacheEntries = 512
-
-type cachedTool struct {
-	tool apiTool
-	err  error
-}
+func newToolCache() *toolCache { return &toolCache{decodeCache[apiTool]{maxBytes: 4 << 20}} }
 
 func (c *toolCache) decode(t *providers.Tool) (apiTool, error) {
 	k := t.Name + "\x00" + t.Description + "\x00" + string(t.Parameters)
-	c.mu.Lock()
-	e, ok := c.m[k]
-	c.mu.Unlock()
-	if ok {
-		return e.tool, e.err
-	}
-	e.tool, e.err = decodeTool(t)
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= toolCacheEntries {
-		c.m = make(map[string]cachedTool)
-	}
-	c.m[k] = e
-	c.mu.Unlock()
-	return e.tool, e.err
+	return c.c.get(k, func() (apiTool, error) { return decodeTool(t) })
 }
