@@ -71,16 +71,24 @@ func TestAuditOnlyEgress(t *testing.T) {
 	if len(recs) != 4 {
 		t.Fatalf("%d egress records: %+v", len(recs), recs)
 	}
+	// Each job's egress record comes before its result; jobs' records may
+	// interleave (a result is written once the answer has left).
+	events := map[string][]string{}
 	for i, r := range recs {
-		want := audit.EventEgress
-		if i%2 == 1 {
-			want = audit.EventResult
-		}
-		if r.Event != want || r.Provider != "gemini" || r.RequestID == "" {
+		events[r.RequestID] = append(events[r.RequestID], r.Event)
+		if r.Provider != "gemini" || r.RequestID == "" {
 			t.Errorf("record %d: %+v", i, r)
 		}
 		if r.Event == audit.EventEgress && (r.Privacy != "public" || r.Estimated == 0 || len(r.Reasons) == 0) {
 			t.Errorf("egress record %+v", r)
+		}
+	}
+	if len(events) != 2 {
+		t.Errorf("records of %d jobs, want 2: %v", len(events), events)
+	}
+	for id, ev := range events {
+		if len(ev) != 2 || ev[0] != audit.EventEgress || ev[1] != audit.EventResult {
+			t.Errorf("job %s: records %v, want egress then result", id, ev)
 		}
 	}
 	raw, _ := os.ReadFile(egress.Path())

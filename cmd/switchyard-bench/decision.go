@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
@@ -28,6 +29,10 @@ type decisionResult struct {
 	WarmRuns     int     `json:"warm_runs"`
 	WarmMedianMS float64 `json:"warm_median_ms"`
 	WarmP99MS    float64 `json:"warm_p99_ms"`
+	// WarmAllocs and WarmBytes are the heap allocations of one warm
+	// decision, on average.
+	WarmAllocs float64 `json:"warm_allocs"`
+	WarmBytes  float64 `json:"warm_bytes"`
 }
 
 // newDecider is a router wired as cmd/switchyard wires one for a local
@@ -95,9 +100,14 @@ func measureDecision(c *corpus, vocab tokenize.Vocabulary, dir string, coldRuns,
 	if _, err := rt.Explain(h, body(-1)); err != nil {
 		return nil, err
 	}
+	bodies := make([][]byte, warmRuns)
+	for i := range bodies {
+		bodies[i] = body(i)
+	}
 	var warm []time.Duration
-	for i := range warmRuns {
-		b := body(i)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, b := range bodies {
 		start := time.Now()
 		_, err := rt.Explain(h, b)
 		warm = append(warm, time.Since(start))
@@ -105,6 +115,9 @@ func measureDecision(c *corpus, vocab tokenize.Vocabulary, dir string, coldRuns,
 			return nil, err
 		}
 	}
+	runtime.ReadMemStats(&after)
+	res.WarmAllocs = float64(after.Mallocs-before.Mallocs) / float64(warmRuns)
+	res.WarmBytes = float64(after.TotalAlloc-before.TotalAlloc) / float64(warmRuns)
 	res.ColdMedianMS, res.ColdMaxMS = ms(percentile(cold, 50)), ms(slices.Max(cold))
 	res.WarmMedianMS, res.WarmP99MS = ms(percentile(warm, 50)), ms(percentile(warm, 99))
 	return res, nil

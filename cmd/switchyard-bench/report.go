@@ -130,8 +130,9 @@ func (r *results) markdown(w io.Writer) {
 			t.Bytes, t.Tokens, num(t.WarmMBps), t.WarmPasses, num(t.ColdMBps), t.ColdPasses)
 	}
 	if d := r.Decision; d != nil {
-		fmt.Fprintf(w, "\n## Decision time\n\nRouter.Explain (decode, directories and policy file, file count, credential scan, exact token count, policy.Decide) on a %d-byte request of %d tokens: cold median %s ms (max %s, %d runs); warm median %s ms (p99 %s, %d runs).\n",
-			d.RequestBytes, d.PromptTokens, num(d.ColdMedianMS), num(d.ColdMaxMS), d.ColdRuns, num(d.WarmMedianMS), num(d.WarmP99MS), d.WarmRuns)
+		fmt.Fprintf(w, "\n## Decision time\n\nRouter.Explain (decode, directories and policy file, file count, credential scan, exact token count, policy.Decide) on a %d-byte request of %d tokens: cold median %s ms (max %s, %d runs); warm median %s ms (p99 %s, %d runs), %s allocations and %s KiB allocated per warm decision.\n",
+			d.RequestBytes, d.PromptTokens, num(d.ColdMedianMS), num(d.ColdMaxMS), d.ColdRuns, num(d.WarmMedianMS), num(d.WarmP99MS), d.WarmRuns,
+			num(d.WarmAllocs), num(d.WarmBytes/1024))
 	}
 	if m := r.RSS; m != nil {
 		fmt.Fprintf(w, "\n## Memory\n\n`switchyard serve` as a child process: idle %s MiB (vocabulary loaded); under 64 concurrent %d-byte requests (%d in all) peak sampled %s MiB, VmHWM %s MiB; idle again after %s MiB. The bare hop idles at %s MiB.\n",
