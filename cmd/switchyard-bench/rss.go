@@ -18,7 +18,7 @@ type rssResult struct {
 	// (VmHWM) at the end, which no sample can miss.
 	LoadPeakMiB float64 `json:"load_peak_mib"`
 	LoadHWMMiB  float64 `json:"load_hwm_mib"`
-	// AfterMiB is the RSS after the load, once idle again.
+	// AfterMiB is the RSS 5 s after the load, once idle again.
 	AfterMiB     float64 `json:"after_load_mib"`
 	Requests     int     `json:"requests"`
 	RequestBytes int     `json:"request_bytes"`
@@ -100,7 +100,9 @@ func measureRSS(ctx context.Context, c *corpus, sy *daemon, res *rssResult, conc
 		return err
 	}
 	res.LoadPeakMiB, res.LoadHWMMiB = mib(peak.Load()), mib(hwm)
-	time.Sleep(3 * time.Second)
+	// The daemon gives its heap back 2 to 4 s after a burst ends (it looks
+	// every 2 s); measure after that.
+	time.Sleep(5 * time.Second)
 	if rss, _, err := sy.memory(); err == nil {
 		res.AfterMiB = mib(rss)
 	}
