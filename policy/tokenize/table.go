@@ -87,16 +87,19 @@ func (t *tokenTable) getString(raw string) (int32, bool) {
 
 // pairTable maps a pair of adjacent tokens to the merge that joins them:
 // its rank (its line in the merges list; lower merges first) and the
-// token it makes. Merges are stored by rank; the index holds ranks.
+// token it makes. A slot holds all three, so a lookup touches one cache
+// line: counting new text does little else.
 type pairTable struct {
-	slots []uint32 // 0 = empty, else rank + 1
-	pairs []uint64 // by rank: pairKey(left, right)
-	made  []int32  // by rank: the token the merge makes
+	slots []pairSlot
 }
 
-func newPairTable(n int) *pairTable {
-	return &pairTable{slots: make([]uint32, tableSlots(n)), pairs: make([]uint64, n), made: make([]int32, n)}
+type pairSlot struct {
+	key  uint64 // pairKey + 1; 0 = empty
+	rank uint32
+	made int32
 }
+
+func newPairTable(n int) *pairTable { return &pairTable{slots: make([]pairSlot, tableSlots(n))} }
 
 func pairKey(l, r int32) uint64 { return uint64(uint32(l))<<32 | uint64(uint32(r)) }
 
@@ -112,25 +115,24 @@ func (t *pairTable) nextSlot(i int) int {
 // add adds the merge of rank unless its pair has a merge already (the
 // first one listed wins); it reports whether it did.
 func (t *pairTable) add(l, r int32, rank uint32, made int32) bool {
-	k := pairKey(l, r)
+	k := pairKey(l, r) + 1
 	i := t.home(k)
-	for ; t.slots[i] != 0; i = t.nextSlot(i) {
-		if t.pairs[t.slots[i]-1] == k {
+	for ; t.slots[i].key != 0; i = t.nextSlot(i) {
+		if t.slots[i].key == k {
 			return false
 		}
 	}
-	t.slots[i] = rank + 1
-	t.pairs[rank], t.made[rank] = k, made
+	t.slots[i] = pairSlot{key: k, rank: rank, made: made}
 	return true
 }
 
 // get returns the merge of (l, r): its rank and the token it makes, or
 // noRank.
 func (t *pairTable) get(l, r int32) (uint32, int32) {
-	k := pairKey(l, r)
-	for i := t.home(k); t.slots[i] != 0; i = t.nextSlot(i) {
-		if rank := t.slots[i] - 1; t.pairs[rank] == k {
-			return rank, t.made[rank]
+	k := pairKey(l, r) + 1
+	for i := t.home(k); t.slots[i].key != 0; i = t.nextSlot(i) {
+		if t.slots[i].key == k {
+			return t.slots[i].rank, t.slots[i].made
 		}
 	}
 	return noRank, 0
