@@ -92,7 +92,24 @@ func (rt *Router) handleChat(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !rt.forwardsRaw(d.Plan) {
+		// Only an OpenAI-compatible upstream sends the body as it came;
+		// otherwise it is garbage from here on, though the answer may take
+		// minutes (a megabyte per agent, at 64 agents a quarter of the heap).
+		req.Raw = nil
+	}
 	rt.execute(w, r, req, d)
+}
+
+// forwardsRaw reports whether an upstream in plan sends requests as they
+// came (kind openai), and so needs providers.Request.Raw.
+func (rt *Router) forwardsRaw(plan []string) bool {
+	for _, name := range plan {
+		if u := rt.byName[name]; u != nil && u.Kind == "openai" {
+			return true
+		}
+	}
+	return false
 }
 
 // attempt is one provider's answer, up to its first chunk.
