@@ -2,6 +2,7 @@ package ollama
 
 import (
 	"encoding/json"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -9,11 +10,12 @@ import (
 //
 //	{"model":"…","created_at":"…","message":{"role":"assistant","content":"…"},"done":false}
 //
-// and encoding/json spends about as long on each as the rest of the relay
-// does. decodeTokenLine reads exactly that shape (any order, with
-// "thinking" too) and nothing else: anything it does not know, it leaves to
-// json.Unmarshal, which gives every line it accepts the same result
-// (FuzzDecodeTokenLine checks it).
+// and the last adds done_reason and the timings; encoding/json spends
+// about as long on each as the rest of the relay does. decodeTokenLine
+// reads exactly those shapes (any order, with "thinking" too) and nothing
+// else: anything it does not know, it leaves to json.Unmarshal, which
+// gives every line it accepts the same result (FuzzDecodeTokenLine checks
+// it).
 func decodeTokenLine(line []byte, r *chatResponse) bool {
 	p := tokenLineParser{b: line}
 	*r = chatResponse{}
@@ -26,6 +28,26 @@ func decodeTokenLine(line []byte, r *chatResponse) bool {
 			return p.str(&s)
 		case "done":
 			return p.boolean(&r.Done)
+		case "done_reason":
+			return p.str(&r.DoneReason)
+		case "total_duration":
+			return p.integer(&r.TotalDuration)
+		case "load_duration":
+			return p.integer(&r.LoadDuration)
+		case "prompt_eval_duration":
+			return p.integer(&r.PromptEvalDuration)
+		case "eval_duration":
+			return p.integer(&r.EvalDuration)
+		case "prompt_eval_count":
+			var n int64
+			ok := p.integer(&n)
+			r.PromptEvalCount = int(n)
+			return ok && int64(r.PromptEvalCount) == n
+		case "eval_count":
+			var n int64
+			ok := p.integer(&n)
+			r.EvalCount = int(n)
+			return ok && int64(r.EvalCount) == n
 		case "message":
 			// A second "message" goes into the first, as encoding/json
 			// decodes it.
@@ -166,6 +188,33 @@ func (p *tokenLineParser) boolean(v *bool) bool {
 		return false
 	}
 	return p.i == len(p.b) || !isLiteralByte(p.b[p.i])
+}
+
+// integer reads a JSON integer that fits in an int64: -?(0|[1-9][0-9]*),
+// not followed by a fraction or an exponent (which an integer field
+// refuses: encoding/json reports those).
+func (p *tokenLineParser) integer(v *int64) bool {
+	start := p.i
+	j := p.i
+	if j < len(p.b) && p.b[j] == '-' {
+		j++
+	}
+	digits := j
+	for j < len(p.b) && p.b[j] >= '0' && p.b[j] <= '9' {
+		j++
+	}
+	if j == digits || (p.b[digits] == '0' && j > digits+1) {
+		return false
+	}
+	if j < len(p.b) && (p.b[j] == '.' || p.b[j] == 'e' || p.b[j] == 'E') {
+		return false
+	}
+	n, err := strconv.ParseInt(string(p.b[start:j]), 10, 64)
+	if err != nil {
+		return false
+	}
+	*v, p.i = n, j
+	return true
 }
 
 func isLiteralByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }

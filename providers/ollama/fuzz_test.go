@@ -113,6 +113,8 @@ func FuzzDecodeTokenLine(f *testing.F) {
 		`{"model":"m","message":{"role":"assistant","content":"a\n\"b\"\u00e9\ud83d\ude00","thinking":"t"},"done":false}`,
 		` { "done" : false , "message" : { "content" : "" } } `,
 		`{"model":"m","message":{"role":"assistant","content":"x"},"done":true,"done_reason":"stop","eval_count":3}`,
+		`{"model":"m","created_at":"t","message":{"role":"assistant","content":""},"done":true,"done_reason":"length","total_duration":1234567890,"load_duration":-1,"prompt_eval_count":146760,"prompt_eval_duration":0,"eval_count":0,"eval_duration":9223372036854775807}`,
+		`{"eval_count":01}`, `{"eval_count":1.5}`, `{"eval_count":1e3}`, `{"eval_count":-}`, `{"total_duration":9223372036854775808}`,
 		`{"Model":"m","message":{"content":"x"}}`,
 		`{"message":{"content":"x","content":"y"},"done":falsey}`,
 		`{"message":{"content":"x","role":"a"},"message":{"content":"y"}}`,
