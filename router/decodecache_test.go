@@ -95,7 +95,7 @@ func (c *countingInspector) Message(m *providers.Message) MessageFacts {
 	return MessageFacts{Files: []string{m.Text() + ".go"}, Secrets: secrets}
 }
 
-func (c *countingInspector) Job(req *providers.Request, msgs []*MessageFacts) (int, []string) {
+func (c *countingInspector) Job(req *providers.Request, base string, msgs []*MessageFacts) (int, []string) {
 	files := map[string]bool{}
 	var kinds []string
 	for _, f := range msgs {

@@ -56,8 +56,9 @@ type Inspector interface {
 	Message(m *providers.Message) MessageFacts
 	// Job combines the messages' facts, in order, with what req holds
 	// outside its messages: the number of distinct files and the kinds of
-	// credential.
-	Job(req *providers.Request, msgs []*MessageFacts) (files int, secrets []string)
+	// credential. base is the first directory the agent states (relative
+	// file paths are relative to it), "" when it states none.
+	Job(req *providers.Request, base string, msgs []*MessageFacts) (files int, secrets []string)
 }
 
 // MessageFacts is what one message holds that the policy decides on.
@@ -72,7 +73,11 @@ type MessageFacts struct {
 // nil, are the decoder's cache entries of req's messages.
 func (rt *Router) gather(h http.Header, req *providers.Request, entries []*decodedMessage) policy.Job {
 	job := policy.Job{Model: req.Model, OutputTokens: req.MaxTokens}
-	rt.privacy(h, req, &job)
+	var stated []string
+	if rt.opts.Workspace != nil {
+		stated = rt.opts.Workspace.Dirs(req)
+	}
+	rt.privacy(h, stated, &job)
 	if rt.opts.Tokens != nil {
 		job.PromptTokens, job.TokensExact = rt.opts.Tokens.CountRequest(req)
 	}
@@ -94,7 +99,11 @@ func (rt *Router) gather(h http.Header, req *providers.Request, entries []*decod
 				}
 			}
 		})
-		job.Files, job.Secrets = in.Job(req, facts)
+		base := ""
+		if len(stated) > 0 {
+			base = stated[0]
+		}
+		job.Files, job.Secrets = in.Job(req, base, facts)
 	}
 	if n, ok := parseCount(h.Get(headerFiles)); ok {
 		job.Files = n
@@ -117,7 +126,7 @@ func messageSize(m *providers.Message) int {
 // privacy decides the job's privacy and where it came from: the repository
 // named by header, else the directories the agent states; the most
 // restrictive policy among them wins; a header can tighten, never loosen.
-func (rt *Router) privacy(h http.Header, req *providers.Request, job *policy.Job) {
+func (rt *Router) privacy(h http.Header, stated []string, job *policy.Job) {
 	def := rt.opts.Settings.DefaultPrivacy
 	if def != policy.Public {
 		def = policy.Private
@@ -135,11 +144,9 @@ func (rt *Router) privacy(h http.Header, req *providers.Request, job *policy.Job
 			job.PrivacySource = headerRepo + " " + v + " is not an absolute path: private"
 		}
 	}
-	if rt.opts.Workspace != nil {
-		for _, d := range rt.opts.Workspace.Dirs(req) {
-			if !slices.Contains(dirs, d) {
-				dirs = append(dirs, d)
-			}
+	for _, d := range stated {
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
 		}
 	}
 	dirs = rt.sessions.merge(sessionKey(h), dirs)

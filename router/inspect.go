@@ -47,11 +47,7 @@ func (policyInspector) Message(m *providers.Message) MessageFacts {
 	return MessageFacts{Files: workspace.MessageFiles(m), Secrets: secrets.Kinds(secrets.ScanMessage(m))}
 }
 
-func (policyInspector) Job(req *providers.Request, msgs []*MessageFacts) (int, []string) {
-	var base string
-	if dirs := workspace.Dirs(req); len(dirs) > 0 {
-		base = dirs[0].Path
-	}
+func (policyInspector) Job(req *providers.Request, base string, msgs []*MessageFacts) (int, []string) {
 	lists := make([][]string, len(msgs))
 	var kinds []string
 	for i, f := range msgs {
