@@ -62,7 +62,7 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request) (*providers.Re
 		fail(e)
 		return nil, nil, false
 	}
-	req, entries, e := rt.decoder.decode(body)
+	req, memo, e := rt.decoder.decode(body)
 	if e != nil {
 		fail(e)
 		return nil, nil, false
@@ -70,7 +70,7 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request) (*providers.Re
 	if rt.opts.LogPrompts {
 		rt.log.Debug("prompt", logID, acc.id, "body", string(body))
 	}
-	job := rt.gather(r.Header, req, entries)
+	job := rt.gather(r.Header, req, memo)
 	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
 	acc.reason, acc.privacy, acc.estimated = d.Code(), string(d.Privacy), d.PromptTokens
 	setRouteHeaders(w.Header(), "none", d.Code(), string(d.Privacy), d.PromptTokens)

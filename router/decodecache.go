@@ -26,7 +26,23 @@ import (
 type requestDecoder struct {
 	seed     maphash.Seed
 	messages *byteLRU[*decodedMessage]
-	rests    *byteLRU[*providers.Request]
+	rests    *byteLRU[*decodedRest]
+}
+
+// decodeMemo is what the decoder kept of a request it served from its
+// cache: an entry per message and one for the rest.
+type decodeMemo struct {
+	messages []*decodedMessage
+	rest     *decodedRest
+}
+
+// decodedRest is the request around the messages (model, tools, options)
+// as decoded, with the credential kinds the Inspector found outside the
+// messages (tools, stop, user, schema): an agent sends the same tool
+// definitions every turn. Nobody may modify it.
+type decodedRest struct {
+	req     providers.Request
+	outside atomic.Pointer[[]string]
 }
 
 // decodedMessage is a message as decoded, shared by every request that
@@ -47,13 +63,13 @@ func newRequestDecoder(messageBytes int64) *requestDecoder {
 	return &requestDecoder{
 		seed:     maphash.MakeSeed(),
 		messages: newByteLRU[*decodedMessage](messageBytes),
-		rests:    newByteLRU[*providers.Request](restCacheBytes),
+		rests:    newByteLRU[*decodedRest](restCacheBytes),
 	}
 }
 
-// decode is decodeChatRequest with the cache. The second result holds,
-// when the fast path served the body, each message's cache entry.
-func (d *requestDecoder) decode(body []byte) (*providers.Request, []*decodedMessage, *apiError) {
+// decode is decodeChatRequest with the cache. The memo is nil unless the
+// fast path served the body.
+func (d *requestDecoder) decode(body []byte) (*providers.Request, *decodeMemo, *apiError) {
 	if d == nil {
 		req, e := decodeChatRequest(body)
 		return req, nil, e
@@ -69,7 +85,7 @@ func (d *requestDecoder) decode(body []byte) (*providers.Request, []*decodedMess
 		return req, nil, e
 	}
 	req := new(providers.Request)
-	*req = *rest
+	*req = rest.req
 	req.Raw = body
 	req.Messages = make([]providers.Message, len(s.messages))
 	entries := make([]*decodedMessage, len(s.messages))
@@ -104,7 +120,7 @@ func (d *requestDecoder) decode(body []byte) (*providers.Request, []*decodedMess
 	for i, dm := range entries {
 		req.Messages[i] = dm.msg
 	}
-	return req, entries, nil
+	return req, &decodeMemo{messages: entries, rest: rest}, nil
 }
 
 // parallelBytes is the least new text decoded or inspected on more than
@@ -113,7 +129,7 @@ const parallelBytes = 256 << 10
 
 // rest returns the request the members around the messages decode to,
 // without messages; nil when they do not decode.
-func (d *requestDecoder) rest(members [][]byte) *providers.Request {
+func (d *requestDecoder) rest(members [][]byte) *decodedRest {
 	var h maphash.Hash
 	h.SetSeed(d.seed)
 	c, n := uint32(0), 0
@@ -144,8 +160,9 @@ func (d *requestDecoder) rest(members [][]byte) *providers.Request {
 	if e != nil {
 		return nil
 	}
-	d.rests.put(k, r, int64(n))
-	return r
+	dr := &decodedRest{req: *r}
+	d.rests.put(k, dr, int64(n))
+	return dr
 }
 
 func messageKey(seed maphash.Seed, raw []byte) cacheKey {
@@ -166,7 +183,18 @@ func decodeRawMessage(raw []byte) *decodedMessage {
 	return dm
 }
 
-// facts returns what the inspector finds in m, from dm when it has it.
+// outsideFor returns what the inspector finds outside req's messages, from
+// dr when it has it.
+func (dr *decodedRest) outsideFor(in Inspector, req *providers.Request) []string {
+	if o := dr.outside.Load(); o != nil {
+		return *o
+	}
+	o := in.Outside(req)
+	dr.outside.Store(&o)
+	return o
+}
+
+// factsFor returns what the inspector finds in m, from dm when it has it.
 func (dm *decodedMessage) factsFor(in Inspector) *MessageFacts {
 	if f := dm.facts.Load(); f != nil {
 		return f

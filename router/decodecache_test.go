@@ -53,35 +53,39 @@ func TestDecoderReusesMessages(t *testing.T) {
 	d := newRequestDecoder(1 << 20)
 	turn := []string{`{"role":"system","content":"be brief"}`, `{"role":"user","content":"read a.go"}`,
 		`{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"read","arguments":"{\"path\":\"a.go\"}"}}]}`}
-	first, e1, err := d.decode(chatBody(turn...))
-	if err != nil || e1 == nil {
-		t.Fatalf("first turn: %v, entries %v", err, e1)
+	first, m1, err := d.decode(chatBody(turn...))
+	if err != nil || m1 == nil {
+		t.Fatalf("first turn: %v, memo %v", err, m1)
 	}
 	turn = append(turn, `{"role":"tool","tool_call_id":"c1","content":"package a"}`)
 	body := chatBody(turn...)
-	second, e2, err := d.decode(body)
-	if err != nil || len(e2) != 4 {
-		t.Fatalf("second turn: %v, entries %v", err, e2)
+	second, m2, err := d.decode(body)
+	if err != nil || m2 == nil || len(m2.messages) != 4 {
+		t.Fatalf("second turn: %v, memo %v", err, m2)
 	}
 	for i := range 3 {
-		if e2[i] != e1[i] {
+		if m2.messages[i] != m1.messages[i] {
 			t.Errorf("message %d decoded again", i)
 		}
+	}
+	if m2.rest != m1.rest {
+		t.Error("the members around the messages were decoded again")
 	}
 	want, _ := decodeChatRequest(body)
 	if !reflect.DeepEqual(second, want) {
 		t.Errorf("got %+v\nwant %+v", second, want)
 	}
 	if &first.Tools[0] != &second.Tools[0] {
-		t.Error("the members around the messages were decoded again")
+		t.Error("the tools were decoded again")
 	}
 }
 
-// countingInspector names one file per message ("<role>.go") and counts
-// the messages it was asked about.
+// countingInspector names one file per message ("<text>.go"), finds an
+// AWS key id by its prefix, and counts what it was asked about.
 type countingInspector struct {
-	mu    sync.Mutex
-	calls int
+	mu       sync.Mutex
+	calls    int // messages
+	outsides int // requests' rests
 }
 
 func (c *countingInspector) Message(m *providers.Message) MessageFacts {
@@ -95,16 +99,26 @@ func (c *countingInspector) Message(m *providers.Message) MessageFacts {
 	return MessageFacts{Files: []string{m.Text() + ".go"}, Secrets: secrets}
 }
 
-func (c *countingInspector) Job(req *providers.Request, base string, msgs []*MessageFacts) (int, []string) {
+func (c *countingInspector) Outside(req *providers.Request) []string {
+	c.mu.Lock()
+	c.outsides++
+	c.mu.Unlock()
+	for _, t := range req.Tools {
+		if strings.Contains(t.Description, "AKIA") {
+			return []string{"aws-access-key"}
+		}
+	}
+	return nil
+}
+
+func (c *countingInspector) Files(base string, msgs []*MessageFacts) int {
 	files := map[string]bool{}
-	var kinds []string
 	for _, f := range msgs {
 		for _, p := range f.Files {
 			files[p] = true
 		}
-		kinds = append(kinds, f.Secrets...)
 	}
-	return len(files), kinds
+	return len(files)
 }
 
 func TestInspectorSeesEachMessageOnce(t *testing.T) {
@@ -126,6 +140,9 @@ func TestInspectorSeesEachMessageOnce(t *testing.T) {
 	}
 	if in.calls != 5 {
 		t.Errorf("the inspector read %d messages; 5 are distinct", in.calls)
+	}
+	if in.outsides != 1 {
+		t.Errorf("the inspector read the same tools %d times", in.outsides)
 	}
 }
 
@@ -202,5 +219,28 @@ func TestDecoderLargeConversation(t *testing.T) {
 	}
 	if in.calls != 60 {
 		t.Errorf("the inspector read %d messages; 60 are distinct", in.calls)
+	}
+}
+
+// TestInspectorOutsideOnce: a credential in a tool definition is found
+// every turn, though the tools are inspected once.
+func TestInspectorOutsideOnce(t *testing.T) {
+	in := &countingInspector{}
+	g := newRig(t, func(o *Options) { o.Inspector = in })
+	msgs := []string{`{"role":"user","content":"a"}`}
+	for turn := range 3 {
+		msgs = append(msgs, fmt.Sprintf(`{"role":"user","content":"turn %d"}`, turn))
+		body := []byte(`{"model":"auto","tools":[{"type":"function","function":{"name":"deploy","description":"uses AKIA...","parameters":{"type":"object"}}}],"messages":[` +
+			strings.Join(msgs, ",") + `]}`)
+		ex, err := g.rt.Explain(http.Header{}, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ex.SecretKinds) != 1 || ex.SecretKinds[0] != "aws-access-key" {
+			t.Errorf("turn %d: secrets %v", turn, ex.SecretKinds)
+		}
+	}
+	if in.outsides != 1 {
+		t.Errorf("the same tools were inspected %d times", in.outsides)
 	}
 }

@@ -53,11 +53,11 @@ func explanationOf(d *policy.Decision) *Explanation {
 // exactly as a real request would be routed, sending nothing upstream. A
 // body that is not a valid request is an error with the contract's code.
 func (rt *Router) Explain(h http.Header, body []byte) (*Explanation, error) {
-	req, entries, e := rt.decoder.decode(body)
+	req, memo, e := rt.decoder.decode(body)
 	if e != nil {
 		return nil, e
 	}
-	job := rt.gather(h, req, entries)
+	job := rt.gather(h, req, memo)
 	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
 	return explanationOf(&d), nil
 }

@@ -47,18 +47,22 @@ const (
 )
 
 // Inspector finds the files a job involves and the credentials in it. It
-// works a message at a time: the router keeps each message's facts with
-// the message as it decoded it, so a message an agent resends every turn
-// is inspected once.
+// works a piece at a time: the router keeps each message's facts with the
+// message as it decoded it, and what lies outside the messages with the
+// rest of the request, so what an agent resends every turn is inspected
+// once.
 type Inspector interface {
 	// Message returns what one message holds. It must not depend on the
 	// other messages.
 	Message(m *providers.Message) MessageFacts
-	// Job combines the messages' facts, in order, with what req holds
-	// outside its messages: the number of distinct files and the kinds of
-	// credential. base is the first directory the agent states (relative
-	// file paths are relative to it), "" when it states none.
-	Job(req *providers.Request, base string, msgs []*MessageFacts) (files int, secrets []string)
+	// Outside returns the kinds of credential in what req holds besides
+	// its messages (tool definitions, stop sequences, user, a response
+	// schema). It must not depend on the messages.
+	Outside(req *providers.Request) []string
+	// Files returns the number of distinct files the messages' facts
+	// name; base is the first directory the agent states (relative paths
+	// are relative to it), "" when it states none.
+	Files(base string, msgs []*MessageFacts) int
 }
 
 // MessageFacts is what one message holds that the policy decides on.
@@ -69,9 +73,9 @@ type MessageFacts struct {
 	Secrets []string
 }
 
-// gather learns the features the policy decides on. entries, when not
-// nil, are the decoder's cache entries of req's messages.
-func (rt *Router) gather(h http.Header, req *providers.Request, entries []*decodedMessage) policy.Job {
+// gather learns the features the policy decides on. memo, when not nil,
+// is what the decoder kept of req.
+func (rt *Router) gather(h http.Header, req *providers.Request, memo *decodeMemo) policy.Job {
 	job := policy.Job{Model: req.Model, OutputTokens: req.MaxTokens}
 	var stated []string
 	if rt.opts.Workspace != nil {
@@ -84,31 +88,51 @@ func (rt *Router) gather(h http.Header, req *providers.Request, entries []*decod
 	if in := rt.opts.Inspector; in != nil {
 		facts := make([]*MessageFacts, len(req.Messages))
 		size := func(i int) int {
-			if entries != nil && entries[i].facts.Load() != nil {
+			if memo != nil && memo.messages[i].facts.Load() != nil {
 				return 0
 			}
 			return messageSize(&req.Messages[i])
 		}
 		par.Ranges(len(facts), size, parallelBytes, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				if entries != nil {
-					facts[i] = entries[i].factsFor(in)
+				if memo != nil {
+					facts[i] = memo.messages[i].factsFor(in)
 				} else {
 					f := in.Message(&req.Messages[i])
 					facts[i] = &f
 				}
 			}
 		})
+		var outside []string
+		if memo != nil {
+			outside = memo.rest.outsideFor(in, req)
+		} else {
+			outside = in.Outside(req)
+		}
+		for _, f := range facts {
+			job.Secrets = addKinds(job.Secrets, f.Secrets)
+		}
+		job.Secrets = addKinds(job.Secrets, outside)
 		base := ""
 		if len(stated) > 0 {
 			base = stated[0]
 		}
-		job.Files, job.Secrets = in.Job(req, base, facts)
+		job.Files = in.Files(base, facts)
 	}
 	if n, ok := parseCount(h.Get(headerFiles)); ok {
 		job.Files = n
 	}
 	return job
+}
+
+// addKinds adds to kinds those of more it lacks.
+func addKinds(kinds, more []string) []string {
+	for _, k := range more {
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
 }
 
 // messageSize is about how many bytes of text m holds.

@@ -70,15 +70,15 @@ func FuzzDecodeCached(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		want, wantErr := decodeChatRequest(body)
 		for pass := range 2 {
-			got, entries, gotErr := fuzzDecoder.decode(body)
+			got, memo, gotErr := fuzzDecoder.decode(body)
 			if !reflect.DeepEqual(gotErr, wantErr) {
 				t.Fatalf("pass %d: %q: error %+v, decodeChatRequest says %+v", pass, body, gotErr, wantErr)
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("pass %d: %q:\n got %+v\nwant %+v", pass, body, got, want)
 			}
-			if entries != nil && len(entries) != len(got.Messages) {
-				t.Fatalf("%d entries for %d messages", len(entries), len(got.Messages))
+			if memo != nil && (len(memo.messages) != len(got.Messages) || memo.rest == nil) {
+				t.Fatalf("%d entries for %d messages", len(memo.messages), len(got.Messages))
 			}
 		}
 	})

@@ -1,8 +1,6 @@
 package router
 
 import (
-	"slices"
-
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/secrets"
 	"github.com/switchyard/switchyard/policy/tokenize"
@@ -36,9 +34,10 @@ func (w storeWorkspace) Lookup(dir string) RepoPolicy {
 	return rp
 }
 
-// PolicyInspector counts files with workspace.MessageFiles (relative paths
-// resolved against the first directory the agent states) and finds
-// credentials with the secrets package, everywhere secrets.ScanRequest looks.
+// PolicyInspector counts files with workspace.MessageFiles and
+// CountFileRefs (relative paths resolved against the first directory the
+// agent states) and finds credentials with the secrets package, everywhere
+// secrets.ScanRequest looks.
 var PolicyInspector Inspector = policyInspector{}
 
 type policyInspector struct{}
@@ -47,24 +46,16 @@ func (policyInspector) Message(m *providers.Message) MessageFacts {
 	return MessageFacts{Files: workspace.MessageFiles(m), Secrets: secrets.Kinds(secrets.ScanMessage(m))}
 }
 
-func (policyInspector) Job(req *providers.Request, base string, msgs []*MessageFacts) (int, []string) {
-	lists := make([][]string, len(msgs))
-	var kinds []string
-	for i, f := range msgs {
-		lists[i] = f.Files
-		kinds = addKinds(kinds, f.Secrets)
-	}
-	kinds = addKinds(kinds, secrets.Kinds(secrets.ScanOutsideMessages(req)))
-	return workspace.CountFileRefs(base, lists), kinds
+func (policyInspector) Outside(req *providers.Request) []string {
+	return secrets.Kinds(secrets.ScanOutsideMessages(req))
 }
 
-func addKinds(kinds, more []string) []string {
-	for _, k := range more {
-		if !slices.Contains(kinds, k) {
-			kinds = append(kinds, k)
-		}
+func (policyInspector) Files(base string, msgs []*MessageFacts) int {
+	lists := make([][]string, len(msgs))
+	for i, f := range msgs {
+		lists[i] = f.Files
 	}
-	return kinds
+	return workspace.CountFileRefs(base, lists)
 }
 
 // CounterTokens counts prompts with a tokenize.Counter.
