@@ -106,7 +106,12 @@ func measureLatency(ctx context.Context, fake *fakeOllama, hop *hopProcess, sy *
 	return rows, nil
 }
 
-const latencyRounds = 5
+// latencyRounds is how many times the paths take turns. A shared virtual
+// machine changes pace for seconds at a time; with few long rounds one
+// path's round can fall wholly in a slow spell (five rounds gave ratios
+// from 1.08 to 1.39 between runs of the same code), with many short ones
+// the spells fall on every path alike.
+const latencyRounds = 50
 
 // measurePaths sends n requests down each path with conc workers, in
 // rounds of rotating order, and returns a row per path.
