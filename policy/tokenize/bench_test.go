@@ -94,23 +94,7 @@ func benchmarkColdWith(b *testing.B, r *tokenize.Renderer) {
 
 // BenchmarkCountRequestWarm counts the conversation of the turn before
 // plus one new message: an agent's every turn. Target: under 1 ms.
-func BenchmarkCountRequestWarm(b *testing.B) {
-	bpe := tokenizetest.Qwen3BPE(b)
-	c := tokenize.NewCounter()
-	c.SetVocabulary(bpe)
-	base := bigRequest(b)
-	c.CountRequest(base)
-	reqs := make([]*providers.Request, 1024)
-	for i := range reqs {
-		reqs[i] = withTurn(base, fmt.Sprintf("turn %d: and now fix the failing test in file %d", i+1, i))
-	}
-	runtime.GC()
-	i := 0
-	for b.Loop() {
-		c.CountRequest(reqs[i%len(reqs)])
-		i++
-	}
-}
+func BenchmarkCountRequestWarm(b *testing.B) { benchmarkWarmWith(b, nil) }
 
 // BenchmarkCountLongWord is a 100 KB piece with no break, such as a
 // minified bundle's longest run of punctuation.
@@ -131,14 +115,17 @@ func BenchmarkEstimate(b *testing.B) {
 	}
 }
 
-// benchmarkWarmWith is BenchmarkCountRequestWarm rendering as Ollama does
-// for f: the whole prompt is rendered every turn, and only the segments
-// between added tokens that are new are counted.
-func benchmarkWarmWith(b *testing.B, f tokenize.PromptFormat) {
+// benchmarkWarmWith counts an agent's turns, rendering with r (nil:
+// Qwen3's chat template, message by message). With a Renderer, as Ollama
+// renders for the served model, the whole prompt is rendered every turn
+// and counted from where the previous turn's prompt agrees with it.
+func benchmarkWarmWith(b *testing.B, r *tokenize.Renderer) {
 	bpe := tokenizetest.Qwen3BPE(b)
 	c := tokenize.NewCounter()
 	c.SetVocabulary(bpe)
-	c.SetRenderer(tokenize.NewRenderer(f))
+	if r != nil {
+		c.SetRenderer(r)
+	}
 	base := bigRequest(b)
 	c.CountRequest(base)
 	reqs := make([]*providers.Request, 1024)
@@ -156,13 +143,13 @@ func benchmarkWarmWith(b *testing.B, f tokenize.PromptFormat) {
 // BenchmarkCountRequestWarmTemplate renders through a Go template (the
 // rig's Qwen3 ChatML template, as Ollama executes it). Target: under 1 ms.
 func BenchmarkCountRequestWarmTemplate(b *testing.B) {
-	benchmarkWarmWith(b, tokenize.PromptFormat{Template: realollama.ChatTemplate})
+	benchmarkWarmWith(b, tokenize.NewRenderer(tokenize.PromptFormat{Template: realollama.ChatTemplate}))
 }
 
 // BenchmarkCountRequestWarmQwen3Coder renders with the port of Ollama's
 // qwen3-coder renderer. Target: under 1 ms.
 func BenchmarkCountRequestWarmQwen3Coder(b *testing.B) {
-	benchmarkWarmWith(b, tokenize.PromptFormat{Renderer: "qwen3-coder"})
+	benchmarkWarmWith(b, tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"}))
 }
 
 // BenchmarkCountRequestColdQwen3Coder is BenchmarkCountRequestCold
