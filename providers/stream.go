@@ -1,54 +1,10 @@
 package providers
 
-import "context"
+import (
+	"context"
 
-// FinishReason is why the model stopped, in OpenAI's vocabulary.
-type FinishReason string
-
-// The finish reasons a stream may end with.
-const (
-	FinishStop          FinishReason = "stop"
-	FinishLength        FinishReason = "length"
-	FinishToolCalls     FinishReason = "tool_calls"
-	FinishContentFilter FinishReason = "content_filter"
+	"github.com/switchyard/switchyard/chat"
 )
-
-// Chunk is one increment of an answer. A stream's chunks, in order, make up
-// the whole answer; the last one carries FinishReason, and Usage when the
-// upstream reported it.
-type Chunk struct {
-	Content string
-	// Reasoning is thinking text, for models that expose it.
-	Reasoning string
-	ToolCalls []ToolCallDelta
-	// FinishReason is empty on every chunk but the last.
-	FinishReason FinishReason
-	Usage        *Usage
-}
-
-// ToolCallDelta is a fragment of a tool call. The first fragment of a call
-// carries its ID and Name; later ones with the same Index only add Arguments
-// text. Adapters whose vendor sends whole calls emit one fragment per call.
-type ToolCallDelta struct {
-	Index     int
-	ID        string
-	Name      string
-	Arguments string
-}
-
-// Usage is token accounting as the upstream reported it.
-type Usage struct {
-	PromptTokens     int
-	CompletionTokens int
-	// CachedTokens is the part of PromptTokens served from a prompt cache,
-	// when the upstream says.
-	CachedTokens int
-	// ReasoningTokens is the part of CompletionTokens spent thinking.
-	ReasoningTokens int
-}
-
-// TotalTokens is prompt plus completion.
-func (u Usage) TotalTokens() int { return u.PromptTokens + u.CompletionTokens }
 
 // Stream is an answer arriving from an upstream.
 //
@@ -57,7 +13,7 @@ func (u Usage) TotalTokens() int { return u.PromptTokens + u.CompletionTokens }
 // never be presented as a complete one. Close releases the upstream
 // connection; it is safe to call at any time and more than once.
 type Stream interface {
-	Next() (Chunk, error)
+	Next() (chat.Chunk, error)
 	Close() error
 }
 
@@ -80,5 +36,5 @@ type Waiter interface {
 // decide whether another provider may be tried; cancelling ctx aborts the
 // request and the stream.
 type Provider interface {
-	Chat(ctx context.Context, req *Request) (Stream, error)
+	Chat(ctx context.Context, req *chat.Request) (Stream, error)
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/router/audit"
@@ -46,7 +47,7 @@ func (rt *Router) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *api
 
 // prepare reads, decodes and routes a chat request. On failure it has
 // already written the error.
-func (rt *Router) prepare(w http.ResponseWriter, r *http.Request) (*providers.Request, *policy.Decision, bool) {
+func (rt *Router) prepare(w http.ResponseWriter, r *http.Request) (*chat.Request, *policy.Decision, bool) {
 	acc := accessOf(r)
 	fail := func(e *apiError) {
 		acc.reason, acc.err = e.Code, e
@@ -102,7 +103,7 @@ func (rt *Router) handleChat(w http.ResponseWriter, r *http.Request) {
 }
 
 // forwardsRaw reports whether an upstream in plan sends requests as they
-// came (kind openai), and so needs providers.Request.Raw.
+// came (kind openai), and so needs chat.Request.Raw.
 func (rt *Router) forwardsRaw(plan []string) bool {
 	for _, name := range plan {
 		if u := rt.byName[name]; u != nil && u.Kind == "openai" {
@@ -116,7 +117,7 @@ func (rt *Router) forwardsRaw(plan []string) bool {
 type attempt struct {
 	up     *Upstream
 	stream providers.Stream
-	first  providers.Chunk
+	first  chat.Chunk
 	err    error
 	cancel context.CancelCauseFunc
 }
@@ -125,7 +126,7 @@ type attempt struct {
 // chunk. Before that point a failure moves on to the next provider; after
 // it, never (for a streaming client, the first chunk is the first byte it
 // sees; a non-streaming client sees nothing until the answer is whole).
-func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers.Request, d *policy.Decision) {
+func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *chat.Request, d *policy.Decision) {
 	acc := accessOf(r)
 	start := acc.start
 	var tried []string
@@ -155,7 +156,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 			// A whole answer is only whole at its end: a failure before
 			// then may still fall back, since the client has seen nothing.
 			var answer []byte
-			var usage *providers.Usage
+			var usage *chat.Usage
 			answer, usage, at.err = rt.collect(at)
 			if at.err == nil {
 				took := time.Since(start)
@@ -215,7 +216,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, req *providers
 // wake-up, which on a virtual machine is most of what a lone request
 // waits for). The first-byte timeout cancels the attempt from a timer; a
 // streaming client that waits gets keep-alive comments from another.
-func (rt *Router) start(ctx context.Context, up *Upstream, req *providers.Request, d *policy.Decision, sse *sseWriter, keepAlive bool) *attempt {
+func (rt *Router) start(ctx context.Context, up *Upstream, req *chat.Request, d *policy.Decision, sse *sseWriter, keepAlive bool) *attempt {
 	actx, cancel := context.WithCancelCause(ctx)
 	at := &attempt{up: up, cancel: cancel}
 	var timer *time.Timer
@@ -313,7 +314,7 @@ func (rt *Router) firstByteTimeout(up *Upstream, d *policy.Decision) time.Durati
 }
 
 // collect reads a whole answer for a non-streaming client.
-func (rt *Router) collect(at *attempt) ([]byte, *providers.Usage, error) {
+func (rt *Router) collect(at *attempt) ([]byte, *chat.Usage, error) {
 	defer at.stream.Close()
 	var a assembler
 	c := at.first
@@ -334,7 +335,7 @@ func (rt *Router) collect(at *attempt) ([]byte, *providers.Usage, error) {
 // streamOut relays the answer to a streaming client, flushing every event.
 // A failure after the first byte becomes an error event with no [DONE]:
 // never a cut answer that looks complete.
-func (rt *Router) streamOut(w http.ResponseWriter, r *http.Request, sse *sseWriter, at *attempt, req *providers.Request, d *policy.Decision) {
+func (rt *Router) streamOut(w http.ResponseWriter, r *http.Request, sse *sseWriter, at *attempt, req *chat.Request, d *policy.Decision) {
 	defer at.stream.Close()
 	defer at.cancel(nil)
 	acc := accessOf(r)
@@ -352,8 +353,8 @@ func (rt *Router) streamOut(w http.ResponseWriter, r *http.Request, sse *sseWrit
 		})
 		defer wt.BeforeWait(nil)
 	}
-	var usage *providers.Usage
-	var finish providers.FinishReason
+	var usage *chat.Usage
+	var finish chat.FinishReason
 	c := at.first
 	for first := true; ; first = false {
 		if c.Usage != nil {
@@ -401,8 +402,8 @@ func (rt *Router) streamOut(w http.ResponseWriter, r *http.Request, sse *sseWrit
 
 // answered records a complete answer: the provider's observer, metrics,
 // the audit's result line or the local usage line, and the access line.
-func (rt *Router) answered(up *Upstream, d *policy.Decision, acc *access, u *providers.Usage, ttfb, total time.Duration) {
-	var usage providers.Usage
+func (rt *Router) answered(up *Upstream, d *policy.Decision, acc *access, u *chat.Usage, ttfb, total time.Duration) {
+	var usage chat.Usage
 	if u != nil {
 		usage = *u
 		if up.Observe != nil {
@@ -449,7 +450,7 @@ func (rt *Router) auditEgress(acc *access, up *Upstream, d *policy.Decision) err
 	return nil
 }
 
-func (rt *Router) auditResult(acc *access, up *Upstream, u *providers.Usage, outcome string) {
+func (rt *Router) auditResult(acc *access, up *Upstream, u *chat.Usage, outcome string) {
 	if up.Local || rt.opts.Audit == nil {
 		return
 	}

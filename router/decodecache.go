@@ -8,8 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/internal/par"
-	"github.com/switchyard/switchyard/providers"
 )
 
 // Coding agents resend the whole conversation every turn: a 1 MiB request
@@ -41,14 +41,14 @@ type decodeMemo struct {
 // messages (tools, stop, user, schema): an agent sends the same tool
 // definitions every turn. Nobody may modify it.
 type decodedRest struct {
-	req     providers.Request
+	req     chat.Request
 	outside atomic.Pointer[[]string]
 }
 
 // decodedMessage is a message as decoded, shared by every request that
 // carries the same bytes: nobody may modify it.
 type decodedMessage struct {
-	msg   providers.Message
+	msg   chat.Message
 	facts atomic.Pointer[MessageFacts]
 }
 
@@ -69,7 +69,7 @@ func newRequestDecoder(messageBytes int64) *requestDecoder {
 
 // decode is decodeChatRequest with the cache. The memo is nil unless the
 // fast path served the body.
-func (d *requestDecoder) decode(body []byte) (*providers.Request, *decodeMemo, *apiError) {
+func (d *requestDecoder) decode(body []byte) (*chat.Request, *decodeMemo, *apiError) {
 	if d == nil {
 		req, e := decodeChatRequest(body)
 		return req, nil, e
@@ -84,10 +84,10 @@ func (d *requestDecoder) decode(body []byte) (*providers.Request, *decodeMemo, *
 		req, e := decodeChatRequest(body)
 		return req, nil, e
 	}
-	req := new(providers.Request)
+	req := new(chat.Request)
 	*req = rest.req
 	req.Raw = body
-	req.Messages = make([]providers.Message, len(s.messages))
+	req.Messages = make([]chat.Message, len(s.messages))
 	entries := make([]*decodedMessage, len(s.messages))
 	keys := make([]cacheKey, len(s.messages))
 	var misses []int
@@ -185,7 +185,7 @@ func decodeRawMessage(raw []byte) *decodedMessage {
 
 // outsideFor returns what the inspector finds outside req's messages, from
 // dr when it has it.
-func (dr *decodedRest) outsideFor(in Inspector, req *providers.Request) []string {
+func (dr *decodedRest) outsideFor(in Inspector, req *chat.Request) []string {
 	if o := dr.outside.Load(); o != nil {
 		return *o
 	}

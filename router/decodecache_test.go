@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 func chatBody(msgs ...string) []byte {
@@ -88,7 +88,7 @@ type countingInspector struct {
 	outsides int // requests' rests
 }
 
-func (c *countingInspector) Message(m *providers.Message) MessageFacts {
+func (c *countingInspector) Message(m *chat.Message) MessageFacts {
 	c.mu.Lock()
 	c.calls++
 	c.mu.Unlock()
@@ -99,7 +99,7 @@ func (c *countingInspector) Message(m *providers.Message) MessageFacts {
 	return MessageFacts{Files: []string{m.Text() + ".go"}, Secrets: secrets}
 }
 
-func (c *countingInspector) Outside(req *providers.Request) []string {
+func (c *countingInspector) Outside(req *chat.Request) []string {
 	c.mu.Lock()
 	c.outsides++
 	c.mu.Unlock()

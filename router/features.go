@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/internal/par"
 	"github.com/switchyard/switchyard/policy"
-	"github.com/switchyard/switchyard/providers"
 )
 
 // Workspace finds which repositories a request belongs to and reads their
@@ -16,7 +16,7 @@ import (
 type Workspace interface {
 	// Dirs returns the working directories the agent states in trusted
 	// places of the request (never in tool results or file contents).
-	Dirs(req *providers.Request) []string
+	Dirs(req *chat.Request) []string
 	// Lookup returns the policy that governs dir.
 	Lookup(dir string) RepoPolicy
 }
@@ -36,7 +36,7 @@ type RepoPolicy struct {
 type TokenCounter interface {
 	// CountRequest returns the estimate and whether it is exact (counted
 	// with the model's own vocabulary).
-	CountRequest(req *providers.Request) (tokens int, exact bool)
+	CountRequest(req *chat.Request) (tokens int, exact bool)
 }
 
 // Request headers a client may send.
@@ -54,11 +54,11 @@ const (
 type Inspector interface {
 	// Message returns what one message holds. It must not depend on the
 	// other messages.
-	Message(m *providers.Message) MessageFacts
+	Message(m *chat.Message) MessageFacts
 	// Outside returns the kinds of credential in what req holds besides
 	// its messages (tool definitions, stop sequences, user, a response
 	// schema). It must not depend on the messages.
-	Outside(req *providers.Request) []string
+	Outside(req *chat.Request) []string
 	// Files returns the number of distinct files the messages' facts
 	// name; base is the first directory the agent states (relative paths
 	// are relative to it), "" when it states none.
@@ -75,7 +75,7 @@ type MessageFacts struct {
 
 // gather learns the features the policy decides on. memo, when not nil,
 // is what the decoder kept of req.
-func (rt *Router) gather(h http.Header, req *providers.Request, memo *decodeMemo) policy.Job {
+func (rt *Router) gather(h http.Header, req *chat.Request, memo *decodeMemo) policy.Job {
 	job := policy.Job{Model: req.Model, OutputTokens: req.MaxTokens}
 	var stated []string
 	if rt.opts.Workspace != nil {
@@ -136,7 +136,7 @@ func addKinds(kinds, more []string) []string {
 }
 
 // messageSize is about how many bytes of text m holds.
-func messageSize(m *providers.Message) int {
+func messageSize(m *chat.Message) int {
 	n := 0
 	for _, p := range m.Content {
 		n += len(p.Text)

@@ -1,11 +1,11 @@
 package router
 
 import (
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/secrets"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/workspace"
-	"github.com/switchyard/switchyard/providers"
 )
 
 // The policy packages' answers, wired to the router's interfaces: what
@@ -17,7 +17,7 @@ func StoreWorkspace(s *workspace.Store) Workspace { return storeWorkspace{s} }
 
 type storeWorkspace struct{ s *workspace.Store }
 
-func (w storeWorkspace) Dirs(req *providers.Request) []string {
+func (w storeWorkspace) Dirs(req *chat.Request) []string {
 	var out []string
 	for _, d := range workspace.Dirs(req) {
 		out = append(out, d.Path)
@@ -42,11 +42,11 @@ var PolicyInspector Inspector = policyInspector{}
 
 type policyInspector struct{}
 
-func (policyInspector) Message(m *providers.Message) MessageFacts {
+func (policyInspector) Message(m *chat.Message) MessageFacts {
 	return MessageFacts{Files: workspace.MessageFiles(m), Secrets: secrets.Kinds(secrets.ScanMessage(m))}
 }
 
-func (policyInspector) Outside(req *providers.Request) []string {
+func (policyInspector) Outside(req *chat.Request) []string {
 	return secrets.Kinds(secrets.ScanOutsideMessages(req))
 }
 
@@ -63,7 +63,7 @@ func CounterTokens(c *tokenize.Counter) TokenCounter { return counterTokens{c} }
 
 type counterTokens struct{ c *tokenize.Counter }
 
-func (t counterTokens) CountRequest(req *providers.Request) (int, bool) {
+func (t counterTokens) CountRequest(req *chat.Request) (int, bool) {
 	n := t.c.CountRequest(req)
 	return n.Tokens, n.Exact
 }

@@ -8,11 +8,11 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // The OpenAI chat completions request as it arrives on the wire. Only this
-// file knows its shape; everything after decoding uses providers.Request.
+// file knows its shape; everything after decoding uses chat.Request.
 type oaRequest struct {
 	Model               *string         `json:"model"`
 	Messages            *[]oaMessage    `json:"messages"`
@@ -84,7 +84,7 @@ type oaResponseFormat struct {
 
 // decodeChatRequest reads an OpenAI chat completions body. Every problem is
 // a 400 invalid_request naming the field.
-func decodeChatRequest(body []byte) (*providers.Request, *apiError) {
+func decodeChatRequest(body []byte) (*chat.Request, *apiError) {
 	var w oaRequest
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, jsonError("", err)
@@ -96,7 +96,7 @@ func decodeChatRequest(body []byte) (*providers.Request, *apiError) {
 	if len(msgs) == 0 {
 		return nil, badParam("messages", "messages must not be empty")
 	}
-	messages := make([]providers.Message, len(msgs))
+	messages := make([]chat.Message, len(msgs))
 	for i := range msgs {
 		if e := decodeMessage(&msgs[i], &messages[i], fmt.Sprintf("messages[%d]", i)); e != nil {
 			return nil, e
@@ -111,8 +111,8 @@ func decodeChatRequest(body []byte) (*providers.Request, *apiError) {
 }
 
 // decodeRequestFields decodes everything in w but the messages.
-func decodeRequestFields(w *oaRequest) (*providers.Request, *apiError) {
-	req := &providers.Request{}
+func decodeRequestFields(w *oaRequest) (*chat.Request, *apiError) {
+	req := &chat.Request{}
 	if w.Model != nil {
 		req.Model = *w.Model
 	}
@@ -124,7 +124,7 @@ func decodeRequestFields(w *oaRequest) (*providers.Request, *apiError) {
 		if t.Function.Name == "" {
 			return nil, badParam(p+".function.name", "%s.function.name is required", p)
 		}
-		tool := providers.Tool{Name: t.Function.Name, Description: t.Function.Description}
+		tool := chat.Tool{Name: t.Function.Name, Description: t.Function.Description}
 		if !isNull(t.Function.Parameters) {
 			if !isObject(t.Function.Parameters) {
 				return nil, badParam(p+".function.parameters", "%s.function.parameters must be a JSON Schema object", p)
@@ -188,16 +188,16 @@ func decodeRequestFields(w *oaRequest) (*providers.Request, *apiError) {
 	return req, nil
 }
 
-func decodeMessage(w *oaMessage, m *providers.Message, p string) *apiError {
+func decodeMessage(w *oaMessage, m *chat.Message, p string) *apiError {
 	switch w.Role {
 	case "system", "developer":
-		m.Role = providers.RoleSystem
+		m.Role = chat.RoleSystem
 	case "user":
-		m.Role = providers.RoleUser
+		m.Role = chat.RoleUser
 	case "assistant":
-		m.Role = providers.RoleAssistant
+		m.Role = chat.RoleAssistant
 	case "tool":
-		m.Role = providers.RoleTool
+		m.Role = chat.RoleTool
 		if w.ToolCallID == "" {
 			return badParam(p+".tool_call_id", "%s.tool_call_id is required for a tool message", p)
 		}
@@ -212,12 +212,12 @@ func decodeMessage(w *oaMessage, m *providers.Message, p string) *apiError {
 		return e
 	}
 	m.Content = parts
-	if m.Content == nil && m.Role != providers.RoleAssistant {
+	if m.Content == nil && m.Role != chat.RoleAssistant {
 		return badParam(p+".content", "%s.content is required for a %s message", p, w.Role)
 	}
 	for i, tc := range w.ToolCalls {
 		tp := fmt.Sprintf("%s.tool_calls[%d]", p, i)
-		if m.Role != providers.RoleAssistant {
+		if m.Role != chat.RoleAssistant {
 			return badParam(tp, "%s: only assistant messages carry tool calls", tp)
 		}
 		if tc.Function.Name == "" {
@@ -227,10 +227,10 @@ func decodeMessage(w *oaMessage, m *providers.Message, p string) *apiError {
 		if e != nil {
 			return e
 		}
-		m.ToolCalls = append(m.ToolCalls, providers.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: args})
+		m.ToolCalls = append(m.ToolCalls, chat.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: args})
 	}
-	if m.Role == providers.RoleAssistant && m.Content == nil && len(m.ToolCalls) == 0 {
-		m.Content = []providers.Part{}
+	if m.Role == chat.RoleAssistant && m.Content == nil && len(m.ToolCalls) == 0 {
+		m.Content = []chat.Part{}
 	}
 	return nil
 }
@@ -254,7 +254,7 @@ func decodeArguments(raw json.RawMessage, p string) (string, *apiError) {
 	return s, nil
 }
 
-func decodeContent(raw json.RawMessage, p string) ([]providers.Part, *apiError) {
+func decodeContent(raw json.RawMessage, p string) ([]chat.Part, *apiError) {
 	if isNull(raw) {
 		return nil, nil
 	}
@@ -264,7 +264,7 @@ func decodeContent(raw json.RawMessage, p string) ([]providers.Part, *apiError) 
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, jsonError(p, err)
 		}
-		return []providers.Part{{Type: providers.PartText, Text: s}}, nil
+		return []chat.Part{{Type: chat.PartText, Text: s}}, nil
 	case '[':
 	default:
 		return nil, badParam(p, "%s must be a string or an array of content parts", p)
@@ -273,7 +273,7 @@ func decodeContent(raw json.RawMessage, p string) ([]providers.Part, *apiError) 
 	if err := json.Unmarshal(raw, &parts); err != nil {
 		return nil, jsonError(p, err)
 	}
-	out := make([]providers.Part, 0, len(parts))
+	out := make([]chat.Part, 0, len(parts))
 	for i, pt := range parts {
 		pp := fmt.Sprintf("%s[%d]", p, i)
 		switch pt.Type {
@@ -281,17 +281,17 @@ func decodeContent(raw json.RawMessage, p string) ([]providers.Part, *apiError) 
 			if pt.Text == nil {
 				return nil, badParam(pp+".text", "%s.text is required for a text part", pp)
 			}
-			out = append(out, providers.Part{Type: providers.PartText, Text: *pt.Text})
+			out = append(out, chat.Part{Type: chat.PartText, Text: *pt.Text})
 		case "refusal":
 			if pt.Refusal != nil {
-				out = append(out, providers.Part{Type: providers.PartText, Text: *pt.Refusal})
+				out = append(out, chat.Part{Type: chat.PartText, Text: *pt.Refusal})
 			}
 		case "image_url":
 			url, detail, e := decodeImageURL(pt.ImageURL, pp+".image_url")
 			if e != nil {
 				return nil, e
 			}
-			out = append(out, providers.Part{Type: providers.PartImage, ImageURL: url, Detail: detail})
+			out = append(out, chat.Part{Type: chat.PartImage, ImageURL: url, Detail: detail})
 		case "":
 			return nil, badParam(pp+".type", "%s.type is required", pp)
 		default:
@@ -325,13 +325,13 @@ func decodeImageURL(raw json.RawMessage, p string) (url, detail string, e *apiEr
 	return url, detail, nil
 }
 
-func decodeToolChoice(raw json.RawMessage) (*providers.ToolChoice, *apiError) {
+func decodeToolChoice(raw json.RawMessage) (*chat.ToolChoice, *apiError) {
 	if raw[0] == '"' {
 		var s string
 		json.Unmarshal(raw, &s)
 		switch s {
 		case "auto", "none", "required":
-			return &providers.ToolChoice{Mode: s}, nil
+			return &chat.ToolChoice{Mode: s}, nil
 		}
 		return nil, badParam("tool_choice", "tool_choice must be auto, none, required or a function, not %q", s)
 	}
@@ -344,7 +344,7 @@ func decodeToolChoice(raw json.RawMessage) (*providers.ToolChoice, *apiError) {
 	if err := json.Unmarshal(raw, &o); err != nil || o.Function.Name == "" {
 		return nil, badParam("tool_choice", `tool_choice must be a string or {"type":"function","function":{"name":...}}`)
 	}
-	return &providers.ToolChoice{Mode: "function", Name: o.Function.Name}, nil
+	return &chat.ToolChoice{Mode: "function", Name: o.Function.Name}, nil
 }
 
 func decodeStop(raw json.RawMessage) ([]string, *apiError) {
@@ -362,7 +362,7 @@ func decodeStop(raw json.RawMessage) ([]string, *apiError) {
 	return list, nil
 }
 
-func decodeResponseFormat(raw json.RawMessage) (*providers.ResponseFormat, *apiError) {
+func decodeResponseFormat(raw json.RawMessage) (*chat.ResponseFormat, *apiError) {
 	var o oaResponseFormat
 	if err := json.Unmarshal(raw, &o); err != nil {
 		return nil, jsonError("response_format", err)
@@ -371,12 +371,12 @@ func decodeResponseFormat(raw json.RawMessage) (*providers.ResponseFormat, *apiE
 	case "text":
 		return nil, nil
 	case "json_object":
-		return &providers.ResponseFormat{Type: o.Type}, nil
+		return &chat.ResponseFormat{Type: o.Type}, nil
 	case "json_schema":
 		if o.JSONSchema == nil || !isObject(o.JSONSchema.Schema) {
 			return nil, badParam("response_format.json_schema", "response_format.json_schema.schema must be a JSON Schema object")
 		}
-		rf := &providers.ResponseFormat{Type: o.Type, Name: o.JSONSchema.Name, Schema: o.JSONSchema.Schema}
+		rf := &chat.ResponseFormat{Type: o.Type, Name: o.JSONSchema.Name, Schema: o.JSONSchema.Schema}
 		if o.JSONSchema.Strict != nil {
 			rf.Strict = *o.JSONSchema.Strict
 		}

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // The OpenAI chat completions response shapes, written by hand-picked
@@ -60,7 +60,7 @@ type oaCompletionDetail struct {
 	ReasoningTokens int `json:"reasoning_tokens"`
 }
 
-func usageOf(u *providers.Usage) *oaUsage {
+func usageOf(u *chat.Usage) *oaUsage {
 	if u == nil {
 		return nil
 	}
@@ -80,11 +80,11 @@ type assembler struct {
 	reasoning strings.Builder
 	calls     []oaOutToolCall
 	byIndex   map[int]int
-	finish    providers.FinishReason
-	usage     *providers.Usage
+	finish    chat.FinishReason
+	usage     *chat.Usage
 }
 
-func (a *assembler) add(c *providers.Chunk) {
+func (a *assembler) add(c *chat.Chunk) {
 	a.content.WriteString(c.Content)
 	a.reasoning.WriteString(c.Reasoning)
 	for _, d := range c.ToolCalls {
@@ -121,8 +121,8 @@ func (a *assembler) completion(id, model string, created int64) []byte {
 		msg.Content = &s
 	}
 	finish := string(a.finish)
-	if len(a.calls) > 0 && a.finish != providers.FinishLength {
-		finish = string(providers.FinishToolCalls)
+	if len(a.calls) > 0 && a.finish != chat.FinishLength {
+		finish = string(chat.FinishToolCalls)
 	}
 	b, _ := json.Marshal(oaCompletion{
 		ID: id, Object: "chat.completion", Created: created, Model: model,
@@ -171,7 +171,7 @@ type chunkWriter struct {
 }
 
 // delta renders one provider chunk, or nil when it carries nothing to send.
-func (cw *chunkWriter) delta(c *providers.Chunk) []byte {
+func (cw *chunkWriter) delta(c *chat.Chunk) []byte {
 	var d oaDelta
 	if !cw.sentRole {
 		d.Role = "assistant"
@@ -202,21 +202,21 @@ func (cw *chunkWriter) delta(c *providers.Chunk) []byte {
 }
 
 // finish renders the closing chunk with the finish reason.
-func (cw *chunkWriter) finish(reason providers.FinishReason) []byte {
+func (cw *chunkWriter) finish(reason chat.FinishReason) []byte {
 	r := string(reason)
-	if cw.sawCalls && reason != providers.FinishLength {
-		r = string(providers.FinishToolCalls)
+	if cw.sawCalls && reason != chat.FinishLength {
+		r = string(chat.FinishToolCalls)
 	}
 	if r == "" {
-		r = string(providers.FinishStop)
+		r = string(chat.FinishStop)
 	}
 	return cw.marshal(oaChunkChoice{FinishReason: &r})
 }
 
 // usage renders the extra usage chunk of stream_options.include_usage.
-func (cw *chunkWriter) usage(u *providers.Usage) []byte {
+func (cw *chunkWriter) usage(u *chat.Usage) []byte {
 	if u == nil {
-		u = &providers.Usage{}
+		u = &chat.Usage{}
 	}
 	raw, _ := json.Marshal(usageOf(u))
 	rm := json.RawMessage(raw)

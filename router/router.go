@@ -147,12 +147,12 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		setRouteHeaders(w.Header(), "none", codeUnauthorized, "", 0)
 		writeError(rec, newError(http.StatusUnauthorized, codeUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <the value of the variable auth.token_env names>"))
 	} else {
-		chat := r.URL.Path == "/v1/chat/completions"
-		if chat {
+		isChat := r.URL.Path == "/v1/chat/completions"
+		if isChat {
 			defer rt.opts.Metrics.Start()()
 		}
 		rt.mux.ServeHTTP(rec, r.WithContext(withAccess(r.Context(), rec)))
-		if chat {
+		if isChat {
 			rt.opts.Metrics.Request(rec.route, rec.reason, rec.status)
 		}
 	}

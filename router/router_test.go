@@ -15,6 +15,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	"go.uber.org/goleak"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 )
@@ -59,7 +60,7 @@ func newRig(t *testing.T, mod func(*Options)) *rig {
 // lenCounter counts a token per four bytes of text: enough for routing tests.
 type lenCounter struct{}
 
-func (lenCounter) CountRequest(req *providers.Request) (int, bool) {
+func (lenCounter) CountRequest(req *chat.Request) (int, bool) {
 	n := 0
 	for i := range req.Messages {
 		n += len(req.Messages[i].Text())/4 + 5
@@ -163,10 +164,10 @@ func TestStreamWithUsage(t *testing.T) {
 
 func TestStreamToolCalls(t *testing.T) {
 	g := newRig(t, nil)
-	g.local.chunks = []providers.Chunk{
-		{ToolCalls: []providers.ToolCallDelta{{Index: 0, ID: "call_a", Name: "read_file", Arguments: `{"path":"a.go"}`}}},
-		{ToolCalls: []providers.ToolCallDelta{{Index: 1, ID: "call_b", Name: "read_file", Arguments: `{"path":"b.go"}`}}},
-		{FinishReason: providers.FinishStop},
+	g.local.chunks = []chat.Chunk{
+		{ToolCalls: []chat.ToolCallDelta{{Index: 0, ID: "call_a", Name: "read_file", Arguments: `{"path":"a.go"}`}}},
+		{ToolCalls: []chat.ToolCallDelta{{Index: 1, ID: "call_b", Name: "read_file", Arguments: `{"path":"b.go"}`}}},
+		{FinishReason: chat.FinishStop},
 	}
 	resp, err := g.client.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
 		Model: "auto", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "read"}},
@@ -426,8 +427,8 @@ func TestPromptsLoggedOnlyWhenAsked(t *testing.T) {
 // dirsWorkspace states whatever directory the system message names.
 type dirsWorkspace map[string]RepoPolicy
 
-func (w dirsWorkspace) Dirs(req *providers.Request) []string {
-	if req.Messages[0].Role == providers.RoleSystem {
+func (w dirsWorkspace) Dirs(req *chat.Request) []string {
+	if req.Messages[0].Role == chat.RoleSystem {
 		return []string{req.Messages[0].Text()}
 	}
 	return nil

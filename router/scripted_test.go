@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -15,8 +16,8 @@ import (
 type scripted struct {
 	name   string
 	mu     sync.Mutex
-	got    []*providers.Request
-	chunks []providers.Chunk
+	got    []*chat.Request
+	chunks []chat.Chunk
 	// failBefore is returned by Chat; failAfter by Next once the chunks
 	// before it are out (at index failAt).
 	failBefore error
@@ -25,7 +26,7 @@ type scripted struct {
 	delay      time.Duration
 }
 
-func (s *scripted) Chat(ctx context.Context, req *providers.Request) (providers.Stream, error) {
+func (s *scripted) Chat(ctx context.Context, req *chat.Request) (providers.Stream, error) {
 	s.mu.Lock()
 	s.got = append(s.got, req)
 	s.mu.Unlock()
@@ -54,15 +55,15 @@ type scriptedStream struct {
 	i   int
 }
 
-func (st *scriptedStream) Next() (providers.Chunk, error) {
+func (st *scriptedStream) Next() (chat.Chunk, error) {
 	if err := st.ctx.Err(); err != nil {
-		return providers.Chunk{}, err
+		return chat.Chunk{}, err
 	}
 	if st.s.failAfter != nil && st.i == st.s.failAt {
-		return providers.Chunk{}, st.s.failAfter
+		return chat.Chunk{}, st.s.failAfter
 	}
 	if st.i >= len(st.s.chunks) {
-		return providers.Chunk{}, io.EOF
+		return chat.Chunk{}, io.EOF
 	}
 	c := st.s.chunks[st.i]
 	st.i++
@@ -71,11 +72,11 @@ func (st *scriptedStream) Next() (providers.Chunk, error) {
 
 func (st *scriptedStream) Close() error { return nil }
 
-func textReply(parts ...string) []providers.Chunk {
-	var cs []providers.Chunk
+func textReply(parts ...string) []chat.Chunk {
+	var cs []chat.Chunk
 	for _, p := range parts {
-		cs = append(cs, providers.Chunk{Content: p})
+		cs = append(cs, chat.Chunk{Content: p})
 	}
-	cs = append(cs, providers.Chunk{FinishReason: providers.FinishStop, Usage: &providers.Usage{PromptTokens: 12, CompletionTokens: len(parts)}})
+	cs = append(cs, chat.Chunk{FinishReason: chat.FinishStop, Usage: &chat.Usage{PromptTokens: 12, CompletionTokens: len(parts)}})
 	return cs
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -42,7 +43,7 @@ type Upstream struct {
 	TokenFactor func() float64
 	// Observe is told, after every complete reply, the estimate that was
 	// made and the usage the provider reported.
-	Observe func(estimatedPrompt int, u providers.Usage)
+	Observe func(estimatedPrompt int, u chat.Usage)
 	// PrefillSpeed reports the measured prefill speed in tokens/s, for
 	// /readyz; nil when the provider does not measure it.
 	PrefillSpeed func() float64

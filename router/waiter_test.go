@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -19,7 +20,7 @@ type burstProvider struct {
 	gates  []chan struct{} // gates[i] opens burst i+1
 }
 
-func (p *burstProvider) Chat(ctx context.Context, req *providers.Request) (providers.Stream, error) {
+func (p *burstProvider) Chat(ctx context.Context, req *chat.Request) (providers.Stream, error) {
 	return &burstStream{p: p, ctx: ctx}, nil
 }
 
@@ -32,11 +33,11 @@ type burstStream struct {
 
 func (s *burstStream) BeforeWait(f func()) { s.beforeWait = f }
 
-func (s *burstStream) Next() (providers.Chunk, error) {
+func (s *burstStream) Next() (chat.Chunk, error) {
 	for s.burst < len(s.p.bursts) && s.i == len(s.p.bursts[s.burst]) {
 		if s.burst == len(s.p.bursts)-1 {
 			s.burst++
-			return providers.Chunk{FinishReason: providers.FinishStop}, nil
+			return chat.Chunk{FinishReason: chat.FinishStop}, nil
 		}
 		if s.beforeWait != nil {
 			s.beforeWait()
@@ -44,14 +45,14 @@ func (s *burstStream) Next() (providers.Chunk, error) {
 		select {
 		case <-s.p.gates[s.burst]:
 		case <-s.ctx.Done():
-			return providers.Chunk{}, s.ctx.Err()
+			return chat.Chunk{}, s.ctx.Err()
 		}
 		s.burst, s.i = s.burst+1, 0
 	}
 	if s.burst >= len(s.p.bursts) {
-		return providers.Chunk{}, io.EOF
+		return chat.Chunk{}, io.EOF
 	}
-	c := providers.Chunk{Content: s.p.bursts[s.burst][s.i]}
+	c := chat.Chunk{Content: s.p.bursts[s.burst][s.i]}
 	s.i++
 	return c, nil
 }

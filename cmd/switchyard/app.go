@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/workspace"
-	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/gemini"
 	"github.com/switchyard/switchyard/providers/mistral"
 	"github.com/switchyard/switchyard/providers/openaicompat"
@@ -119,7 +119,7 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.
 		// report to what we estimated, and check their windows with it.
 		c := tokenize.NewCorrection(0)
 		u.TokenFactor = c.Ratio
-		u.Observe = func(estimated int, usage providers.Usage) { c.Observe(estimated, usage.PromptTokens) }
+		u.Observe = func(estimated int, usage chat.Usage) { c.Observe(estimated, usage.PromptTokens) }
 	}
 	switch pc.Kind {
 	case configs.KindOllama:

@@ -6,9 +6,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/policy/limits"
-	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama"
 )
 
@@ -142,7 +142,7 @@ func (m *localModel) observe(mt ollama.Metrics) {
 
 // checkReported flags a reply whose reported prompt is much smaller than
 // the estimate: an Ollama too old to honour truncate:false cut the prompt.
-func (m *localModel) checkReported(estimated int, u providers.Usage) {
+func (m *localModel) checkReported(estimated int, u chat.Usage) {
 	if estimated > 256 && u.PromptTokens > 0 && float64(u.PromptTokens) < 0.9*float64(estimated) {
 		m.log.Warn("Ollama reports fewer prompt tokens than switchyard sent: the prompt was probably truncated (Ollama older than 0.12.6 ignores truncate:false); upgrade Ollama",
 			"estimated", estimated, "reported", u.PromptTokens)

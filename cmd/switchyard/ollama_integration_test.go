@@ -19,6 +19,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama"
 	"github.com/switchyard/switchyard/providers/ollama/realollama"
@@ -319,8 +320,8 @@ func TestRealOllamaSmallWindow(t *testing.T) {
 	p := ollama.New(ollama.Options{BaseURL: s.URL, Model: s.Model, ContextWindow: 256})
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	_, err := p.Chat(ctx, &providers.Request{Messages: []providers.Message{{Role: providers.RoleUser,
-		Content: []providers.Part{{Type: providers.PartText, Text: long}}}}})
+	_, err := p.Chat(ctx, &chat.Request{Messages: []chat.Message{{Role: chat.RoleUser,
+		Content: []chat.Part{{Type: chat.PartText, Text: long}}}}})
 	pe, ok := providers.AsError(err)
 	if !ok || pe.Kind != providers.KindContextLength {
 		t.Errorf("Ollama at num_ctx 256 with a 1,000-token prompt: %v; want a context-length error", err)

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy/tokenize"
-	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama"
 )
 
@@ -22,7 +22,7 @@ type tokenCounter struct {
 
 func newTokenCounter() *tokenCounter { return &tokenCounter{c: tokenize.NewCounter()} }
 
-func (t *tokenCounter) CountRequest(req *providers.Request) (int, bool) {
+func (t *tokenCounter) CountRequest(req *chat.Request) (int, bool) {
 	n := t.c.CountRequest(req)
 	return n.Tokens, n.Exact
 }

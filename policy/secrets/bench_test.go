@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // cleanCorpus is all clean samples joined: the common case, a prompt with
@@ -52,14 +52,14 @@ func BenchmarkContainsSamples(b *testing.B) {
 // results and a few tool calls, as a long coding session sends it.
 func BenchmarkScanRequest1MiB(b *testing.B) {
 	corpus := cleanCorpus(b)
-	req := &providers.Request{}
+	req := &chat.Request{}
 	size := 0
 	for i := 0; size < 1<<20; i++ {
 		chunk := corpus[(i*40000)%len(corpus):]
 		chunk = chunk[:min(len(chunk), 1<<20-size, 40000)]
 		req.Messages = append(req.Messages,
-			providers.Message{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{{ID: "c", Name: "read", Arguments: `{"path":"src/file.go"}`}}},
-			providers.Message{Role: providers.RoleTool, ToolCallID: "c", Content: []providers.Part{{Type: providers.PartText, Text: chunk}}},
+			chat.Message{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: "c", Name: "read", Arguments: `{"path":"src/file.go"}`}}},
+			chat.Message{Role: chat.RoleTool, ToolCallID: "c", Content: []chat.Part{{Type: chat.PartText, Text: chunk}}},
 		)
 		size += len(chunk) + 22
 	}

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // ScanRequest scans everything in req that would be sent upstream as text:
@@ -18,7 +18,7 @@ import (
 //
 // ScanMessage and ScanOutsideMessages split the same work, for a caller
 // that keeps each message's findings across turns.
-func ScanRequest(req *providers.Request) []Finding {
+func ScanRequest(req *chat.Request) []Finding {
 	if req == nil {
 		return nil
 	}
@@ -69,10 +69,10 @@ func (c *collector) scan(text string, where func() string) bool {
 // ScanMessage scans one message as ScanRequest does; Where is relative to
 // the message ("content[0]", "tool_calls[1].arguments"). What one message
 // holds does not depend on the others.
-func ScanMessage(m *providers.Message) []Finding {
+func ScanMessage(m *chat.Message) []Finding {
 	var c collector
 	for pi := range m.Content {
-		if m.Content[pi].Type == providers.PartImage {
+		if m.Content[pi].Type == chat.PartImage {
 			continue
 		}
 		if !c.scan(m.Content[pi].Text, func() string { return "content[" + strconv.Itoa(pi) + "]" }) {
@@ -91,7 +91,7 @@ func ScanMessage(m *providers.Message) []Finding {
 
 // ScanOutsideMessages scans what ScanRequest reads besides the messages:
 // tool definitions, stop sequences, the user field and a response schema.
-func ScanOutsideMessages(req *providers.Request) []Finding {
+func ScanOutsideMessages(req *chat.Request) []Finding {
 	var c collector
 	for ti := range req.Tools {
 		t := &req.Tools[ti]

@@ -6,21 +6,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // agentRequest is a request as a coding agent sends it: system prompt,
 // user turn, an assistant tool call, the tool's result.
-func agentRequest(toolResult, args string) *providers.Request {
-	return &providers.Request{
+func agentRequest(toolResult, args string) *chat.Request {
+	return &chat.Request{
 		Model: "auto",
-		Messages: []providers.Message{
-			{Role: providers.RoleSystem, Content: []providers.Part{{Type: providers.PartText, Text: "You are a coding agent. Use the tools."}}},
-			{Role: providers.RoleUser, Content: []providers.Part{{Type: providers.PartText, Text: "Why does the deploy script fail to log in?"}}},
-			{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{{ID: "call_1", Name: "bash", Arguments: args}}},
-			{Role: providers.RoleTool, ToolCallID: "call_1", Content: []providers.Part{{Type: providers.PartText, Text: toolResult}}},
+		Messages: []chat.Message{
+			{Role: chat.RoleSystem, Content: []chat.Part{{Type: chat.PartText, Text: "You are a coding agent. Use the tools."}}},
+			{Role: chat.RoleUser, Content: []chat.Part{{Type: chat.PartText, Text: "Why does the deploy script fail to log in?"}}},
+			{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: "call_1", Name: "bash", Arguments: args}}},
+			{Role: chat.RoleTool, ToolCallID: "call_1", Content: []chat.Part{{Type: chat.PartText, Text: toolResult}}},
 		},
-		Tools: []providers.Tool{{
+		Tools: []chat.Tool{{
 			Name:        "bash",
 			Description: "Run a shell command and return its output.",
 			Parameters:  json.RawMessage(`{"type":"object","properties":{"command":{"type":"string"}},"required":["command"]}`),
@@ -36,17 +36,17 @@ func TestScanRequest(t *testing.T) {
 
 	cases := []struct {
 		name string
-		req  *providers.Request
+		req  *chat.Request
 		want []string // Kind@Where
 	}{
 		{"nil-request", nil, nil},
 		{
 			"token-in-stop-user-and-schema",
-			&providers.Request{
-				Messages:       []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{{Type: providers.PartText, Text: "hi"}}}},
+			&chat.Request{
+				Messages:       []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{{Type: chat.PartText, Text: "hi"}}}},
 				Stop:           []string{"END", ghp},
 				User:           "GITHUB_TOKEN=" + ghp,
-				ResponseFormat: &providers.ResponseFormat{Type: "json_schema", Schema: []byte(`{"type":"object","description":"` + ghp + `"}`)},
+				ResponseFormat: &chat.ResponseFormat{Type: "json_schema", Schema: []byte(`{"type":"object","description":"` + ghp + `"}`)},
 			},
 			[]string{KindGitHubToken + "@stop[1]", KindGitHubToken + "@user", KindGitHubToken + "@response_format.json_schema.schema"},
 		},
@@ -63,23 +63,23 @@ func TestScanRequest(t *testing.T) {
 		},
 		{
 			"token-in-second-text-part",
-			&providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartText, Text: "Here is my config:"},
-				{Type: providers.PartText, Text: "GITHUB_TOKEN=" + ghp},
+			&chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartText, Text: "Here is my config:"},
+				{Type: chat.PartText, Text: "GITHUB_TOKEN=" + ghp},
 			}}}},
 			[]string{KindGitHubToken + "@messages[0].content[1]"},
 		},
 		{
 			"image-parts-skipped",
-			&providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartImage, ImageURL: "data:image/png;base64,iVBOR" + f.fake("aws-id"), Text: ""},
-				{Type: providers.PartText, Text: "What is in this picture?"},
+			&chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartImage, ImageURL: "data:image/png;base64,iVBOR" + f.fake("aws-id"), Text: ""},
+				{Type: chat.PartText, Text: "What is in this picture?"},
 			}}}},
 			nil,
 		},
 		{
 			"tool-definition",
-			&providers.Request{Tools: []providers.Tool{{Name: "deploy", Description: "Deploys with token " + ghp}}},
+			&chat.Request{Tools: []chat.Tool{{Name: "deploy", Description: "Deploys with token " + ghp}}},
 			[]string{KindGitHubToken + "@tools[0].description"},
 		},
 	}
@@ -116,11 +116,11 @@ func TestScanRequestOffsets(t *testing.T) {
 // MaxFindings, in request order.
 func TestScanRequestBounded(t *testing.T) {
 	f := newFaker(13)
-	req := &providers.Request{}
+	req := &chat.Request{}
 	for range 40 {
-		req.Messages = append(req.Messages, providers.Message{
-			Role:    providers.RoleUser,
-			Content: []providers.Part{{Type: providers.PartText, Text: "key " + f.fake("aws-id")}},
+		req.Messages = append(req.Messages, chat.Message{
+			Role:    chat.RoleUser,
+			Content: []chat.Part{{Type: chat.PartText, Text: "key " + f.fake("aws-id")}},
 		})
 	}
 	got := ScanRequest(req)

@@ -2,11 +2,11 @@ package tokenize_test
 
 import (
 	"fmt"
-	"github.com/switchyard/switchyard/providers"
 	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
 	"github.com/switchyard/switchyard/providers/ollama/realollama"
@@ -47,25 +47,25 @@ func BenchmarkCountCold(b *testing.B) {
 
 // bigRequest is a conversation of about 1 MiB: the samples as tool
 // results between short turns, then chunks of them as user messages.
-func bigRequest(tb testing.TB) *providers.Request {
+func bigRequest(tb testing.TB) *chat.Request {
 	req := agentRequest()
 	all := joinSamples(tb)
 	for _, s := range loadSamples(tb) {
 		req.Messages = append(req.Messages,
-			providers.Message{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{{Name: "read_file", Arguments: `{"path": "` + s.name + `"}`}}},
-			providers.Message{Role: providers.RoleTool, Content: text(s.text)})
+			chat.Message{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{Name: "read_file", Arguments: `{"path": "` + s.name + `"}`}}},
+			chat.Message{Role: chat.RoleTool, Content: text(s.text)})
 	}
 	for i := 0; len(tokenize.RenderPrompt(req)) < 1<<20; i++ {
 		off := (i * 1 << 16) % (len(all) - 1<<16)
-		req.Messages = append(req.Messages, msg(providers.RoleUser, all[off:off+1<<16]))
+		req.Messages = append(req.Messages, msg(chat.RoleUser, all[off:off+1<<16]))
 	}
 	return req
 }
 
 // withTurn returns req with one more user message.
-func withTurn(req *providers.Request, s string) *providers.Request {
+func withTurn(req *chat.Request, s string) *chat.Request {
 	r := *req
-	r.Messages = append(req.Messages[:len(req.Messages):len(req.Messages)], msg(providers.RoleUser, s))
+	r.Messages = append(req.Messages[:len(req.Messages):len(req.Messages)], msg(chat.RoleUser, s))
 	return &r
 }
 
@@ -128,7 +128,7 @@ func benchmarkWarmWith(b *testing.B, r *tokenize.Renderer) {
 	}
 	base := bigRequest(b)
 	c.CountRequest(base)
-	reqs := make([]*providers.Request, 1024)
+	reqs := make([]*chat.Request, 1024)
 	for i := range reqs {
 		reqs[i] = withTurn(base, fmt.Sprintf("turn %d: and now fix the failing test in file %d", i+1, i))
 	}

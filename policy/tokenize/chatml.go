@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // This file renders a request the way Qwen3's chat template does
@@ -44,7 +44,7 @@ func (c chunk) String() string { return strings.Join(c, "") }
 // RenderPrompt returns the text Qwen3's chat template renders for req,
 // with the generation prompt: what the model reads, special tokens spelled
 // out. Images are left out (Qwen3-Coder reads no images).
-func RenderPrompt(req *providers.Request) string {
+func RenderPrompt(req *chat.Request) string {
 	var b strings.Builder
 	for _, c := range renderChunks(req) {
 		for _, p := range c {
@@ -56,10 +56,10 @@ func RenderPrompt(req *providers.Request) string {
 
 // renderChunks renders req chunk by chunk. It follows the template line
 // by line; comments quote the conditions they implement.
-func renderChunks(req *providers.Request) []chunk {
+func renderChunks(req *chat.Request) []chunk {
 	msgs := req.Messages
 	out := make([]chunk, 0, len(msgs)+2)
-	firstSystem := len(msgs) > 0 && msgs[0].Role == providers.RoleSystem
+	firstSystem := len(msgs) > 0 && msgs[0].Role == chat.RoleSystem
 	switch {
 	case len(req.Tools) > 0:
 		c := chunk{imStart + "system\n"}
@@ -79,22 +79,22 @@ func renderChunks(req *providers.Request) []chunk {
 	for i := range msgs {
 		m := &msgs[i]
 		switch m.Role {
-		case providers.RoleUser:
+		case chat.RoleUser:
 			out = append(out, chunk{imStart + "user\n", m.Text(), imEnd, "\n"})
-		case providers.RoleSystem:
+		case chat.RoleSystem:
 			// "message.role == "system" and not loop.first"
 			if i > 0 {
 				out = append(out, chunk{imStart + "system\n", m.Text(), imEnd, "\n"})
 			}
-		case providers.RoleAssistant:
+		case chat.RoleAssistant:
 			out = append(out, assistantChunk(m, i > lastQuery, i == len(msgs)-1))
-		case providers.RoleTool:
+		case chat.RoleTool:
 			var c chunk
-			if i == 0 || msgs[i-1].Role != providers.RoleTool {
+			if i == 0 || msgs[i-1].Role != chat.RoleTool {
 				c = append(c, imStart+"user")
 			}
 			c = append(c, "\n<tool_response>\n", m.Text(), "\n</tool_response>")
-			if i == len(msgs)-1 || msgs[i+1].Role != providers.RoleTool {
+			if i == len(msgs)-1 || msgs[i+1].Role != chat.RoleTool {
 				c = append(c, imEnd, "\n")
 			}
 			out = append(out, c)
@@ -111,9 +111,9 @@ func renderChunks(req *providers.Request) []chunk {
 
 // lastQueryIndex is the template's ns.last_query_index: the last user
 // message that is not only a tool response, or the last message.
-func lastQueryIndex(msgs []providers.Message) int {
+func lastQueryIndex(msgs []chat.Message) int {
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Role != providers.RoleUser {
+		if msgs[i].Role != chat.RoleUser {
 			continue
 		}
 		t := msgs[i].Text()
@@ -126,7 +126,7 @@ func lastQueryIndex(msgs []providers.Message) int {
 
 // assistantChunk renders an assistant turn: its reasoning, if any and
 // after the last user query; its content; its tool calls.
-func assistantChunk(m *providers.Message, afterQuery, last bool) chunk {
+func assistantChunk(m *chat.Message, afterQuery, last bool) chunk {
 	content, reasoning := m.Text(), ""
 	if i := strings.LastIndex(content, "</think>"); i >= 0 {
 		// content.split('</think>')[-1].lstrip('\n'), and the reasoning is
@@ -156,7 +156,7 @@ func assistantChunk(m *providers.Message, afterQuery, last bool) chunk {
 // toolJSON renders a tool as the template's `tool | tojson` does: Python's
 // json.dumps with ", " and ": " separators, non-ASCII kept, keys in the
 // order the client sent them, in the OpenAI shape clients send.
-func toolJSON(t *providers.Tool) string {
+func toolJSON(t *chat.Tool) string {
 	var b strings.Builder
 	b.WriteString(`{"type": "function", "function": {"name": `)
 	writePyString(&b, t.Name)

@@ -5,35 +5,35 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
-	"github.com/switchyard/switchyard/providers"
 )
 
-func text(s string) []providers.Part { return []providers.Part{{Type: providers.PartText, Text: s}} }
+func text(s string) []chat.Part { return []chat.Part{{Type: chat.PartText, Text: s}} }
 
-func msg(role providers.Role, s string) providers.Message {
-	return providers.Message{Role: role, Content: text(s)}
+func msg(role chat.Role, s string) chat.Message {
+	return chat.Message{Role: role, Content: text(s)}
 }
 
 // agentRequest is a request as a coding agent sends one: a system
 // prompt, tools, a user query, an assistant turn with two tool calls, two
 // tool results, and a final assistant answer that reasoned first.
-func agentRequest() *providers.Request {
-	return &providers.Request{
-		Messages: []providers.Message{
-			msg(providers.RoleSystem, "You are a coding agent. Working directory: /home/u/src/app"),
-			msg(providers.RoleUser, "Why does the build fail?"),
-			{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{
+func agentRequest() *chat.Request {
+	return &chat.Request{
+		Messages: []chat.Message{
+			msg(chat.RoleSystem, "You are a coding agent. Working directory: /home/u/src/app"),
+			msg(chat.RoleUser, "Why does the build fail?"),
+			{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{
 				{ID: "c1", Name: "read_file", Arguments: `{"path": "go.mod"}`},
 				{ID: "c2", Name: "run", Arguments: `{"cmd":"go build ./..."}`},
 			}},
-			{Role: providers.RoleTool, ToolCallID: "c1", Content: text("module example.com/app\n\ngo 1.26\n")},
-			{Role: providers.RoleTool, ToolCallID: "c2", Content: text("main.go:3:2: undefined: x")},
-			msg(providers.RoleAssistant, "<think>\nx is undefined\n</think>\n\nLine 3 uses `x`, which is never declared."),
-			msg(providers.RoleUser, "Fix it, café ☕"),
+			{Role: chat.RoleTool, ToolCallID: "c1", Content: text("module example.com/app\n\ngo 1.26\n")},
+			{Role: chat.RoleTool, ToolCallID: "c2", Content: text("main.go:3:2: undefined: x")},
+			msg(chat.RoleAssistant, "<think>\nx is undefined\n</think>\n\nLine 3 uses `x`, which is never declared."),
+			msg(chat.RoleUser, "Fix it, café ☕"),
 		},
-		Tools: []providers.Tool{
+		Tools: []chat.Tool{
 			{Name: "read_file", Description: "Read a file.\nReturns its text.", Parameters: json.RawMessage(
 				`{"type":"object","properties":{"path":{"type":"string","description":"a path, \u00e9 and \"quotes\""}},"required":["path"]}`)},
 			{Name: "run", Description: "Run a command.", Parameters: json.RawMessage(`{"type": "object", "properties": {"cmd": {"type": "string"}, "n": {"type":"integer","default":1.5}}}`)},
@@ -68,28 +68,28 @@ func TestRenderPromptFollowsQwen3Template(t *testing.T) {
 func TestRenderPromptCases(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		req  *providers.Request
+		req  *chat.Request
 		want string
 	}{
-		{"empty", &providers.Request{}, "<|im_start|>assistant\n"},
-		{"user-only", &providers.Request{Messages: []providers.Message{msg(providers.RoleUser, "hi")}},
+		{"empty", &chat.Request{}, "<|im_start|>assistant\n"},
+		{"user-only", &chat.Request{Messages: []chat.Message{msg(chat.RoleUser, "hi")}},
 			"<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"},
-		{"later-system", &providers.Request{Messages: []providers.Message{msg(providers.RoleUser, "a"), msg(providers.RoleSystem, "b")}},
+		{"later-system", &chat.Request{Messages: []chat.Message{msg(chat.RoleUser, "a"), msg(chat.RoleSystem, "b")}},
 			"<|im_start|>user\na<|im_end|>\n<|im_start|>system\nb<|im_end|>\n<|im_start|>assistant\n"},
-		{"tools-without-system", &providers.Request{Tools: []providers.Tool{{Name: "f"}}, Messages: []providers.Message{msg(providers.RoleUser, "a")}},
+		{"tools-without-system", &chat.Request{Tools: []chat.Tool{{Name: "f"}}, Messages: []chat.Message{msg(chat.RoleUser, "a")}},
 			"<|im_start|>system\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>\n" +
 				`{"type": "function", "function": {"name": "f"}}` +
 				"\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n" +
 				"<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\n"},
-		{"assistant-after-query-with-reasoning", &providers.Request{Messages: []providers.Message{
-			msg(providers.RoleUser, "q"),
-			{Role: providers.RoleAssistant, Content: text("<think>\nplan\n</think>\n\nok"), ToolCalls: []providers.ToolCall{{Name: "f", Arguments: "{}"}}},
-			{Role: providers.RoleTool, Content: text("r")},
+		{"assistant-after-query-with-reasoning", &chat.Request{Messages: []chat.Message{
+			msg(chat.RoleUser, "q"),
+			{Role: chat.RoleAssistant, Content: text("<think>\nplan\n</think>\n\nok"), ToolCalls: []chat.ToolCall{{Name: "f", Arguments: "{}"}}},
+			{Role: chat.RoleTool, Content: text("r")},
 		}}, "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<think>\nplan\n</think>\n\nok\n<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call><|im_end|>\n" +
 			"<|im_start|>user\n<tool_response>\nr\n</tool_response><|im_end|>\n<|im_start|>assistant\n"},
-		{"last-assistant-gets-empty-think", &providers.Request{Messages: []providers.Message{msg(providers.RoleUser, "q"), msg(providers.RoleAssistant, "\npartial")}},
+		{"last-assistant-gets-empty-think", &chat.Request{Messages: []chat.Message{msg(chat.RoleUser, "q"), msg(chat.RoleAssistant, "\npartial")}},
 			"<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\npartial<|im_end|>\n<|im_start|>assistant\n"},
-		{"bad-parameters-kept-as-text", &providers.Request{Tools: []providers.Tool{{Name: "f", Parameters: json.RawMessage(`{"a":`)}}},
+		{"bad-parameters-kept-as-text", &chat.Request{Tools: []chat.Tool{{Name: "f", Parameters: json.RawMessage(`{"a":`)}}},
 			"<|im_start|>system\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>\n" +
 				`{"type": "function", "function": {"name": "f", "parameters": {"a":}}` +
 				"\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n" +
@@ -105,7 +105,7 @@ func TestRenderPromptCases(t *testing.T) {
 
 func TestRenderPromptSurvivesDeepJSON(t *testing.T) {
 	deep := json.RawMessage(strings.Repeat("[", 100000) + strings.Repeat("]", 100000))
-	got := tokenize.RenderPrompt(&providers.Request{Tools: []providers.Tool{{Name: "f", Parameters: deep}}})
+	got := tokenize.RenderPrompt(&chat.Request{Tools: []chat.Tool{{Name: "f", Parameters: deep}}})
 	if !strings.Contains(got, string(deep)) {
 		t.Error("a schema nested too deeply to re-serialize should be counted as its text")
 	}
@@ -118,14 +118,14 @@ func TestCountRequestIsCountOfRendering(t *testing.T) {
 	bpe := tokenizetest.Qwen3BPE(t)
 	c := tokenize.NewCounter()
 	c.SetVocabulary(bpe)
-	reqs := []*providers.Request{agentRequest(), {}}
+	reqs := []*chat.Request{agentRequest(), {}}
 	for _, r := range loadReference(t) {
 		// Every reference string as a user message, a tool result, a
 		// system prompt and an assistant turn, next to each other.
-		reqs = append(reqs, &providers.Request{Messages: []providers.Message{
-			msg(providers.RoleSystem, r.Text), msg(providers.RoleUser, r.Text),
-			{Role: providers.RoleAssistant, Content: text(r.Text), ToolCalls: []providers.ToolCall{{Name: "f", Arguments: r.Text}}},
-			msg(providers.RoleTool, r.Text), msg(providers.RoleTool, r.Text), msg(providers.RoleAssistant, r.Text),
+		reqs = append(reqs, &chat.Request{Messages: []chat.Message{
+			msg(chat.RoleSystem, r.Text), msg(chat.RoleUser, r.Text),
+			{Role: chat.RoleAssistant, Content: text(r.Text), ToolCalls: []chat.ToolCall{{Name: "f", Arguments: r.Text}}},
+			msg(chat.RoleTool, r.Text), msg(chat.RoleTool, r.Text), msg(chat.RoleAssistant, r.Text),
 		}})
 	}
 	for i, req := range reqs {
@@ -146,7 +146,7 @@ func TestCountRequestTemplateCost(t *testing.T) {
 	c := tokenize.NewCounter()
 	c.SetVocabulary(bpe)
 	sys, user := "You are terse.", "Count the tokens in this sentence, please."
-	req := &providers.Request{Messages: []providers.Message{msg(providers.RoleSystem, sys), msg(providers.RoleUser, user)}}
+	req := &chat.Request{Messages: []chat.Message{msg(chat.RoleSystem, sys), msg(chat.RoleUser, user)}}
 	want := bpe.Count(sys) + 5 + bpe.Count(user) + 5 + 3
 	if got := c.CountRequest(req); got.Tokens != want {
 		t.Errorf("CountRequest = %d, want %d", got.Tokens, want)

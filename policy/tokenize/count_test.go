@@ -7,9 +7,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
-	"github.com/switchyard/switchyard/providers"
 	"go.uber.org/goleak"
 )
 
@@ -35,9 +35,9 @@ func FuzzCount(f *testing.F) {
 		if e := tokenize.Estimate(s); s != "" && e < 1 {
 			t.Fatalf("Estimate(%q) = %d", s, e)
 		}
-		tokenize.RenderPrompt(&providers.Request{
-			Messages: []providers.Message{msg(providers.RoleAssistant, s), msg(providers.RoleTool, s)},
-			Tools:    []providers.Tool{{Name: s, Description: s, Parameters: []byte(s)}},
+		tokenize.RenderPrompt(&chat.Request{
+			Messages: []chat.Message{msg(chat.RoleAssistant, s), msg(chat.RoleTool, s)},
+			Tools:    []chat.Tool{{Name: s, Description: s, Parameters: []byte(s)}},
 		})
 	})
 }
@@ -89,7 +89,7 @@ func TestCounterConcurrent(t *testing.T) {
 	// licence starts with a newline): the truth is the rendering's count.
 	want := make([]int, len(samples))
 	for i, s := range samples {
-		want[i] = bpe.Count(tokenize.RenderPrompt(&providers.Request{Messages: []providers.Message{msg(providers.RoleUser, s.text)}}))
+		want[i] = bpe.Count(tokenize.RenderPrompt(&chat.Request{Messages: []chat.Message{msg(chat.RoleUser, s.text)}}))
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -100,7 +100,7 @@ func TestCounterConcurrent(t *testing.T) {
 			for i := range samples {
 				k := (i + g) % len(samples)
 				s := samples[k]
-				req := &providers.Request{Messages: []providers.Message{msg(providers.RoleUser, s.text)}}
+				req := &chat.Request{Messages: []chat.Message{msg(chat.RoleUser, s.text)}}
 				if got := c.CountRequest(req).Tokens; got != want[k] {
 					errs <- fmt.Errorf("%s: %d, want %d", s.name, got, want[k])
 					return

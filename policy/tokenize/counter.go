@@ -5,8 +5,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/internal/par"
-	"github.com/switchyard/switchyard/providers"
 )
 
 // Count is a number of tokens and how it was arrived at.
@@ -111,7 +111,7 @@ func (s *counterState) count(text string) Count {
 // generation prompt. The output budget (req.MaxTokens) is the caller's to
 // add. The count is exact when the vocabulary is known and the rendering
 // is exactly Ollama's.
-func (c *Counter) CountRequest(req *providers.Request) Count {
+func (c *Counter) CountRequest(req *chat.Request) Count {
 	s := c.state.Load()
 	if s.render != nil {
 		buf := getPromptBuffer()

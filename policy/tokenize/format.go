@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // PromptFormat is how Ollama turns a chat into the served model's prompt,
@@ -86,14 +86,14 @@ func (r *Renderer) Err() error { return r.err }
 // ChatML (see Err), when the template fails on this request (Ollama would
 // answer 500), when the adapter or Ollama would refuse the request, or when
 // it carries images, whose tokens no text shows.
-func (r *Renderer) Render(req *providers.Request) (string, bool) {
+func (r *Renderer) Render(req *chat.Request) (string, bool) {
 	var b promptBuffer
 	ok := r.renderTo(&b, req)
 	return b.view(), ok // b is not used again
 }
 
 // renderTo is Render into b, which it empties first.
-func (r *Renderer) renderTo(b *promptBuffer, req *providers.Request) bool {
+func (r *Renderer) renderTo(b *promptBuffer, req *chat.Request) bool {
 	b.reset()
 	if r.err != nil {
 		b.WriteString(RenderPrompt(req))
@@ -111,7 +111,7 @@ func (r *Renderer) renderTo(b *promptBuffer, req *providers.Request) bool {
 
 // render writes the prompt; an error means the template failed, and
 // exactness is false for a request that is not rendered for real.
-func (r *Renderer) render(b *promptBuffer, req *providers.Request) (exact bool, err error) {
+func (r *Renderer) render(b *promptBuffer, req *chat.Request) (exact bool, err error) {
 	defer func() {
 		// Ollama's deleteNode asserts node types that a template with
 		// nodes after {{ .Response }} inside a branch does not have; a
@@ -156,7 +156,7 @@ func addImageTags(msgs []apiMessage) {
 // renderedSize is a little more than the prompt for req will take, so that
 // the builder is allocated once: the content, the tools, and room for the
 // template's text.
-func renderedSize(req *providers.Request) int {
+func renderedSize(req *chat.Request) int {
 	n := 4096
 	for i := range req.Messages {
 		m := &req.Messages[i]

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
-	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama"
 	"github.com/switchyard/switchyard/providers/ollama/realollama"
 )
@@ -83,7 +83,7 @@ func TestRealOllamaRendersAsRenderer(t *testing.T) {
 			t.Run(model+"/"+c.name, func(t *testing.T) {
 				req := *c.req
 				req.MaxTokens = 1
-				usage := chat(t, p, &req)
+				usage := sendChat(t, p, &req)
 				prompts := loggedPrompts(t, s.Log())
 				if len(prompts) == 0 {
 					t.Fatal("no prompt in the server log")
@@ -114,7 +114,7 @@ func TestRealOllamaRendersAsRenderer(t *testing.T) {
 
 // chat sends req through the Ollama adapter and returns the usage its last
 // chunk reports.
-func chat(t *testing.T, p *ollama.Provider, req *providers.Request) providers.Usage {
+func sendChat(t *testing.T, p *ollama.Provider, req *chat.Request) chat.Usage {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
@@ -123,7 +123,7 @@ func chat(t *testing.T, p *ollama.Provider, req *providers.Request) providers.Us
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var usage *providers.Usage
+	var usage *chat.Usage
 	for {
 		c, err := st.Next()
 		if errors.Is(err, io.EOF) {

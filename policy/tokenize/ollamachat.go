@@ -8,7 +8,7 @@ import (
 	"sync"
 	"unicode"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // ollamaChat is a request as Ollama 0.17.4's chat handler hands it to the
@@ -53,7 +53,7 @@ func (t thinkValue) String() string {
 
 // ollamaChatOf builds what Ollama's renderer sees for req on the model f
 // describes.
-func ollamaChatOf(req *providers.Request, f *PromptFormat, tools *toolCache, args *argsCache) ollamaChat {
+func ollamaChatOf(req *chat.Request, f *PromptFormat, tools *toolCache, args *argsCache) ollamaChat {
 	var c ollamaChat
 	c.messages, c.images, c.refused = adapterMessages(req.Messages, args)
 	var err error
@@ -78,7 +78,7 @@ func ollamaChatOf(req *providers.Request, f *PromptFormat, tools *toolCache, arg
 // adapterMessages mirrors translateMessages: text parts joined with "\n",
 // images sent aside, arguments as a JSON object, tool results named after
 // the call they answer. api.Message's UnmarshalJSON lowercases roles.
-func adapterMessages(in []providers.Message, cache *argsCache) ([]apiMessage, int, error) {
+func adapterMessages(in []chat.Message, cache *argsCache) ([]apiMessage, int, error) {
 	var refused error
 	if len(in) == 0 {
 		refused = errors.New("the request has no messages")
@@ -102,7 +102,7 @@ func adapterMessages(in []providers.Message, cache *argsCache) ([]apiMessage, in
 				callNames[tc.ID] = tc.Name
 			}
 		}
-		if m.Role == providers.RoleTool {
+		if m.Role == chat.RoleTool {
 			am.ToolCallID = m.ToolCallID
 			am.ToolName = callNames[m.ToolCallID]
 			if am.ToolName == "" {
@@ -116,8 +116,8 @@ func adapterMessages(in []providers.Message, cache *argsCache) ([]apiMessage, in
 
 // adapterContent is translateContent: text parts joined with "\n",
 // images aside.
-func adapterContent(parts []providers.Part) (string, []imageData) {
-	if len(parts) == 1 && parts[0].Type == providers.PartText {
+func adapterContent(parts []chat.Part) (string, []imageData) {
+	if len(parts) == 1 && parts[0].Type == chat.PartText {
 		// The common case, without copying what may be megabytes.
 		return parts[0].Text, nil
 	}
@@ -126,13 +126,13 @@ func adapterContent(parts []providers.Part) (string, []imageData) {
 	first := true
 	for _, p := range parts {
 		switch p.Type {
-		case providers.PartText:
+		case chat.PartText:
 			if !first {
 				text.WriteByte('\n')
 			}
 			text.WriteString(p.Text)
 			first = false
-		case providers.PartImage:
+		case chat.PartImage:
 			images = append(images, imageData{})
 		}
 	}
@@ -158,7 +158,7 @@ func adapterArguments(s string) (*orderedMap[any], error) {
 // a named function only that one, and a tool's parameters are sent only
 // when they are JSON other than null. Ollama then decodes each into
 // api.Tool, dropping what api.Tool has no field for.
-func adapterTools(in []providers.Tool, choice *providers.ToolChoice, cache *toolCache) ([]apiTool, error) {
+func adapterTools(in []chat.Tool, choice *chat.ToolChoice, cache *toolCache) ([]apiTool, error) {
 	if choice != nil && choice.Mode == "none" {
 		return nil, nil
 	}
@@ -196,7 +196,7 @@ type wireTool struct {
 }
 
 // decodeTool sends t through the adapter's encoding and Ollama's decoding.
-func decodeTool(t *providers.Tool) (apiTool, error) {
+func decodeTool(t *chat.Tool) (apiTool, error) {
 	var w wireTool
 	w.Type = "function"
 	w.Function.Name, w.Function.Description = t.Name, t.Description
@@ -352,7 +352,7 @@ type toolCache struct{ c decodeCache[apiTool] }
 
 func newToolCache() *toolCache { return &toolCache{decodeCache[apiTool]{maxBytes: 4 << 20}} }
 
-func (c *toolCache) decode(t *providers.Tool) (apiTool, error) {
+func (c *toolCache) decode(t *chat.Tool) (apiTool, error) {
 	k := t.Name + "\x00" + t.Description + "\x00" + string(t.Parameters)
 	return c.c.get(k, func() (apiTool, error) { return decodeTool(t) })
 }

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
-	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama/realollama"
 )
 
@@ -42,15 +42,15 @@ func TestPromptMemoExact(t *testing.T) {
 			}
 			return s
 		}
-		convs := []*providers.Request{agentRequest(), agentRequest()}
+		convs := []*chat.Request{agentRequest(), agentRequest()}
 		for step := range 400 {
 			req := convs[rng.IntN(len(convs))]
 			ms := req.Messages
 			switch op := rng.IntN(10); {
 			case op < 5 || len(ms) < 4:
-				role := []providers.Role{providers.RoleUser, providers.RoleAssistant, providers.RoleTool}[rng.IntN(3)]
+				role := []chat.Role{chat.RoleUser, chat.RoleAssistant, chat.RoleTool}[rng.IntN(3)]
 				m := msg(role, piece())
-				if role == providers.RoleTool {
+				if role == chat.RoleTool {
 					m.ToolCallID = "call_1"
 				}
 				ms = append(ms, m)
@@ -66,12 +66,12 @@ func TestPromptMemoExact(t *testing.T) {
 				ms[len(ms)-1].ToolCallID = last.ToolCallID
 			case op < 9: // a message in the middle changes
 				i := 1 + rng.IntN(len(ms)-1)
-				cp := append([]providers.Message(nil), ms...)
+				cp := append([]chat.Message(nil), ms...)
 				cp[i] = msg(cp[i].Role, cp[i].Text()+"x")
 				cp[i].ToolCallID = ms[i].ToolCallID
 				ms = cp
 			default: // compaction: the system prompt and a summary
-				ms = append([]providers.Message(nil), ms[0], msg(providers.RoleUser, "summary: "+piece()))
+				ms = append([]chat.Message(nil), ms[0], msg(chat.RoleUser, "summary: "+piece()))
 			}
 			req.Messages = ms
 			got := c.CountRequest(req)

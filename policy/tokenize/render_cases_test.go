@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy/tokenize"
-	"github.com/switchyard/switchyard/providers"
 )
 
 // renderCase is a request as the router hands it to the counter and the
@@ -18,7 +18,7 @@ import (
 // counter against that record.
 type renderCase struct {
 	name string
-	req  *providers.Request
+	req  *chat.Request
 }
 
 // Models the cases are rendered for: the rig's tiny model, whose Go
@@ -29,29 +29,29 @@ const (
 	coderModel    = "tiny-qwen3-coder:render"
 )
 
-func userMsg(s string) providers.Message      { return msg(providers.RoleUser, s) }
-func systemMsg(s string) providers.Message    { return msg(providers.RoleSystem, s) }
-func assistantMsg(s string) providers.Message { return msg(providers.RoleAssistant, s) }
+func userMsg(s string) chat.Message      { return msg(chat.RoleUser, s) }
+func systemMsg(s string) chat.Message    { return msg(chat.RoleSystem, s) }
+func assistantMsg(s string) chat.Message { return msg(chat.RoleAssistant, s) }
 
-func toolResult(id, s string) providers.Message {
-	return providers.Message{Role: providers.RoleTool, ToolCallID: id, Content: text(s)}
+func toolResult(id, s string) chat.Message {
+	return chat.Message{Role: chat.RoleTool, ToolCallID: id, Content: text(s)}
 }
 
-func calls(content string, cs ...providers.ToolCall) providers.Message {
-	m := providers.Message{Role: providers.RoleAssistant, ToolCalls: cs}
+func calls(content string, cs ...chat.ToolCall) chat.Message {
+	m := chat.Message{Role: chat.RoleAssistant, ToolCalls: cs}
 	if content != "" {
 		m.Content = text(content)
 	}
 	return m
 }
 
-var weather = providers.Tool{Name: "get_weather", Description: "Current weather in <city> & region",
+var weather = chat.Tool{Name: "get_weather", Description: "Current weather in <city> & region",
 	Parameters: json.RawMessage(`{"type":"object","properties":{"city":{"type":"string","description":"City name"},"unit":{"type":"string","enum":["C","F"],"default":"C"}},"required":["city"]}`)}
 
 // editTool has what agents' schemas carry: nested objects, arrays with
 // items, anyOf, type lists, and keywords api.Tool has no field for
 // (additionalProperties, minimum, $schema), which Ollama drops.
-var editTool = providers.Tool{Name: "edit_file", Description: "Apply edits to a file.\nPaths are relative to the workspace.",
+var editTool = chat.Tool{Name: "edit_file", Description: "Apply edits to a file.\nPaths are relative to the workspace.",
 	Parameters: json.RawMessage(`{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,
 	"properties":{"path":{"type":"string","description":"file path"},
 	"edits":{"type":"array","items":{"type":"object","properties":{"old":{"type":"string"},"new":{"type":"string"}},"required":["old","new"]}},
@@ -60,49 +60,49 @@ var editTool = providers.Tool{Name: "edit_file", Description: "Apply edits to a 
 	"options":{"type":"object","properties":{"dry_run":{"type":"boolean"},"backup":{"type":"boolean"}}}},
 	"required":["path","edits"]}`)}
 
-var noParams = providers.Tool{Name: "list_dir"}
+var noParams = chat.Tool{Name: "list_dir"}
 
 var renderCases = []renderCase{
-	{"user-only", &providers.Request{Messages: []providers.Message{userMsg("hello")}}},
-	{"system-and-user", &providers.Request{Messages: []providers.Message{systemMsg("You are terse."), userMsg("hello")}}},
-	{"multi-turn", &providers.Request{Messages: []providers.Message{
+	{"user-only", &chat.Request{Messages: []chat.Message{userMsg("hello")}}},
+	{"system-and-user", &chat.Request{Messages: []chat.Message{systemMsg("You are terse."), userMsg("hello")}}},
+	{"multi-turn", &chat.Request{Messages: []chat.Message{
 		systemMsg("S"), userMsg("hi"), assistantMsg("hello there"), userMsg("bye")}}},
-	{"system-not-first", &providers.Request{Messages: []providers.Message{userMsg("hi"), systemMsg("be brief"), userMsg("ok")}}},
-	{"two-systems", &providers.Request{Messages: []providers.Message{systemMsg("first"), systemMsg("second"), userMsg("go")}}},
-	{"consecutive-users", &providers.Request{Messages: []providers.Message{userMsg("one"), userMsg("two"), userMsg("three")}}},
-	{"consecutive-assistants", &providers.Request{Messages: []providers.Message{
+	{"system-not-first", &chat.Request{Messages: []chat.Message{userMsg("hi"), systemMsg("be brief"), userMsg("ok")}}},
+	{"two-systems", &chat.Request{Messages: []chat.Message{systemMsg("first"), systemMsg("second"), userMsg("go")}}},
+	{"consecutive-users", &chat.Request{Messages: []chat.Message{userMsg("one"), userMsg("two"), userMsg("three")}}},
+	{"consecutive-assistants", &chat.Request{Messages: []chat.Message{
 		userMsg("q"), assistantMsg("a1"), assistantMsg("a2"), userMsg("more")}}},
-	{"multi-part-content", &providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-		{Type: providers.PartText, Text: "first part"}, {Type: providers.PartText, Text: "second part"}}}}}},
-	{"assistant-prefill", &providers.Request{Messages: []providers.Message{userMsg("hi"), assistantMsg("Sure")}}},
-	{"special-tokens-in-content", &providers.Request{Messages: []providers.Message{
+	{"multi-part-content", &chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+		{Type: chat.PartText, Text: "first part"}, {Type: chat.PartText, Text: "second part"}}}}}},
+	{"assistant-prefill", &chat.Request{Messages: []chat.Message{userMsg("hi"), assistantMsg("Sure")}}},
+	{"special-tokens-in-content", &chat.Request{Messages: []chat.Message{
 		userMsg("quote <|im_end|> and <tool_call> and <think>x</think> literally")}}},
-	{"unicode-and-code", &providers.Request{Messages: []providers.Message{
+	{"unicode-and-code", &chat.Request{Messages: []chat.Message{
 		systemMsg("Réponds en français. 日本語も。"),
 		userMsg("func main() {\n\tfmt.Println(\"héllo\") // 🚀\n}\n\n  indented\ttabs  ")}}},
-	{"tools-without-system", &providers.Request{Tools: []providers.Tool{weather}, Messages: []providers.Message{userMsg("weather?")}}},
-	{"tools-with-system", &providers.Request{Tools: []providers.Tool{weather, editTool, noParams},
-		Messages: []providers.Message{systemMsg("S"), userMsg("weather?")}}},
-	{"tool-calls-and-results", &providers.Request{Tools: []providers.Tool{weather}, Messages: []providers.Message{
+	{"tools-without-system", &chat.Request{Tools: []chat.Tool{weather}, Messages: []chat.Message{userMsg("weather?")}}},
+	{"tools-with-system", &chat.Request{Tools: []chat.Tool{weather, editTool, noParams},
+		Messages: []chat.Message{systemMsg("S"), userMsg("weather?")}}},
+	{"tool-calls-and-results", &chat.Request{Tools: []chat.Tool{weather}, Messages: []chat.Message{
 		userMsg("Paris and Lyon?"),
-		calls("", providers.ToolCall{ID: "c1", Name: "get_weather", Arguments: `{"unit":"C","city":"Paris"}`},
-			providers.ToolCall{ID: "c2", Name: "get_weather", Arguments: `{"city": "Lyon"}`}),
+		calls("", chat.ToolCall{ID: "c1", Name: "get_weather", Arguments: `{"unit":"C","city":"Paris"}`},
+			chat.ToolCall{ID: "c2", Name: "get_weather", Arguments: `{"city": "Lyon"}`}),
 		toolResult("c1", "18"), toolResult("c2", "20")}}},
-	{"content-then-tool-call", &providers.Request{Tools: []providers.Tool{weather}, Messages: []providers.Message{
+	{"content-then-tool-call", &chat.Request{Tools: []chat.Tool{weather}, Messages: []chat.Message{
 		systemMsg("You are an agent."), userMsg("Paris?"),
-		calls("Checking.", providers.ToolCall{ID: "c1", Name: "get_weather", Arguments: `{"city":"Paris"}`}),
+		calls("Checking.", chat.ToolCall{ID: "c1", Name: "get_weather", Arguments: `{"city":"Paris"}`}),
 		toolResult("c1", "18"), assistantMsg("18 degrees."), userMsg("thanks")}}},
-	{"complex-arguments", &providers.Request{Tools: []providers.Tool{editTool}, Messages: []providers.Message{
+	{"complex-arguments", &chat.Request{Tools: []chat.Tool{editTool}, Messages: []chat.Message{
 		userMsg("edit it"),
-		calls("", providers.ToolCall{ID: "e1", Name: "edit_file",
+		calls("", chat.ToolCall{ID: "e1", Name: "edit_file",
 			Arguments: `{"path":"a.go","edits":[{"old":"x < y","new":"x >= y && z"}],"line":1000000,"options":{"dry_run":true},"mode":null}`}),
 		toolResult("e1", `{"ok": true, "diff": "--- a.go\n+++ a.go"}`), userMsg("and now?")}}},
-	{"empty-arguments", &providers.Request{Tools: []providers.Tool{noParams}, Messages: []providers.Message{
-		userMsg("ls"), calls("", providers.ToolCall{ID: "l1", Name: "list_dir"}), toolResult("l1", "a.go\nb.go")}}},
-	{"tool-choice-none", &providers.Request{Tools: []providers.Tool{weather, editTool}, ToolChoice: &providers.ToolChoice{Mode: "none"},
-		Messages: []providers.Message{userMsg("no tools please")}}},
-	{"tool-choice-function", &providers.Request{Tools: []providers.Tool{weather, editTool}, ToolChoice: &providers.ToolChoice{Mode: "function", Name: "edit_file"},
-		Messages: []providers.Message{userMsg("edit")}}},
+	{"empty-arguments", &chat.Request{Tools: []chat.Tool{noParams}, Messages: []chat.Message{
+		userMsg("ls"), calls("", chat.ToolCall{ID: "l1", Name: "list_dir"}), toolResult("l1", "a.go\nb.go")}}},
+	{"tool-choice-none", &chat.Request{Tools: []chat.Tool{weather, editTool}, ToolChoice: &chat.ToolChoice{Mode: "none"},
+		Messages: []chat.Message{userMsg("no tools please")}}},
+	{"tool-choice-function", &chat.Request{Tools: []chat.Tool{weather, editTool}, ToolChoice: &chat.ToolChoice{Mode: "function", Name: "edit_file"},
+		Messages: []chat.Message{userMsg("edit")}}},
 	{"agent-conversation", agentRequest()},
 }
 

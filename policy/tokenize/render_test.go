@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
-	"github.com/switchyard/switchyard/providers"
 )
 
-func caseNamed(t *testing.T, name string) *providers.Request {
+func caseNamed(t *testing.T, name string) *chat.Request {
 	t.Helper()
 	for _, c := range renderCases {
 		if c.name == name {
@@ -66,11 +66,11 @@ const legacyTemplate = "{{ if .System }}<|im_start|>system\n{{ .System }}<|im_en
 	"{{ if .Prompt }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n{{ end }}<|im_start|>assistant\n{{ .Response }}<|im_end|>\n"
 
 func TestRendererTemplateCases(t *testing.T) {
-	two := &providers.Request{Messages: []providers.Message{systemMsg("S"), userMsg("a"), assistantMsg("b"), userMsg("c")}}
+	two := &chat.Request{Messages: []chat.Message{systemMsg("S"), userMsg("a"), assistantMsg("b"), userMsg("c")}}
 	for _, c := range []struct {
 		name   string
 		format tokenize.PromptFormat
-		req    *providers.Request
+		req    *chat.Request
 		want   string
 		exact  bool
 	}{
@@ -83,25 +83,25 @@ func TestRendererTemplateCases(t *testing.T) {
 		{"prompt-only", tokenize.PromptFormat{Template: "{{ .Prompt }}"}, two, "abc", true},
 		{"definition-system-first", tokenize.PromptFormat{Template: "{{ .System }}|{{ range .Messages }}{{ .Role }}:{{ .Content }};{{ end }}",
 			System: "DEF", Messages: []tokenize.FormatMessage{{Role: "user", Content: "m1"}, {Role: "assistant", Content: "m2"}}},
-			&providers.Request{Messages: []providers.Message{userMsg("u")}}, "DEF|system:DEF;user:m1;assistant:m2;user:u;", true},
+			&chat.Request{Messages: []chat.Message{userMsg("u")}}, "DEF|system:DEF;user:m1;assistant:m2;user:u;", true},
 		{"request-system-wins", tokenize.PromptFormat{Template: "{{ .System }}|{{ len .Messages }}", System: "DEF"},
-			&providers.Request{Messages: []providers.Message{systemMsg("mine"), userMsg("u")}}, "mine|2", true},
+			&chat.Request{Messages: []chat.Message{systemMsg("mine"), userMsg("u")}}, "mine|2", true},
 		{"qwen3-family-drops-old-thinking", tokenize.PromptFormat{Family: "qwen3", Template: "{{ range .Messages }}[{{ .Content }}]{{ end }}"},
-			&providers.Request{Messages: []providers.Message{userMsg("q"), assistantMsg("<think>\nplan\n</think>\n\nanswer"), userMsg("q2"),
+			&chat.Request{Messages: []chat.Message{userMsg("q"), assistantMsg("<think>\nplan\n</think>\n\nanswer"), userMsg("q2"),
 				assistantMsg("<think>kept</think>last")}}, "[q][answer][q2][<think>kept</think>last]", true},
 		{"think-on-for-a-thinking-model", tokenize.PromptFormat{Thinks: true, Template: "{{ .Messages | len }}{{ .Think }}{{ .ThinkLevel }}{{ .IsThinkSet }}"},
-			&providers.Request{Messages: []providers.Message{userMsg("q")}}, "1truemediumtrue", true},
+			&chat.Request{Messages: []chat.Message{userMsg("q")}}, "1truemediumtrue", true},
 		{"think-off", tokenize.PromptFormat{Thinks: true, Template: "{{ .Messages | len }}{{ .Think }}{{ .IsThinkSet }}"},
-			&providers.Request{ReasoningEffort: "none", Messages: []providers.Message{userMsg("q")}}, "1falsetrue", true},
+			&chat.Request{ReasoningEffort: "none", Messages: []chat.Message{userMsg("q")}}, "1falsetrue", true},
 		{"functions", tokenize.PromptFormat{Template: "{{ range .Tools }}{{ range $k, $v := .Function.Parameters.Properties }}{{ $k }}:{{ toTypeScriptType $v }}:{{ $v.Type }};{{ end }}{{ end }}{{ .Messages | len }}{{ slice \"abc\" 1 }}"},
-			&providers.Request{Tools: []providers.Tool{editTool}, Messages: []providers.Message{userMsg("q")}},
+			&chat.Request{Tools: []chat.Tool{editTool}, Messages: []chat.Message{userMsg("q")}},
 			"edits:any[]:array;line:number | null:[integer null];mode:string | null:;options:Record<string, any>:object;path:string:string;1bc", true},
 		{"images-are-tagged-and-inexact", tokenize.PromptFormat{Template: "{{ range .Messages }}{{ .Content }}|{{ len .Images }}{{ end }}"},
-			&providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartText, Text: "see"}, {Type: providers.PartImage, ImageURL: "data:image/png;base64,AAAA"}}}}},
+			&chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartText, Text: "see"}, {Type: chat.PartImage, ImageURL: "data:image/png;base64,AAAA"}}}}},
 			"[img-0]see|1", false},
 		{"refused-arguments-are-inexact", tokenize.PromptFormat{Template: "{{ range .Messages }}{{ range .ToolCalls }}{{ .Function.Arguments }}{{ end }}{{ end }}"},
-			&providers.Request{Messages: []providers.Message{userMsg("q"), calls("", providers.ToolCall{Name: "f", Arguments: "[1]"})}}, "{}", false},
+			&chat.Request{Messages: []chat.Message{userMsg("q"), calls("", chat.ToolCall{Name: "f", Arguments: "[1]"})}}, "{}", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := tokenize.NewRenderer(c.format)
@@ -161,12 +161,12 @@ func TestRendererFallsBackToChatML(t *testing.T) {
 // encoded"), sent as switchyard requests.
 func TestQwen3CoderRendererOllamaCases(t *testing.T) {
 	r := tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder", Template: "{{ .Prompt }}"})
-	tool := providers.Tool{Name: "get_weather", Description: "Get the current weather in a given location",
+	tool := chat.Tool{Name: "get_weather", Description: "Get the current weather in a given location",
 		Parameters: json.RawMessage(`{"type":"object","required":["unit"],"properties":{"unit":{"type":"string","enum":["celsius","fahrenheit"],"description":"The unit of temperature"}}}`)}
-	req := &providers.Request{Tools: []providers.Tool{tool}, Messages: []providers.Message{
+	req := &chat.Request{Tools: []chat.Tool{tool}, Messages: []chat.Message{
 		systemMsg("You are a helpful assistant with access to tools."),
 		userMsg("What is the weather like in San Francisco?"),
-		calls("I'll check the weather in San Francisco for you.", providers.ToolCall{ID: "w", Name: "get_weather", Arguments: `{"unit":"fahrenheit"}`}),
+		calls("I'll check the weather in San Francisco for you.", chat.ToolCall{ID: "w", Name: "get_weather", Arguments: `{"unit":"fahrenheit"}`}),
 		toolResult("w", `{"location": "San Francisco, CA", "temperature": 68, "condition": "partly cloudy", "humidity": 65, "wind_speed": 12}`),
 		userMsg("That sounds nice! What about New York?"),
 	}}
@@ -189,8 +189,8 @@ func TestQwen3CoderRendererOllamaCases(t *testing.T) {
 		t.Errorf("Render (exact %v)\n%q\nwant\n%q", exact, got, want)
 	}
 
-	req = &providers.Request{Messages: []providers.Message{userMsg("call tool"),
-		calls("", providers.ToolCall{ID: "e", Name: "echo", Arguments: `{"payload":{"foo":"bar"}}`}),
+	req = &chat.Request{Messages: []chat.Message{userMsg("call tool"),
+		calls("", chat.ToolCall{ID: "e", Name: "echo", Arguments: `{"payload":{"foo":"bar"}}`}),
 		toolResult("e", `{"payload": {"foo": "bar"}}`)}}
 	want = "<|im_start|>user\ncall tool<|im_end|>\n<|im_start|>assistant\n\n<tool_call>\n<function=echo>\n<parameter=payload>\n{\"foo\":\"bar\"}\n</parameter>\n</function>\n</tool_call><|im_end|>\n" +
 		"<|im_start|>user\n<tool_response>\n{\"payload\": {\"foo\": \"bar\"}}\n</tool_response><|im_end|>\n<|im_start|>assistant\n"
@@ -209,7 +209,7 @@ func TestCounterRendererSegments(t *testing.T) {
 		c.SetVocabulary(bpe)
 		c.SetRenderer(r)
 		for _, ref := range loadReference(t) {
-			req := &providers.Request{Tools: []providers.Tool{weather}, Messages: []providers.Message{
+			req := &chat.Request{Tools: []chat.Tool{weather}, Messages: []chat.Message{
 				systemMsg(ref.Text), userMsg(ref.Text), assistantMsg(ref.Text + strings.Repeat(" pad", 20)), userMsg(ref.Text)}}
 			prompt, _ := r.Render(req)
 			if got, want := c.CountRequest(req).Tokens, bpe.Count(prompt); got != want {
@@ -228,9 +228,9 @@ func FuzzRenderer(f *testing.F) {
 		tokenize.NewRenderer(tokenize.PromptFormat{Template: legacyTemplate, Family: "qwen3"}),
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		req := &providers.Request{
-			Messages: []providers.Message{msg(providers.RoleUser, s), calls(s, providers.ToolCall{Name: s, Arguments: s}), toolResult("", s), msg(providers.Role(s), s)},
-			Tools:    []providers.Tool{{Name: s, Description: s, Parameters: []byte(s)}},
+		req := &chat.Request{
+			Messages: []chat.Message{msg(chat.RoleUser, s), calls(s, chat.ToolCall{Name: s, Arguments: s}), toolResult("", s), msg(chat.Role(s), s)},
+			Tools:    []chat.Tool{{Name: s, Description: s, Parameters: []byte(s)}},
 		}
 		for _, r := range renderers {
 			r.Render(req)

@@ -5,16 +5,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // bigRequest is a realistic 1 MiB agent conversation: an opencode system
 // prompt, then rounds of tool calls and results that read and grep files.
-func bigRequest(tb testing.TB) *providers.Request {
+func bigRequest(tb testing.TB) *chat.Request {
 	sysText := strings.Repeat("Follow the conventions of the codebase. ", 200) +
 		"\n<env>\n  Working directory: /home/dev/src/demo-app\n  Workspace root folder: /home/dev/src/demo-app\n</env>\n"
-	req := &providers.Request{Messages: []providers.Message{
-		textMsg(providers.RoleSystem, sysText), textMsg(providers.RoleUser, "Refactor @src/main.go"),
+	req := &chat.Request{Messages: []chat.Message{
+		textMsg(chat.RoleSystem, sysText), textMsg(chat.RoleUser, "Refactor @src/main.go"),
 	}}
 	code := strings.Repeat("\tfmt.Println(\"hello, world\") // line of code\n", 40)
 	size := len(sysText)
@@ -49,8 +49,8 @@ func BenchmarkDirsCountFilesAdversarial1MiB(b *testing.B) {
 		s.WriteString(`<cwd>/a <workspace_roots><root> <file path="x Called the Read tool with the following input: {"file_path": @a/ `)
 	}
 	line := s.String()
-	req := &providers.Request{Messages: []providers.Message{
-		textMsg(providers.RoleSystem, line), textMsg(providers.RoleUser, line),
+	req := &chat.Request{Messages: []chat.Message{
+		textMsg(chat.RoleSystem, line), textMsg(chat.RoleUser, line),
 		asst(line), result("1", line),
 	}}
 	b.SetBytes(4 << 20)
@@ -64,8 +64,8 @@ func FuzzCountFiles(f *testing.F) {
 	f.Add("@src/a.go\n```go title=\"b.go\"\n```", `{"file_path":"c.go","paths":["d.go"]}`, "/x/e.go:1:x\n--- /x/f.go ---")
 	f.Add("src/a.go\n```\nx\n```", "*** Begin Patch\n*** Update File: a.go\n", "Called the Read tool with the following input: {\"file_path\":\"z.go\"}")
 	f.Fuzz(func(t *testing.T, user, args, res string) {
-		req := &providers.Request{Messages: []providers.Message{
-			textMsg(providers.RoleUser, user), asst(user, call("1", "t", args)), result("1", res),
+		req := &chat.Request{Messages: []chat.Message{
+			textMsg(chat.RoleUser, user), asst(user, call("1", "t", args)), result("1", res),
 		}}
 		if n := CountFiles(req); n < 0 {
 			t.Fatal(n)

@@ -3,7 +3,7 @@ package workspace
 import (
 	"strings"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // Dir is a working directory a coding agent stated in what it sent.
@@ -26,7 +26,7 @@ type Dir struct {
 // policy among them, which is also why a statement planted in an inlined
 // AGENTS.md can only tighten, never loosen. Relative paths, "~" paths and
 // "/" are ignored. Time is linear in the size of the messages read.
-func Dirs(req *providers.Request) []Dir {
+func Dirs(req *chat.Request) []Dir {
 	if req == nil {
 		return nil
 	}
@@ -36,16 +36,16 @@ func Dirs(req *providers.Request) []Dir {
 		m := &req.Messages[i]
 		var place string
 		switch {
-		case m.Role == providers.RoleSystem:
+		case m.Role == chat.RoleSystem:
 			place = "system message"
-		case m.Role == providers.RoleUser && firstUser:
+		case m.Role == chat.RoleUser && firstUser:
 			firstUser = false
 			place = "first user message"
 		default:
 			continue
 		}
 		for _, p := range m.Content {
-			if p.Type == providers.PartText {
+			if p.Type == chat.PartText {
 				c.scan(p.Text, place)
 			}
 		}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // agentExcerpt is one file of testdata/agents (see its README.md).
@@ -53,10 +53,10 @@ func loadAgentExcerpts(t testing.TB) []agentExcerpt {
 	return out
 }
 
-func textMsg(role providers.Role, parts ...string) providers.Message {
-	m := providers.Message{Role: role}
+func textMsg(role chat.Role, parts ...string) chat.Message {
+	m := chat.Message{Role: role}
 	for _, p := range parts {
-		m.Content = append(m.Content, providers.Part{Type: providers.PartText, Text: p})
+		m.Content = append(m.Content, chat.Part{Type: chat.PartText, Text: p})
 	}
 	return m
 }
@@ -65,15 +65,15 @@ const userPrompt = "Fix the failing test in src/main.go"
 
 // requestFor places an excerpt where its agent puts it, in an otherwise
 // plain conversation.
-func requestFor(t testing.TB, e agentExcerpt) *providers.Request {
-	req := &providers.Request{Model: "auto"}
+func requestFor(t testing.TB, e agentExcerpt) *chat.Request {
+	req := &chat.Request{Model: "auto"}
 	switch e.header["place"] {
 	case "system":
-		req.Messages = []providers.Message{textMsg(providers.RoleSystem, e.body), textMsg(providers.RoleUser, userPrompt)}
+		req.Messages = []chat.Message{textMsg(chat.RoleSystem, e.body), textMsg(chat.RoleUser, userPrompt)}
 	case "first-user":
-		req.Messages = []providers.Message{textMsg(providers.RoleSystem, "You are a coding agent."), textMsg(providers.RoleUser, e.body, userPrompt)}
+		req.Messages = []chat.Message{textMsg(chat.RoleSystem, "You are a coding agent."), textMsg(chat.RoleUser, e.body, userPrompt)}
 	case "first-user-after-prompt":
-		req.Messages = []providers.Message{textMsg(providers.RoleSystem, "You are a coding agent."), textMsg(providers.RoleUser, userPrompt, e.body)}
+		req.Messages = []chat.Message{textMsg(chat.RoleSystem, "You are a coding agent."), textMsg(chat.RoleUser, userPrompt, e.body)}
 	default:
 		t.Fatalf("%s: unknown place %q", e.name, e.header["place"])
 	}
@@ -111,28 +111,28 @@ func TestDirsAgents(t *testing.T) {
 func TestDirsAgentsUntrustedPlaces(t *testing.T) {
 	for _, e := range loadAgentExcerpts(t) {
 		planted := strings.ReplaceAll(e.body, "/home/dev/src/", "/srv/planted/")
-		places := map[string][]providers.Message{
+		places := map[string][]chat.Message{
 			"tool-result": {
-				textMsg(providers.RoleSystem, "You are a coding agent."),
-				textMsg(providers.RoleUser, userPrompt),
-				{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{{ID: "c1", Name: "read_file", Arguments: `{"file_path":"/home/u/x/README.md"}`}}},
-				{Role: providers.RoleTool, ToolCallID: "c1", Content: []providers.Part{{Type: providers.PartText, Text: planted}}},
+				textMsg(chat.RoleSystem, "You are a coding agent."),
+				textMsg(chat.RoleUser, userPrompt),
+				{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: "c1", Name: "read_file", Arguments: `{"file_path":"/home/u/x/README.md"}`}}},
+				{Role: chat.RoleTool, ToolCallID: "c1", Content: []chat.Part{{Type: chat.PartText, Text: planted}}},
 			},
 			"assistant": {
-				textMsg(providers.RoleSystem, "You are a coding agent."),
-				textMsg(providers.RoleUser, userPrompt),
-				textMsg(providers.RoleAssistant, planted),
+				textMsg(chat.RoleSystem, "You are a coding agent."),
+				textMsg(chat.RoleUser, userPrompt),
+				textMsg(chat.RoleAssistant, planted),
 			},
 			"later-user": {
-				textMsg(providers.RoleSystem, "You are a coding agent."),
-				textMsg(providers.RoleUser, userPrompt),
-				textMsg(providers.RoleAssistant, "Done."),
-				textMsg(providers.RoleUser, planted),
+				textMsg(chat.RoleSystem, "You are a coding agent."),
+				textMsg(chat.RoleUser, userPrompt),
+				textMsg(chat.RoleAssistant, "Done."),
+				textMsg(chat.RoleUser, planted),
 			},
 		}
 		for place, msgs := range places {
 			t.Run(e.name+"/"+place, func(t *testing.T) {
-				if got := Dirs(&providers.Request{Messages: msgs}); len(got) != 0 {
+				if got := Dirs(&chat.Request{Messages: msgs}); len(got) != 0 {
 					t.Fatalf("a statement in a %s counted: %+v", place, got)
 				}
 			})

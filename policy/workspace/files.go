@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // CountFiles returns the number of distinct files the job in req involves:
@@ -28,7 +28,7 @@ import (
 // relative path is resolved against the first directory Dirs finds, so
 // "src/a.go" and "/repo/src/a.go" count once. Time is linear in the size
 // of the request.
-func CountFiles(req *providers.Request) int {
+func CountFiles(req *chat.Request) int {
 	if req == nil {
 		return 0
 	}
@@ -48,14 +48,14 @@ func CountFiles(req *providers.Request) int {
 // directory it is relative to is the job's, not the message's). Each
 // appears once. What one message names does not depend on the others, so
 // a caller may keep the answer for a message resent turn after turn.
-func MessageFiles(m *providers.Message) []string {
+func MessageFiles(m *chat.Message) []string {
 	var k textKind
 	switch m.Role {
-	case providers.RoleUser:
+	case chat.RoleUser:
 		k = kindUser
-	case providers.RoleTool:
+	case chat.RoleTool:
 		k = kindToolResult
-	case providers.RoleAssistant:
+	case chat.RoleAssistant:
 		k = kindAssistant
 	default:
 		return nil
@@ -65,7 +65,7 @@ func MessageFiles(m *providers.Message) []string {
 		c.toolArgs(tc.Arguments)
 	}
 	for _, p := range m.Content {
-		if p.Type == providers.PartText {
+		if p.Type == chat.PartText {
 			c.text(p.Text, k)
 		}
 	}

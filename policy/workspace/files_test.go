@@ -5,23 +5,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
-func call(id, name, args string) providers.ToolCall {
-	return providers.ToolCall{ID: id, Name: name, Arguments: args}
+func call(id, name, args string) chat.ToolCall {
+	return chat.ToolCall{ID: id, Name: name, Arguments: args}
 }
 
-func asst(text string, calls ...providers.ToolCall) providers.Message {
-	m := providers.Message{Role: providers.RoleAssistant, ToolCalls: calls}
+func asst(text string, calls ...chat.ToolCall) chat.Message {
+	m := chat.Message{Role: chat.RoleAssistant, ToolCalls: calls}
 	if text != "" {
-		m.Content = []providers.Part{{Type: providers.PartText, Text: text}}
+		m.Content = []chat.Part{{Type: chat.PartText, Text: text}}
 	}
 	return m
 }
 
-func result(id, text string) providers.Message {
-	return providers.Message{Role: providers.RoleTool, ToolCallID: id, Content: []providers.Part{{Type: providers.PartText, Text: text}}}
+func result(id, text string) chat.Message {
+	return chat.Message{Role: chat.RoleTool, ToolCallID: id, Content: []chat.Part{{Type: chat.PartText, Text: text}}}
 }
 
 func excerpt(t *testing.T, name string) string {
@@ -38,16 +38,16 @@ func excerpt(t *testing.T, name string) string {
 // agent declared in its recorded request (see testdata/agents); Crush's
 // and Cline VS Code's come from their sources.
 func TestCountFiles(t *testing.T) {
-	sys := func(s string) providers.Message { return textMsg(providers.RoleSystem, s) }
-	user := func(s ...string) providers.Message { return textMsg(providers.RoleUser, s...) }
+	sys := func(s string) chat.Message { return textMsg(chat.RoleSystem, s) }
+	user := func(s ...string) chat.Message { return textMsg(chat.RoleUser, s...) }
 	const env = "<env>\n  Working directory: /home/dev/src/demo-app\n</env>"
 	tests := []struct {
 		name string
-		msgs []providers.Message
+		msgs []chat.Message
 		want int
 	}{
 		{"empty", nil, 0},
-		{"claude-code", []providers.Message{
+		{"claude-code", []chat.Message{
 			sys(excerpt(t, "claude-code-system")), user(userPrompt),
 			asst("", call("1", "Glob", `{"pattern":"**/*.go","path":"/home/dev/src/demo-app"}`)),
 			result("1", "/home/dev/src/demo-app/src/main.go\n/home/dev/src/demo-app/src/main_test.go"),
@@ -55,24 +55,24 @@ func TestCountFiles(t *testing.T) {
 			result("2", "     1\tpackage main\n     2\t\n     3\tfunc main() { fmt.Println(\"x\") }\n"),
 			asst("", call("3", "Edit", `{"file_path":"/home/dev/src/demo-app/src/main.go","old_string":"a","new_string":"b"}`)),
 		}, 2},
-		{"claude-code-attached-file", []providers.Message{
+		{"claude-code-attached-file", []chat.Message{
 			sys(excerpt(t, "claude-code-system")),
 			user("Called the Read tool with the following input: {\"file_path\":\"/home/dev/src/demo-app/README.md\"}", "Result of calling the Read tool: \"# demo\""),
 			user("look at @src/main.go and README.md"),
 		}, 2},
-		{"opencode", []providers.Message{
+		{"opencode", []chat.Message{
 			sys(excerpt(t, "opencode")), user(userPrompt),
 			asst("", call("1", "grep", `{"pattern":"func main","path":"/home/dev/src/demo-app","include":"*.go"}`)),
 			result("1", "Found 2 matches\n/home/dev/src/demo-app/src/main.go:\n  Line 3: func main() {}\n\n/home/dev/src/demo-app/cmd/tool/main.go:\n  Line 5: func main() {"),
 			asst("", call("2", "read", `{"filePath":"/home/dev/src/demo-app/src/main.go"}`)),
 			asst("", call("3", "write", `{"filePath":"/home/dev/src/demo-app/src/run.go","content":"package main\n"}`)),
 		}, 3},
-		{"kilo", []providers.Message{
+		{"kilo", []chat.Message{
 			sys("You are Kilo."), user(userPrompt, excerpt(t, "kilo")),
 			asst("", call("1", "edit", `{"filePath":"src/main.go","oldString":"a","newString":"b"}`)),
 			asst("", call("2", "read", `{"filePath":"/home/dev/src/demo-app/src/main.go"}`)),
 		}, 1},
-		{"qwen-code", []providers.Message{
+		{"qwen-code", []chat.Message{
 			sys("You are Qwen Code."),
 			user(excerpt(t, "qwen-code-single"), "Explain @src/main.go\n--- Content from referenced files ---\nContent from @/home/dev/src/demo-app/src/main.go:\npackage main\n--- End of content ---"),
 			asst("", call("1", "list_directory", `{"path":"/home/dev/src/demo-app/src"}`)),
@@ -81,48 +81,48 @@ func TestCountFiles(t *testing.T) {
 			result("2", "--- /home/dev/src/demo-app/README.md ---\n\n# demo\n\n--- /home/dev/src/demo-app/src/util.go ---\n\npackage main\n"),
 			asst("", call("3", "read_file", `{"absolute_path":"/home/dev/src/demo-app/go.mod"}`)),
 		}, 4},
-		{"gemini-cli", []providers.Message{
+		{"gemini-cli", []chat.Message{
 			user(excerpt(t, "gemini-cli"), userPrompt),
 			asst("", call("1", "list_directory", `{"dir_path":"/home/dev/src/demo-app"}`)),
 			asst("", call("2", "read_file", `{"file_path":"/home/dev/src/shared-lib/lib.go"}`)),
 			asst("", call("3", "replace", `{"file_path":"src/main.go","old_string":"a","new_string":"b"}`)),
 		}, 2},
-		{"codex-apply-patch-freeform", []providers.Message{
+		{"codex-apply-patch-freeform", []chat.Message{
 			user(excerpt(t, "codex")),
 			asst("", call("1", "apply_patch", "*** Begin Patch\n*** Update File: src/main.go\n@@\n-func main() {}\n+func main() { run() }\n*** Add File: src/run.go\n+package main\n*** Delete File: old.go\n*** End Patch\n")),
 			asst("", call("2", "shell", `{"command":["bash","-lc","apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: /home/dev/src/demo-app/src/main.go\n*** Move to: src/app.go\n*** End Patch\nEOF"]}`)),
 		}, 4},
-		{"cline-cli", []providers.Message{
+		{"cline-cli", []chat.Message{
 			sys(excerpt(t, "cline")), user(userPrompt),
 			asst("", call("1", "read_files", `{"files":[{"path":"/home/dev/src/demo-app/src/main.go","start_line":null},{"path":"/home/dev/src/demo-app/go.mod"}]}`)),
 			asst("", call("2", "search_codebase", `{"queries":["func main"],"path":"/home/dev/src/demo-app"}`)),
 			asst("", call("3", "editor", `{"command":"str_replace","path":"/home/dev/src/demo-app/src/main.go","old_text":"a","new_text":"b"}`)),
 		}, 2},
-		{"cline-vscode", []providers.Message{
+		{"cline-vscode", []chat.Message{
 			sys(excerpt(t, "cline-vscode")),
 			user("<task>\nFix it\n</task>", "<file_content path=\"src/main.go\">\npackage main\n</file_content>", excerpt(t, "cline-vscode-env")),
 		}, 1},
-		{"continue", []providers.Message{
+		{"continue", []chat.Message{
 			sys(excerpt(t, "continue")), user(userPrompt),
 			asst("", call("1", "List", `{"dirpath":"src"}`)),
 			asst("", call("2", "Read", `{"filepath":"src/main.go"}`)),
 			asst("", call("3", "Read", `{"filepath":"/home/dev/src/demo-app/src/main.go"}`)),
 		}, 1},
-		{"crush", []providers.Message{
+		{"crush", []chat.Message{
 			sys(excerpt(t, "crush")), user(userPrompt),
 			asst("", call("1", "view", `{"file_path":"/home/dev/src/demo-app/src/main.go"}`)),
 			asst("Here is the fix:\n```go title=\"src/util.go\"\npackage main\n```\n"),
 		}, 2},
-		{"aider", []providers.Message{
+		{"aider", []chat.Message{
 			sys("Act as an expert software developer."), user(excerpt(t, "aider")),
 			asst("Ok, any changes I propose will be to those files."),
 			user(userPrompt),
 			asst("src/main.go\n```go\n<<<<<<< SEARCH\nfunc main() {}\n=======\nfunc main() { run() }\n>>>>>>> REPLACE\n```\n"),
 		}, 2},
-		{"fence-headers", []providers.Message{
+		{"fence-headers", []chat.Message{
 			user("```go:cmd/a.go\n```\n```ts path=web/b.ts\n```\n```c.py\n```\n```python\nimport os\n```\n~~~~ d.rs\n~~~~\n"),
 		}, 4},
-		{"not-files", []providers.Message{
+		{"not-files", []chat.Message{
 			user("see https://example.com/a.go and @Override and me@example.com and ~/x.go and C:\\a\\b.go and v1.2.3"),
 			asst("", call("1", "glob", `{"pattern":"**/*.go","path":"/home/dev/src/demo-app"}`)),
 			asst("", call("2", "read", `{"filePath":"/home/dev/src/demo-app/src/"}`)),
@@ -130,19 +130,19 @@ func TestCountFiles(t *testing.T) {
 			asst("", call("4", "bad", `{"file_path": 12, "path": ["a.go"]}`)),
 			result("1", "No files found\nok  \tgithub.com/x/y\t0.1s\nfmt.Println(x)\n"),
 		}, 0},
-		{"system-messages-not-counted", []providers.Message{
+		{"system-messages-not-counted", []chat.Message{
 			sys("<example>\nRead src/foo.go then @bar.go\n```baz.go\n```\n*** Update File: qux.go\n</example>"),
 		}, 0},
-		{"inside-fence-not-counted", []providers.Message{
+		{"inside-fence-not-counted", []chat.Message{
 			result("1", "```\nsrc/a.go\nsrc/b.go\n```\nsrc/c.go"),
 		}, 1},
-		{"relative-and-absolute-once", []providers.Message{
+		{"relative-and-absolute-once", []chat.Message{
 			sys(env), user("@src/main.go @./src/main.go @/home/dev/src/demo-app/src/main.go"),
 		}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := CountFiles(&providers.Request{Messages: tt.msgs}); got != tt.want {
+			if got := CountFiles(&chat.Request{Messages: tt.msgs}); got != tt.want {
 				t.Fatalf("CountFiles = %d, want %d", got, tt.want)
 			}
 		})

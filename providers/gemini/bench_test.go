@@ -7,27 +7,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"google.golang.org/genai"
-
-	"github.com/switchyard/switchyard/providers"
 )
 
 // agentRequest is the shape of a coding agent's turn: a long system prompt,
 // 30 tools, 40 messages of tool loop.
-func agentRequest() *providers.Request {
-	req := &providers.Request{MaxTokens: 8192}
-	req.Messages = append(req.Messages, providers.Message{Role: providers.RoleSystem, Content: text(strings.Repeat("You are a coding agent. ", 400))})
+func agentRequest() *chat.Request {
+	req := &chat.Request{MaxTokens: 8192}
+	req.Messages = append(req.Messages, chat.Message{Role: chat.RoleSystem, Content: text(strings.Repeat("You are a coding agent. ", 400))})
 	for i := range 30 {
-		req.Tools = append(req.Tools, providers.Tool{Name: fmt.Sprintf("tool_%d", i), Description: "does things",
+		req.Tools = append(req.Tools, chat.Tool{Name: fmt.Sprintf("tool_%d", i), Description: "does things",
 			Parameters: []byte(`{"type":"object","properties":{"path":{"type":"string"},"n":{"type":"integer"}},"required":["path"]}`)})
 	}
 	sig := make([]byte, 768)
-	req.Messages = append(req.Messages, providers.Message{Role: providers.RoleUser, Content: text("fix the bug")})
+	req.Messages = append(req.Messages, chat.Message{Role: chat.RoleUser, Content: text("fix the bug")})
 	for i := range 20 {
 		id, _ := encodeCallID(newCallID(), sigRef{sig: sig}, 4096)
 		req.Messages = append(req.Messages,
-			providers.Message{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{{ID: id, Name: fmt.Sprintf("tool_%d", i), Arguments: `{"path":"a/b.go","n":3}`}}},
-			providers.Message{Role: providers.RoleTool, ToolCallID: id, Content: text(strings.Repeat("line of code\n", 200))})
+			chat.Message{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: id, Name: fmt.Sprintf("tool_%d", i), Arguments: `{"path":"a/b.go","n":3}`}}},
+			chat.Message{Role: chat.RoleTool, ToolCallID: id, Content: text(strings.Repeat("line of code\n", 200))})
 	}
 	return req
 }

@@ -1,5 +1,5 @@
 // Package gemini is the adapter for Google's Gemini API (gemini-2.5-pro and
-// successors) through google.golang.org/genai. It turns a providers.Request
+// successors) through google.golang.org/genai. It turns a chat.Request
 // into generateContent contents and config, always streams upstream
 // (streamGenerateContent?alt=sse), and hands the answer back as OpenAI-shaped
 // chunks.

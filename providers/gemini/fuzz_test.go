@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 )
 
 // fuzzReq is a loose OpenAI-shaped body the fuzzer mutates; it becomes a
-// providers.Request the way an ingress decoder would build one.
+// chat.Request the way an ingress decoder would build one.
 type fuzzReq struct {
 	Messages []struct {
 		Role       string `json:"role"`
@@ -26,33 +27,33 @@ type fuzzReq struct {
 		Name       string          `json:"name"`
 		Parameters json.RawMessage `json:"parameters"`
 	} `json:"tools"`
-	ToolChoice     *providers.ToolChoice     `json:"tool_choice"`
-	MaxTokens      int                       `json:"max_tokens"`
-	Effort         string                    `json:"reasoning_effort"`
-	Temperature    *float64                  `json:"temperature"`
-	Seed           *int64                    `json:"seed"`
-	Stop           []string                  `json:"stop"`
-	ResponseFormat *providers.ResponseFormat `json:"response_format"`
+	ToolChoice     *chat.ToolChoice     `json:"tool_choice"`
+	MaxTokens      int                  `json:"max_tokens"`
+	Effort         string               `json:"reasoning_effort"`
+	Temperature    *float64             `json:"temperature"`
+	Seed           *int64               `json:"seed"`
+	Stop           []string             `json:"stop"`
+	ResponseFormat *chat.ResponseFormat `json:"response_format"`
 }
 
-func (f *fuzzReq) request() *providers.Request {
-	r := &providers.Request{ToolChoice: f.ToolChoice, MaxTokens: f.MaxTokens, ReasoningEffort: f.Effort,
+func (f *fuzzReq) request() *chat.Request {
+	r := &chat.Request{ToolChoice: f.ToolChoice, MaxTokens: f.MaxTokens, ReasoningEffort: f.Effort,
 		Temperature: f.Temperature, Seed: f.Seed, Stop: f.Stop, ResponseFormat: f.ResponseFormat}
 	for _, m := range f.Messages {
-		pm := providers.Message{Role: providers.Role(m.Role), ToolCallID: m.ToolCallID, Name: m.Name}
+		pm := chat.Message{Role: chat.Role(m.Role), ToolCallID: m.ToolCallID, Name: m.Name}
 		if m.Content != "" {
-			pm.Content = append(pm.Content, providers.Part{Type: providers.PartText, Text: m.Content})
+			pm.Content = append(pm.Content, chat.Part{Type: chat.PartText, Text: m.Content})
 		}
 		if m.Image != "" {
-			pm.Content = append(pm.Content, providers.Part{Type: providers.PartImage, ImageURL: m.Image})
+			pm.Content = append(pm.Content, chat.Part{Type: chat.PartImage, ImageURL: m.Image})
 		}
 		for _, tc := range m.ToolCalls {
-			pm.ToolCalls = append(pm.ToolCalls, providers.ToolCall{ID: tc.ID, Name: tc.Name, Arguments: tc.Arguments})
+			pm.ToolCalls = append(pm.ToolCalls, chat.ToolCall{ID: tc.ID, Name: tc.Name, Arguments: tc.Arguments})
 		}
 		r.Messages = append(r.Messages, pm)
 	}
 	for _, t := range f.Tools {
-		r.Tools = append(r.Tools, providers.Tool{Name: t.Name, Parameters: t.Parameters})
+		r.Tools = append(r.Tools, chat.Tool{Name: t.Name, Parameters: t.Parameters})
 	}
 	return r
 }

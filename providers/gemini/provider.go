@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/genai"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/retry"
 )
@@ -110,7 +111,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 // event has arrived (Gemini reports request errors in the status line, and
 // the SDK only surfaces the stream once it is read). Errors before then are
 // *providers.Error values. Cancelling ctx aborts the request and the stream.
-func (p *Provider) Chat(ctx context.Context, req *providers.Request) (providers.Stream, error) {
+func (p *Provider) Chat(ctx context.Context, req *chat.Request) (providers.Stream, error) {
 	if req == nil {
 		return nil, p.requestError("empty request", nil)
 	}

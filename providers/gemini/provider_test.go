@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/gemini/geminifake"
 	"github.com/switchyard/switchyard/providers/retry"
@@ -62,10 +63,10 @@ func newHarness(t *testing.T, fo geminifake.Options, po Options) *harness {
 }
 
 // collect reads a stream to its end.
-func collect(t *testing.T, s providers.Stream) ([]providers.Chunk, error) {
+func collect(t *testing.T, s providers.Stream) ([]chat.Chunk, error) {
 	t.Helper()
 	defer s.Close()
-	var out []providers.Chunk
+	var out []chat.Chunk
 	for {
 		c, err := s.Next()
 		if err == io.EOF {
@@ -80,12 +81,12 @@ func collect(t *testing.T, s providers.Stream) ([]providers.Chunk, error) {
 
 type answer struct {
 	content, reasoning string
-	calls              []providers.ToolCallDelta
-	finish             providers.FinishReason
-	usage              *providers.Usage
+	calls              []chat.ToolCallDelta
+	finish             chat.FinishReason
+	usage              *chat.Usage
 }
 
-func assemble(chunks []providers.Chunk) answer {
+func assemble(chunks []chat.Chunk) answer {
 	var a answer
 	for _, c := range chunks {
 		a.content += c.Content
@@ -99,7 +100,7 @@ func assemble(chunks []providers.Chunk) answer {
 	return a
 }
 
-func chat(t *testing.T, h *harness, req *providers.Request) (answer, error) {
+func sendChat(t *testing.T, h *harness, req *chat.Request) (answer, error) {
 	t.Helper()
 	s, err := h.p.Chat(context.Background(), req)
 	if err != nil {
@@ -109,24 +110,24 @@ func chat(t *testing.T, h *harness, req *providers.Request) (answer, error) {
 	return assemble(chunks), err
 }
 
-func userMsg(text string) providers.Message {
-	return providers.Message{Role: providers.RoleUser, Content: []providers.Part{{Type: providers.PartText, Text: text}}}
+func userMsg(text string) chat.Message {
+	return chat.Message{Role: chat.RoleUser, Content: []chat.Part{{Type: chat.PartText, Text: text}}}
 }
 
-var readFileTool = providers.Tool{Name: "read_file", Description: "Read a file",
+var readFileTool = chat.Tool{Name: "read_file", Description: "Read a file",
 	Parameters: []byte(`{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}`)}
 
 func TestTextStream(t *testing.T) {
 	h := newHarness(t, geminifake.Options{}, Options{})
 	h.fake.Enqueue(geminifake.Reply{Text: []string{"Hel", "lo"}, ThoughtTokens: 40})
-	a, err := chat(t, h, &providers.Request{Messages: []providers.Message{
-		{Role: providers.RoleSystem, Content: []providers.Part{{Type: providers.PartText, Text: "be brief"}}},
+	a, err := sendChat(t, h, &chat.Request{Messages: []chat.Message{
+		{Role: chat.RoleSystem, Content: []chat.Part{{Type: chat.PartText, Text: "be brief"}}},
 		userMsg("hi"),
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.content != "Hello" || a.finish != providers.FinishStop || len(a.calls) != 0 {
+	if a.content != "Hello" || a.finish != chat.FinishStop || len(a.calls) != 0 {
 		t.Fatalf("answer %+v", a)
 	}
 	if a.usage == nil || a.usage.ReasoningTokens != 40 || a.usage.CompletionTokens != 40+2 || a.usage.PromptTokens == 0 {
@@ -153,34 +154,34 @@ func TestToolRoundTripRestoresSignatures(t *testing.T) {
 		geminifake.Reply{Text: []string{"thinking more"}, Calls: []geminifake.Call{{Name: "read_file", Args: map[string]any{"path": "b.go"}}}},
 		geminifake.TextReply("done"),
 	)
-	msgs := []providers.Message{userMsg("read a.go then b.go")}
-	req := &providers.Request{Tools: []providers.Tool{readFileTool}}
+	msgs := []chat.Message{userMsg("read a.go then b.go")}
+	req := &chat.Request{Tools: []chat.Tool{readFileTool}}
 	for step := 0; step < 2; step++ {
 		req.Messages = msgs
-		a, err := chat(t, h, req)
+		a, err := sendChat(t, h, req)
 		if err != nil {
 			t.Fatalf("step %d: %v", step, err)
 		}
-		if a.finish != providers.FinishToolCalls || len(a.calls) != 1 {
+		if a.finish != chat.FinishToolCalls || len(a.calls) != 1 {
 			t.Fatalf("step %d: answer %+v", step, a)
 		}
 		c := a.calls[0]
 		if !strings.HasPrefix(c.ID, "call_") || !strings.Contains(c.ID, "__thought__") {
 			t.Fatalf("id %q does not carry the signature", c.ID)
 		}
-		assistant := providers.Message{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{{ID: c.ID, Name: c.Name, Arguments: c.Arguments}}}
+		assistant := chat.Message{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: c.ID, Name: c.Name, Arguments: c.Arguments}}}
 		if a.content != "" {
-			assistant.Content = []providers.Part{{Type: providers.PartText, Text: a.content}}
+			assistant.Content = []chat.Part{{Type: chat.PartText, Text: a.content}}
 		}
-		msgs = append(msgs, assistant, providers.Message{Role: providers.RoleTool, ToolCallID: c.ID,
-			Content: []providers.Part{{Type: providers.PartText, Text: "package x"}}})
+		msgs = append(msgs, assistant, chat.Message{Role: chat.RoleTool, ToolCallID: c.ID,
+			Content: []chat.Part{{Type: chat.PartText, Text: "package x"}}})
 	}
 	req.Messages = msgs
-	a, err := chat(t, h, req)
+	a, err := sendChat(t, h, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.content != "done" || a.finish != providers.FinishStop {
+	if a.content != "done" || a.finish != chat.FinishStop {
 		t.Fatalf("final answer %+v", a)
 	}
 	// The last request carried both signatures, each the one issued.
@@ -207,16 +208,16 @@ func TestToolRoundTripRestoresSignatures(t *testing.T) {
 
 func TestForeignHistoryGetsPlaceholder(t *testing.T) {
 	h := newHarness(t, geminifake.Options{}, Options{})
-	req := &providers.Request{Tools: []providers.Tool{readFileTool}, Messages: []providers.Message{
+	req := &chat.Request{Tools: []chat.Tool{readFileTool}, Messages: []chat.Message{
 		userMsg("read both"),
-		{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{
+		{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{
 			{ID: "call_ab12cd34", Name: "read_file", Arguments: `{"path":"a"}`},
 			{ID: "Xy9ZaBcDe", Name: "read_file", Arguments: `{"path":"b"}`},
 		}},
-		{Role: providers.RoleTool, ToolCallID: "call_ab12cd34", Content: []providers.Part{{Text: `{"text":"A"}`}}},
-		{Role: providers.RoleTool, ToolCallID: "Xy9ZaBcDe", Content: []providers.Part{{Text: "B"}}},
+		{Role: chat.RoleTool, ToolCallID: "call_ab12cd34", Content: []chat.Part{{Text: `{"text":"A"}`}}},
+		{Role: chat.RoleTool, ToolCallID: "Xy9ZaBcDe", Content: []chat.Part{{Text: "B"}}},
 	}}
-	a, err := chat(t, h, req)
+	a, err := sendChat(t, h, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,11 +245,11 @@ func TestParallelCallsDistinctIndexes(t *testing.T) {
 		{Name: "read_file", Args: map[string]any{"path": "b"}},
 		{Name: "read_file", Args: map[string]any{"path": "c"}},
 	}})
-	a, err := chat(t, h, &providers.Request{Tools: []providers.Tool{readFileTool}, Messages: []providers.Message{userMsg("read three")}})
+	a, err := sendChat(t, h, &chat.Request{Tools: []chat.Tool{readFileTool}, Messages: []chat.Message{userMsg("read three")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.finish != providers.FinishToolCalls || len(a.calls) != 3 {
+	if a.finish != chat.FinishToolCalls || len(a.calls) != 3 {
 		t.Fatalf("answer %+v", a)
 	}
 	ids := map[string]bool{}
@@ -268,8 +269,8 @@ func TestLeadSignatureReturnsToFirstPart(t *testing.T) {
 	h := newHarness(t, geminifake.Options{}, Options{})
 	h.fake.Enqueue(geminifake.Reply{SignFirstPartOnly: true, Text: []string{"Let me look."},
 		Calls: []geminifake.Call{{Name: "read_file", Args: map[string]any{"path": "a"}}}})
-	req := &providers.Request{Tools: []providers.Tool{readFileTool}, Messages: []providers.Message{userMsg("look")}}
-	a, err := chat(t, h, req)
+	req := &chat.Request{Tools: []chat.Tool{readFileTool}, Messages: []chat.Message{userMsg("look")}}
+	a, err := sendChat(t, h, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,10 +278,10 @@ func TestLeadSignatureReturnsToFirstPart(t *testing.T) {
 		t.Fatalf("id %q should carry a lead signature", a.calls[0].ID)
 	}
 	req.Messages = append(req.Messages,
-		providers.Message{Role: providers.RoleAssistant, Content: []providers.Part{{Text: a.content}},
-			ToolCalls: []providers.ToolCall{{ID: a.calls[0].ID, Name: "read_file", Arguments: a.calls[0].Arguments}}},
-		providers.Message{Role: providers.RoleTool, ToolCallID: a.calls[0].ID, Content: []providers.Part{{Text: "x"}}})
-	if _, err := chat(t, h, req); err != nil {
+		chat.Message{Role: chat.RoleAssistant, Content: []chat.Part{{Text: a.content}},
+			ToolCalls: []chat.ToolCall{{ID: a.calls[0].ID, Name: "read_file", Arguments: a.calls[0].Arguments}}},
+		chat.Message{Role: chat.RoleTool, ToolCallID: a.calls[0].ID, Content: []chat.Part{{Text: "x"}}})
+	if _, err := sendChat(t, h, req); err != nil {
 		t.Fatal(err)
 	}
 	model := h.fake.Requests()[1].Request.Contents[1]
@@ -293,8 +294,8 @@ func TestLeadSignatureReturnsToFirstPart(t *testing.T) {
 func TestLongSignatureUsesMap(t *testing.T) {
 	h := newHarness(t, geminifake.Options{SignatureBytes: 4000}, Options{MaxToolCallID: 64})
 	h.fake.Enqueue(geminifake.CallsReply(geminifake.Call{Name: "read_file", Args: map[string]any{"path": "a"}}))
-	req := &providers.Request{Tools: []providers.Tool{readFileTool}, Messages: []providers.Message{userMsg("go")}}
-	a, err := chat(t, h, req)
+	req := &chat.Request{Tools: []chat.Tool{readFileTool}, Messages: []chat.Message{userMsg("go")}}
+	a, err := sendChat(t, h, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,9 +304,9 @@ func TestLongSignatureUsesMap(t *testing.T) {
 		t.Fatalf("id %q should be short", id)
 	}
 	req.Messages = append(req.Messages,
-		providers.Message{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{{ID: id, Name: "read_file", Arguments: "{}"}}},
-		providers.Message{Role: providers.RoleTool, ToolCallID: id, Content: []providers.Part{{Text: "x"}}})
-	if _, err := chat(t, h, req); err != nil {
+		chat.Message{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: id, Name: "read_file", Arguments: "{}"}}},
+		chat.Message{Role: chat.RoleTool, ToolCallID: id, Content: []chat.Part{{Text: "x"}}})
+	if _, err := sendChat(t, h, req); err != nil {
 		t.Fatal(err)
 	}
 	p := h.fake.Requests()[1].Request.Contents[1].Parts[0]
@@ -318,7 +319,7 @@ func TestLongSignatureUsesMap(t *testing.T) {
 func TestRateLimitThenSuccessThroughRetry(t *testing.T) {
 	h := newHarness(t, geminifake.Options{}, Options{})
 	h.fake.Enqueue(geminifake.Reply{Status: 429, RetryDelay: "0s", Times: 2}, geminifake.TextReply("after retry"))
-	a, err := chat(t, h, &providers.Request{Messages: []providers.Message{userMsg("hi")}})
+	a, err := sendChat(t, h, &chat.Request{Messages: []chat.Message{userMsg("hi")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +331,7 @@ func TestRateLimitThenSuccessThroughRetry(t *testing.T) {
 func TestRateLimitExhausted(t *testing.T) {
 	h := newHarness(t, geminifake.Options{}, Options{})
 	h.fake.Enqueue(geminifake.Reply{Status: 429, RetryDelay: "17s", RetryAfter: "0", Times: 10})
-	_, err := chat(t, h, &providers.Request{Messages: []providers.Message{userMsg("hi")}})
+	_, err := sendChat(t, h, &chat.Request{Messages: []chat.Message{userMsg("hi")}})
 	pe, ok := providers.AsError(err)
 	if !ok || pe.Kind != providers.KindRateLimited || pe.Status != 429 {
 		t.Fatalf("err %v", err)
@@ -368,7 +369,7 @@ func TestErrorKinds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, tt.fo, Options{APIKey: tt.key, Model: tt.model})
 			h.fake.Enqueue(tt.reply)
-			_, err := chat(t, h, &providers.Request{Messages: []providers.Message{userMsg("hi")}})
+			_, err := sendChat(t, h, &chat.Request{Messages: []chat.Message{userMsg("hi")}})
 			pe, ok := providers.AsError(err)
 			if !ok || pe.Kind != tt.kind {
 				t.Fatalf("err %v (kind %v), want kind %v", err, kindOf(err), tt.kind)
@@ -402,13 +403,13 @@ func TestFinishReasons(t *testing.T) {
 	tests := []struct {
 		name   string
 		reply  geminifake.Reply
-		finish providers.FinishReason
+		finish chat.FinishReason
 		err    string
 	}{
-		{"max-tokens", geminifake.Reply{Text: []string{"partial"}, FinishReason: "MAX_TOKENS"}, providers.FinishLength, ""},
-		{"safety", geminifake.Reply{FinishReason: "SAFETY"}, providers.FinishContentFilter, ""},
-		{"recitation", geminifake.Reply{Text: []string{"x"}, FinishReason: "RECITATION"}, providers.FinishContentFilter, ""},
-		{"prompt-blocked", geminifake.Reply{BlockReason: "PROHIBITED_CONTENT"}, providers.FinishContentFilter, ""},
+		{"max-tokens", geminifake.Reply{Text: []string{"partial"}, FinishReason: "MAX_TOKENS"}, chat.FinishLength, ""},
+		{"safety", geminifake.Reply{FinishReason: "SAFETY"}, chat.FinishContentFilter, ""},
+		{"recitation", geminifake.Reply{Text: []string{"x"}, FinishReason: "RECITATION"}, chat.FinishContentFilter, ""},
+		{"prompt-blocked", geminifake.Reply{BlockReason: "PROHIBITED_CONTENT"}, chat.FinishContentFilter, ""},
 		{"malformed-call", geminifake.Reply{Text: []string{"x"}, FinishReason: "MALFORMED_FUNCTION_CALL", FinishMessage: "Malformed function call: print(x"}, "", "MALFORMED_FUNCTION_CALL"},
 		{"no-finish", geminifake.Reply{Text: []string{"a", "b"}, NoFinish: true}, "", "without a finish reason"},
 		{"cut-mid-stream", geminifake.Reply{Text: []string{"a", "b", "c"}, CutAfter: 2}, "", "gemini"},
@@ -417,7 +418,7 @@ func TestFinishReasons(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, geminifake.Options{}, Options{})
 			h.fake.Enqueue(tt.reply)
-			a, err := chat(t, h, &providers.Request{Messages: []providers.Message{userMsg("hi")}})
+			a, err := sendChat(t, h, &chat.Request{Messages: []chat.Message{userMsg("hi")}})
 			if tt.err != "" {
 				pe, ok := providers.AsError(err)
 				if !ok || !strings.Contains(pe.Error(), tt.err) || pe.Kind.Retryable() != true {
@@ -437,7 +438,7 @@ func TestFinishReasons(t *testing.T) {
 func TestCutAfterFirstChunkIsError(t *testing.T) {
 	h := newHarness(t, geminifake.Options{}, Options{})
 	h.fake.Enqueue(geminifake.Reply{Text: []string{"one", "two", "three"}, CutAfter: 1})
-	s, err := h.p.Chat(context.Background(), &providers.Request{Messages: []providers.Message{userMsg("hi")}})
+	s, err := h.p.Chat(context.Background(), &chat.Request{Messages: []chat.Message{userMsg("hi")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +458,7 @@ func TestCancellationReleasesEverything(t *testing.T) {
 	h := newHarness(t, geminifake.Options{}, Options{})
 	h.fake.Enqueue(geminifake.Reply{Text: []string{"a", "b", "c", "d"}, EventDelay: 5 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := h.p.Chat(ctx, &providers.Request{Messages: []providers.Message{userMsg("hi")}})
+	s, err := h.p.Chat(ctx, &chat.Request{Messages: []chat.Message{userMsg("hi")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,7 +482,7 @@ func TestCancellationReleasesEverything(t *testing.T) {
 func TestCloseFromAnotherGoroutine(t *testing.T) {
 	h := newHarness(t, geminifake.Options{}, Options{})
 	h.fake.Enqueue(geminifake.Reply{Text: []string{"a", "b"}, EventDelay: 5 * time.Second})
-	s, err := h.p.Chat(context.Background(), &providers.Request{Messages: []providers.Message{userMsg("hi")}})
+	s, err := h.p.Chat(context.Background(), &chat.Request{Messages: []chat.Message{userMsg("hi")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,7 +504,7 @@ func TestCancelBeforeFirstByte(t *testing.T) {
 	h.fake.Enqueue(geminifake.Reply{Delay: 5 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := h.p.Chat(ctx, &providers.Request{Messages: []providers.Message{userMsg("hi")}})
+	_, err := h.p.Chat(ctx, &chat.Request{Messages: []chat.Message{userMsg("hi")}})
 	pe, ok := providers.AsError(err)
 	if !ok || pe.Kind != providers.KindTimeout {
 		t.Fatalf("err %v, want KindTimeout", err)
@@ -542,7 +543,7 @@ func TestUnreachableNoKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = p.Chat(context.Background(), &providers.Request{Messages: []providers.Message{userMsg("hi")}})
+	_, err = p.Chat(context.Background(), &chat.Request{Messages: []chat.Message{userMsg("hi")}})
 	if pe, ok := providers.AsError(err); !ok || pe.Kind != providers.KindUnavailable {
 		t.Fatalf("err %v", err)
 	}
@@ -568,7 +569,7 @@ func TestRecordedSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := p.Chat(context.Background(), &providers.Request{Tools: []providers.Tool{readFileTool}, Messages: []providers.Message{userMsg("read")}})
+	s, err := p.Chat(context.Background(), &chat.Request{Tools: []chat.Tool{readFileTool}, Messages: []chat.Message{userMsg("read")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -577,7 +578,7 @@ func TestRecordedSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := assemble(chunks)
-	if a.content != "I'll read the file first." || len(a.calls) != 1 || a.finish != providers.FinishToolCalls {
+	if a.content != "I'll read the file first." || len(a.calls) != 1 || a.finish != chat.FinishToolCalls {
 		t.Fatalf("answer %+v", a)
 	}
 	if a.usage.PromptTokens != 1843 || a.usage.CompletionTokens != 29+244 || a.usage.ReasoningTokens != 244 {
@@ -601,7 +602,7 @@ func TestRetryInfoHonoured(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	st, err := p.Chat(context.Background(), &providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{{Type: providers.PartText, Text: "hi"}}}}})
+	st, err := p.Chat(context.Background(), &chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{{Type: chat.PartText, Text: "hi"}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,10 +10,11 @@ import (
 
 	"google.golang.org/genai"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 )
 
-// stream turns the SDK's response iterator into providers.Chunks.
+// stream turns the SDK's response iterator into chat.Chunks.
 //
 // The SDK gives a push iterator; iter.Pull2 lets Next take one event at a
 // time. Pull's next and stop must not run concurrently, so both happen under
@@ -29,7 +30,7 @@ type stream struct {
 	next    func() (*genai.GenerateContentResponse, error, bool)
 	stop    func()
 	stopped bool
-	pending []providers.Chunk
+	pending []chat.Chunk
 	err     error // sticky: the stream failed
 	done    bool  // the final chunk has been queued
 
@@ -57,7 +58,7 @@ func (s *stream) prime() error {
 }
 
 // Next returns the next chunk; io.EOF after the one carrying FinishReason.
-func (s *stream) Next() (providers.Chunk, error) {
+func (s *stream) Next() (chat.Chunk, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
@@ -67,10 +68,10 @@ func (s *stream) Next() (providers.Chunk, error) {
 			return c, nil
 		}
 		if s.err != nil {
-			return providers.Chunk{}, s.err
+			return chat.Chunk{}, s.err
 		}
 		if s.done {
-			return providers.Chunk{}, io.EOF
+			return chat.Chunk{}, io.EOF
 		}
 		s.pullOne()
 	}
@@ -147,12 +148,12 @@ func (s *stream) consume(resp *genai.GenerateContentResponse) {
 	if cand == nil {
 		if pf := resp.PromptFeedback; pf != nil && pf.BlockReason != "" {
 			// The prompt itself was refused: 200, no candidates.
-			s.finish(providers.Chunk{}, providers.FinishContentFilter)
+			s.finish(chat.Chunk{}, chat.FinishContentFilter)
 		}
 		// Otherwise an event with only usage or metadata: nothing to emit.
 		return
 	}
-	var c providers.Chunk
+	var c chat.Chunk
 	if cand.Content != nil {
 		for _, part := range cand.Content.Parts {
 			s.part(&c, part)
@@ -177,7 +178,7 @@ func (s *stream) consume(resp *genai.GenerateContentResponse) {
 }
 
 // part adds one Gemini part to the chunk being built.
-func (s *stream) part(c *providers.Chunk, part *genai.Part) {
+func (s *stream) part(c *chat.Chunk, part *genai.Part) {
 	if part == nil {
 		return
 	}
@@ -198,7 +199,7 @@ func (s *stream) part(c *providers.Chunk, part *genai.Part) {
 
 // call converts a functionCall part: a fresh id carrying its signature, the
 // next Index, the arguments as JSON text.
-func (s *stream) call(part *genai.Part) providers.ToolCallDelta {
+func (s *stream) call(part *genai.Part) chat.ToolCallDelta {
 	fc := part.FunctionCall
 	ref := sigRef{sig: part.ThoughtSignature}
 	if len(ref.sig) == 0 && s.calls == 0 && s.leadSig != nil {
@@ -215,14 +216,14 @@ func (s *stream) call(part *genai.Part) providers.ToolCallDelta {
 			args = b
 		}
 	}
-	d := providers.ToolCallDelta{Index: s.calls, ID: id, Name: fc.Name, Arguments: string(args)}
+	d := chat.ToolCallDelta{Index: s.calls, ID: id, Name: fc.Name, Arguments: string(args)}
 	s.calls++
 	return d
 }
 
 // finish queues the final chunk and releases the upstream: Gemini's last
 // event carries the finish reason and the final usage.
-func (s *stream) finish(c providers.Chunk, reason providers.FinishReason) {
+func (s *stream) finish(c chat.Chunk, reason chat.FinishReason) {
 	c.FinishReason = reason
 	c.Usage = convertUsage(s.usage)
 	s.pending = append(s.pending, c)
@@ -231,20 +232,20 @@ func (s *stream) finish(c providers.Chunk, reason providers.FinishReason) {
 }
 
 // finishReason maps Gemini's finish reason; see the package doc.
-func (s *stream) finishReason(fr genai.FinishReason, msg string) (providers.FinishReason, error) {
+func (s *stream) finishReason(fr genai.FinishReason, msg string) (chat.FinishReason, error) {
 	switch fr {
 	case genai.FinishReasonSafety, genai.FinishReasonRecitation, genai.FinishReasonBlocklist,
 		genai.FinishReasonProhibitedContent, genai.FinishReasonSPII, genai.FinishReasonImageSafety,
 		genai.FinishReasonImageProhibitedContent, genai.FinishReasonImageRecitation:
-		return providers.FinishContentFilter, nil
+		return chat.FinishContentFilter, nil
 	case genai.FinishReasonStop, genai.FinishReasonMaxTokens:
 		if s.calls > 0 {
-			return providers.FinishToolCalls, nil
+			return chat.FinishToolCalls, nil
 		}
 		if fr == genai.FinishReasonMaxTokens {
-			return providers.FinishLength, nil
+			return chat.FinishLength, nil
 		}
-		return providers.FinishStop, nil
+		return chat.FinishStop, nil
 	}
 	text := fmt.Sprintf("gemini stopped with finish reason %s", fr)
 	if msg != "" {
@@ -255,11 +256,11 @@ func (s *stream) finishReason(fr genai.FinishReason, msg string) (providers.Fini
 
 // convertUsage reports thinking as completion tokens (it is billed as
 // output) and as ReasoningTokens.
-func convertUsage(u *genai.GenerateContentResponseUsageMetadata) *providers.Usage {
+func convertUsage(u *genai.GenerateContentResponseUsageMetadata) *chat.Usage {
 	if u == nil {
 		return nil
 	}
-	return &providers.Usage{
+	return &chat.Usage{
 		PromptTokens:     int(u.PromptTokenCount) + int(u.ToolUsePromptTokenCount),
 		CompletionTokens: int(u.CandidatesTokenCount) + int(u.ThoughtsTokenCount),
 		CachedTokens:     int(u.CachedContentTokenCount),
@@ -267,6 +268,6 @@ func convertUsage(u *genai.GenerateContentResponseUsageMetadata) *providers.Usag
 	}
 }
 
-func empty(c providers.Chunk) bool {
+func empty(c chat.Chunk) bool {
 	return c.Content == "" && c.Reasoning == "" && len(c.ToolCalls) == 0
 }

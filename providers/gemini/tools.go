@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/switchyard/switchyard/chat"
 	"google.golang.org/genai"
-
-	"github.com/switchyard/switchyard/providers"
 )
 
 // functionNameRE is Gemini's rule for declaration names: "Must start with a
@@ -21,7 +20,7 @@ var functionNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$`)
 const maxDeclarations = 512
 
 // translateTools builds the function declarations and tool config.
-func (p *Provider) translateTools(req *providers.Request) ([]*genai.Tool, *genai.ToolConfig, error) {
+func (p *Provider) translateTools(req *chat.Request) ([]*genai.Tool, *genai.ToolConfig, error) {
 	if len(req.Tools) > maxDeclarations {
 		return nil, nil, fmt.Errorf("%d tools; Gemini takes at most %d", len(req.Tools), maxDeclarations)
 	}
@@ -64,7 +63,7 @@ func (p *Provider) translateTools(req *providers.Request) ([]*genai.Tool, *genai
 // none → NONE, required → ANY, a named function → ANY restricted to it
 // (ai.google.dev/gemini-api/docs/function-calling#function_calling_modes).
 // parallel_tool_calls has no Gemini counterpart and is not sent.
-func toolConfig(tc *providers.ToolChoice, declared map[string]bool) (*genai.ToolConfig, error) {
+func toolConfig(tc *chat.ToolChoice, declared map[string]bool) (*genai.ToolConfig, error) {
 	if tc == nil {
 		return nil, nil
 	}

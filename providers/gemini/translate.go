@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/switchyard/switchyard/chat"
 	"google.golang.org/genai"
-
-	"github.com/switchyard/switchyard/providers"
 )
 
 // maxStopSequences is Gemini's cap ("up to 5", GenerationConfig
@@ -22,7 +21,7 @@ type translated struct {
 
 // translate turns req into contents and config. Every error is a
 // KindRequest *providers.Error naming the offending message or field.
-func (p *Provider) translate(req *providers.Request) (*translated, error) {
+func (p *Provider) translate(req *chat.Request) (*translated, error) {
 	tools, toolCfg, err := p.translateTools(req)
 	if err != nil {
 		return nil, p.requestError(err.Error(), nil)
@@ -60,7 +59,7 @@ func (p *Provider) translate(req *providers.Request) (*translated, error) {
 // answer any non-zero value with 400 "Penalty is not enabled for
 // models/gemini-2.5-pro" (vercel/ai#8943; google-gemini/cookbook#1290), and
 // no coding agent depends on them.
-func (p *Provider) generationConfig(req *providers.Request, cfg *genai.GenerateContentConfig) error {
+func (p *Provider) generationConfig(req *chat.Request, cfg *genai.GenerateContentConfig) error {
 	if req.Temperature != nil {
 		if *req.Temperature < 0 || *req.Temperature > 2 {
 			return fmt.Errorf("temperature %v is outside Gemini's range 0..2", *req.Temperature)
@@ -124,7 +123,7 @@ func (p *Provider) generationConfig(req *providers.Request, cfg *genai.GenerateC
 // and model" otherwise (microsoft/autogen#2900; earendil-works/pi#2294,
 // 2026). That also groups consecutive tool results into one user content, as
 // Gemini's parallel-call docs require ("FC1+signature, FC2, FR1, FR2").
-func (p *Provider) translateMessages(msgs []providers.Message) (*genai.Content, []*genai.Content, error) {
+func (p *Provider) translateMessages(msgs []chat.Message) (*genai.Content, []*genai.Content, error) {
 	names := callNames(msgs)
 	var system *genai.Content
 	var contents []*genai.Content
@@ -141,26 +140,26 @@ func (p *Provider) translateMessages(msgs []providers.Message) (*genai.Content, 
 	for i := range msgs {
 		m := &msgs[i]
 		switch m.Role {
-		case providers.RoleSystem:
+		case chat.RoleSystem:
 			if t := m.Text(); t != "" {
 				if system == nil {
 					system = &genai.Content{Role: genai.RoleUser}
 				}
 				system.Parts = append(system.Parts, &genai.Part{Text: t})
 			}
-		case providers.RoleUser:
+		case chat.RoleUser:
 			parts, err := contentParts(m.Content)
 			if err != nil {
 				return nil, nil, fmt.Errorf("messages[%d]: %v", i, err)
 			}
 			add(genai.RoleUser, parts)
-		case providers.RoleAssistant:
+		case chat.RoleAssistant:
 			parts, err := p.modelParts(m)
 			if err != nil {
 				return nil, nil, fmt.Errorf("messages[%d]: %v", i, err)
 			}
 			add(genai.RoleModel, parts)
-		case providers.RoleTool:
+		case chat.RoleTool:
 			parts, err := toolResultParts(m, names)
 			if err != nil {
 				return nil, nil, fmt.Errorf("messages[%d]: %v", i, err)
@@ -177,7 +176,7 @@ func (p *Provider) translateMessages(msgs []providers.Message) (*genai.Content, 
 // a tool result (which carries only tool_call_id) can name its function, as
 // functionResponse requires. Ids are also indexed by their key, in case a
 // client trimmed the signature suffix from the result's tool_call_id.
-func callNames(msgs []providers.Message) map[string]string {
+func callNames(msgs []chat.Message) map[string]string {
 	names := make(map[string]string)
 	for _, m := range msgs {
 		for _, tc := range m.ToolCalls {
@@ -198,15 +197,15 @@ func callNames(msgs []providers.Message) map[string]string {
 // contentParts converts user content: text parts as text (empty ones
 // dropped, Gemini rejects a part with no data), images as inline or file
 // data.
-func contentParts(content []providers.Part) ([]*genai.Part, error) {
+func contentParts(content []chat.Part) ([]*genai.Part, error) {
 	var parts []*genai.Part
 	for j, c := range content {
 		switch c.Type {
-		case providers.PartText, "":
+		case chat.PartText, "":
 			if c.Text != "" {
 				parts = append(parts, &genai.Part{Text: c.Text})
 			}
-		case providers.PartImage:
+		case chat.PartImage:
 			ip, err := imagePart(c.ImageURL)
 			if err != nil {
 				return nil, fmt.Errorf("content[%d]: %v", j, err)
@@ -221,11 +220,11 @@ func contentParts(content []providers.Part) ([]*genai.Part, error) {
 
 // modelParts converts an assistant turn: its text, then one functionCall
 // part per tool call, with thought signatures restored (see restoreSignatures).
-func (p *Provider) modelParts(m *providers.Message) ([]*genai.Part, error) {
+func (p *Provider) modelParts(m *chat.Message) ([]*genai.Part, error) {
 	var parts []*genai.Part
 	for _, c := range m.Content {
 		// Images in an assistant turn have no Gemini form; only text counts.
-		if (c.Type == providers.PartText || c.Type == "") && c.Text != "" {
+		if (c.Type == chat.PartText || c.Type == "") && c.Text != "" {
 			parts = append(parts, &genai.Part{Text: c.Text})
 		}
 	}
@@ -305,7 +304,7 @@ func callArgs(s string) map[string]any {
 // response as is; anything else goes in {"output": …}, as the
 // FunctionResponse.response doc asks ("Use "output" key to specify function
 // output").
-func toolResultParts(m *providers.Message, names map[string]string) ([]*genai.Part, error) {
+func toolResultParts(m *chat.Message, names map[string]string) ([]*genai.Part, error) {
 	name := names[m.ToolCallID]
 	if name == "" {
 		if key, _, ok := decodeCallID(m.ToolCallID); ok {
@@ -322,7 +321,7 @@ func toolResultParts(m *providers.Message, names map[string]string) ([]*genai.Pa
 	var extra []*genai.Part
 	for j, c := range m.Content {
 		switch c.Type {
-		case providers.PartImage:
+		case chat.PartImage:
 			ip, err := imagePart(c.ImageURL)
 			if err != nil {
 				return nil, fmt.Errorf("content[%d]: %v", j, err)

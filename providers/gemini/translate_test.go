@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/genai"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -23,7 +24,7 @@ func offlineProvider(t testing.TB) *Provider {
 
 func ptr[T any](v T) *T { return &v }
 
-func text(s string) []providers.Part { return []providers.Part{{Type: providers.PartText, Text: s}} }
+func text(s string) []chat.Part { return []chat.Part{{Type: chat.PartText, Text: s}} }
 
 // wire renders what the SDK will send for contents and config, in the
 // API's JSON, so cases assert on the wire rather than on SDK structs.
@@ -41,7 +42,7 @@ func TestTranslate(t *testing.T) {
 	signedID, _ := encodeCallID("call_KEY1", sigRef{sig: sig}, 4096)
 	tests := []struct {
 		name    string
-		req     providers.Request
+		req     chat.Request
 		want    []string // substrings of the wire JSON
 		notWant []string
 		check   func(t *testing.T, tr *translated)
@@ -49,9 +50,9 @@ func TestTranslate(t *testing.T) {
 	}{
 		{
 			name: "system-to-system-instruction",
-			req: providers.Request{Messages: []providers.Message{
-				{Role: providers.RoleSystem, Content: text("rule one")}, {Role: providers.RoleUser, Content: text("hi")},
-				{Role: providers.RoleSystem, Content: text("rule two")}}},
+			req: chat.Request{Messages: []chat.Message{
+				{Role: chat.RoleSystem, Content: text("rule one")}, {Role: chat.RoleUser, Content: text("hi")},
+				{Role: chat.RoleSystem, Content: text("rule two")}}},
 			check: func(t *testing.T, tr *translated) {
 				si := tr.config.SystemInstruction
 				if si == nil || len(si.Parts) != 2 || si.Parts[1].Text != "rule two" || len(tr.contents) != 1 {
@@ -61,19 +62,19 @@ func TestTranslate(t *testing.T) {
 		},
 		{
 			name: "system-only-becomes-user",
-			req:  providers.Request{Messages: []providers.Message{{Role: providers.RoleSystem, Content: text("say hi")}}},
+			req:  chat.Request{Messages: []chat.Message{{Role: chat.RoleSystem, Content: text("say hi")}}},
 			check: func(t *testing.T, tr *translated) {
 				if tr.config.SystemInstruction != nil || tr.contents[0].Role != "user" || tr.contents[0].Parts[0].Text != "say hi" {
 					t.Fatalf("%+v", tr.contents[0])
 				}
 			},
 		},
-		{name: "no-messages", req: providers.Request{}, err: "no messages"},
+		{name: "no-messages", req: chat.Request{}, err: "no messages"},
 		{
 			name: "roles-and-merging",
-			req: providers.Request{Messages: []providers.Message{
-				{Role: providers.RoleUser, Content: text("a")}, {Role: providers.RoleUser, Content: text("b")},
-				{Role: providers.RoleAssistant, Content: text("c")}, {Role: providers.RoleAssistant, Content: text("d")}}},
+			req: chat.Request{Messages: []chat.Message{
+				{Role: chat.RoleUser, Content: text("a")}, {Role: chat.RoleUser, Content: text("b")},
+				{Role: chat.RoleAssistant, Content: text("c")}, {Role: chat.RoleAssistant, Content: text("d")}}},
 			check: func(t *testing.T, tr *translated) {
 				if len(tr.contents) != 2 || tr.contents[0].Role != "user" || tr.contents[1].Role != "model" || len(tr.contents[1].Parts) != 2 {
 					t.Fatalf("contents %s", wire(t, tr))
@@ -82,7 +83,7 @@ func TestTranslate(t *testing.T) {
 		},
 		{
 			name: "empty-text-dropped",
-			req:  providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{{Type: providers.PartText}, {Type: providers.PartText, Text: "x"}}}}},
+			req:  chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{{Type: chat.PartText}, {Type: chat.PartText, Text: "x"}}}}},
 			check: func(t *testing.T, tr *translated) {
 				if len(tr.contents[0].Parts) != 1 {
 					t.Fatalf("%s", wire(t, tr))
@@ -91,8 +92,8 @@ func TestTranslate(t *testing.T) {
 		},
 		{
 			name: "data-url-image",
-			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartImage, ImageURL: "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("PNGDATA"))}}}}},
+			req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartImage, ImageURL: "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("PNGDATA"))}}}}},
 			check: func(t *testing.T, tr *translated) {
 				b := tr.contents[0].Parts[0].InlineData
 				if b == nil || b.MIMEType != "image/png" || string(b.Data) != "PNGDATA" {
@@ -102,25 +103,25 @@ func TestTranslate(t *testing.T) {
 		},
 		{
 			name: "http-image-file-data",
-			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartImage, ImageURL: "https://example.com/shot.JPG?x=1"}}}}},
+			req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartImage, ImageURL: "https://example.com/shot.JPG?x=1"}}}}},
 			want: []string{`"fileUri":"https://example.com/shot.JPG?x=1"`, `"mimeType":"image/jpeg"`},
 		},
 		{
 			name: "http-image-unknown-type",
-			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartImage, ImageURL: "https://example.com/render"}}}}},
+			req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartImage, ImageURL: "https://example.com/render"}}}}},
 			err: "cannot tell the image type",
 		},
 		{
 			name: "bad-data-url",
-			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartImage, ImageURL: "data:image/png;base64,!!!"}}}}},
+			req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartImage, ImageURL: "data:image/png;base64,!!!"}}}}},
 			err: "not valid base64",
 		},
 		{
 			name: "tools-and-schema",
-			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}}, Tools: []providers.Tool{
+			req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}}, Tools: []chat.Tool{
 				{Name: "edit", Description: "Edit", Parameters: []byte(`{"properties":{"p":{"$ref":"#/$defs/P","type":"string","title":"x"}},"$defs":{"P":{"type":"string"}}}`)},
 				{Name: "noargs"}}},
 			want:    []string{`"name":"edit"`, `"parametersJsonSchema":{`, `"type":"object"`, `"$ref":"#/$defs/P"`, `"$defs"`},
@@ -131,10 +132,10 @@ func TestTranslate(t *testing.T) {
 				}
 			},
 		},
-		{name: "tool-schema-not-object", req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}},
-			Tools: []providers.Tool{{Name: "f", Parameters: []byte(`{"type":"array"}`)}}}, err: "must describe an object"},
-		{name: "tool-bad-name", req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}},
-			Tools: []providers.Tool{{Name: "9 lives"}}}, err: "not a valid Gemini function name"},
+		{name: "tool-schema-not-object", req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}},
+			Tools: []chat.Tool{{Name: "f", Parameters: []byte(`{"type":"array"}`)}}}, err: "must describe an object"},
+		{name: "tool-bad-name", req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}},
+			Tools: []chat.Tool{{Name: "9 lives"}}}, err: "not a valid Gemini function name"},
 		{name: "tool-choice-auto", req: toolChoiceReq("auto", ""), want: []string{`"mode":"AUTO"`}},
 		{name: "tool-choice-none", req: toolChoiceReq("none", ""), want: []string{`"mode":"NONE"`}},
 		{name: "tool-choice-required", req: toolChoiceReq("required", ""), want: []string{`"mode":"ANY"`}, notWant: []string{"allowedFunctionNames"}},
@@ -142,13 +143,13 @@ func TestTranslate(t *testing.T) {
 		{name: "tool-choice-unknown-name", req: toolChoiceReq("function", "nope"), err: "not among the tools"},
 		{
 			name: "assistant-calls-and-results",
-			req: providers.Request{Tools: []providers.Tool{readFileTool}, Messages: []providers.Message{
-				{Role: providers.RoleUser, Content: text("go")},
-				{Role: providers.RoleAssistant, Content: text("ok"), ToolCalls: []providers.ToolCall{
+			req: chat.Request{Tools: []chat.Tool{readFileTool}, Messages: []chat.Message{
+				{Role: chat.RoleUser, Content: text("go")},
+				{Role: chat.RoleAssistant, Content: text("ok"), ToolCalls: []chat.ToolCall{
 					{ID: signedID, Name: "read_file", Arguments: `{"path":"a"}`},
 					{ID: "call_other", Name: "read_file", Arguments: ``}}},
-				{Role: providers.RoleTool, ToolCallID: signedID, Content: text(`{"lines":3}`)},
-				{Role: providers.RoleTool, ToolCallID: "call_other", Content: text(`[1,2]`)},
+				{Role: chat.RoleTool, ToolCallID: signedID, Content: text(`{"lines":3}`)},
+				{Role: chat.RoleTool, ToolCallID: "call_other", Content: text(`[1,2]`)},
 			}},
 			check: func(t *testing.T, tr *translated) {
 				m := tr.contents[1].Parts
@@ -169,10 +170,10 @@ func TestTranslate(t *testing.T) {
 		},
 		{
 			name: "malformed-history-arguments-kept",
-			req: providers.Request{Tools: []providers.Tool{readFileTool}, Messages: []providers.Message{
-				{Role: providers.RoleUser, Content: text("go")},
-				{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{{ID: "x1", Name: "read_file", Arguments: `{"path":`}}},
-				{Role: providers.RoleTool, ToolCallID: "x1", Content: text("err")}}},
+			req: chat.Request{Tools: []chat.Tool{readFileTool}, Messages: []chat.Message{
+				{Role: chat.RoleUser, Content: text("go")},
+				{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: "x1", Name: "read_file", Arguments: `{"path":`}}},
+				{Role: chat.RoleTool, ToolCallID: "x1", Content: text("err")}}},
 			check: func(t *testing.T, tr *translated) {
 				p := tr.contents[1].Parts[0]
 				if p.FunctionCall.Args["arguments"] != `{"path":` || string(p.ThoughtSignature) != string(placeholderSignature) {
@@ -180,50 +181,50 @@ func TestTranslate(t *testing.T) {
 				}
 			},
 		},
-		{name: "orphan-tool-result", req: providers.Request{Messages: []providers.Message{
-			{Role: providers.RoleUser, Content: text("go")}, {Role: providers.RoleTool, ToolCallID: "ghost", Content: text("x")}}},
+		{name: "orphan-tool-result", req: chat.Request{Messages: []chat.Message{
+			{Role: chat.RoleUser, Content: text("go")}, {Role: chat.RoleTool, ToolCallID: "ghost", Content: text("x")}}},
 			err: "answers no tool call"},
 		{
 			name: "sampling-and-stop",
-			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}},
+			req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}},
 				Temperature: ptr(0.2), TopP: ptr(0.9), Seed: ptr(int64(1) << 40), Stop: []string{"END", ""},
 				PresencePenalty: ptr(0.5), FrequencyPenalty: ptr(0.5)},
 			want:    []string{`"temperature":0.2`, `"topP":0.9`, `"stopSequences":["END"]`, `"seed":0`},
 			notWant: []string{"presencePenalty", "frequencyPenalty"},
 		},
-		{name: "too-many-stops", req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}},
+		{name: "too-many-stops", req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}},
 			Stop: []string{"1", "2", "3", "4", "5", "6"}}, err: "at most 5"},
-		{name: "temperature-range", req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}},
+		{name: "temperature-range", req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}},
 			Temperature: ptr(3.0)}, err: "outside"},
 		{
 			name: "max-tokens-adds-thinking",
-			req:  providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}}, MaxTokens: 1000},
+			req:  chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}}, MaxTokens: 1000},
 			want: []string{`"maxOutputTokens":9192`, `"thinkingBudget":8192`},
 		},
 		{
 			name: "max-tokens-with-effort",
-			req:  providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}}, MaxTokens: 1000, ReasoningEffort: "low"},
+			req:  chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}}, MaxTokens: 1000, ReasoningEffort: "low"},
 			want: []string{`"maxOutputTokens":2024`, `"thinkingBudget":1024`},
 		},
 		{
 			name:    "no-max-tokens-left-to-gemini",
-			req:     providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}}},
+			req:     chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}}},
 			notWant: []string{"maxOutputTokens", "thinkingConfig"},
 		},
 		{
 			name: "json-schema-response",
-			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}},
-				ResponseFormat: &providers.ResponseFormat{Type: "json_schema", Name: "r", Schema: []byte(`{"type":"object","properties":{"a":{"type":"integer"}}}`)}},
+			req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}},
+				ResponseFormat: &chat.ResponseFormat{Type: "json_schema", Name: "r", Schema: []byte(`{"type":"object","properties":{"a":{"type":"integer"}}}`)}},
 			want: []string{`"responseMimeType":"application/json"`, `"responseJsonSchema":{"properties"`},
 		},
 		{
 			name: "json-object-response",
-			req:  providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}}, ResponseFormat: &providers.ResponseFormat{Type: "json_object"}},
+			req:  chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}}, ResponseFormat: &chat.ResponseFormat{Type: "json_object"}},
 			want: []string{`"responseMimeType":"application/json"`}, notWant: []string{"responseJsonSchema"},
 		},
 		{
 			name: "continuation-off",
-			req:  providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}}},
+			req:  chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}}},
 			want: []string{`"automaticContinuation":false`},
 		},
 	}
@@ -259,9 +260,9 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
-func toolChoiceReq(mode, name string) providers.Request {
-	return providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: text("x")}},
-		Tools: []providers.Tool{readFileTool}, ToolChoice: &providers.ToolChoice{Mode: mode, Name: name}}
+func toolChoiceReq(mode, name string) chat.Request {
+	return chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: text("x")}},
+		Tools: []chat.Tool{readFileTool}, ToolChoice: &chat.ToolChoice{Mode: mode, Name: name}}
 }
 
 func TestOutputPlan(t *testing.T) {

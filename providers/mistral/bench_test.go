@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // codingConversation is the shape of an agent's request: a long system
 // prompt, tools, and many tool round trips with ids from another provider.
-func codingConversation(turns int) *providers.Request {
-	req := &providers.Request{Messages: []providers.Message{system(strings.Repeat("You are a coding agent. ", 400)), user("fix the failing test")}}
+func codingConversation(turns int) *chat.Request {
+	req := &chat.Request{Messages: []chat.Message{system(strings.Repeat("You are a coding agent. ", 400)), user("fix the failing test")}}
 	for i := range 12 {
-		req.Tools = append(req.Tools, providers.Tool{Name: fmt.Sprintf("tool_%d", i), Description: "does a thing",
+		req.Tools = append(req.Tools, chat.Tool{Name: fmt.Sprintf("tool_%d", i), Description: "does a thing",
 			Parameters: json.RawMessage(`{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}`)})
 	}
 	for i := range turns {

@@ -5,8 +5,8 @@
 // more strictly: unknown fields are a 422 (additionalProperties: false), tool
 // call ids must be nine ASCII letters or digits, and the roles must follow an
 // order OpenAI does not impose. The sanitizer (sanitize.go) turns any valid
-// providers.Request into a body Mistral accepts; the stream reader (stream.go)
-// turns Mistral's answer back into providers.Chunks; errors.go maps Mistral's
+// chat.Request into a body Mistral accepts; the stream reader (stream.go)
+// turns Mistral's answer back into chat.Chunks; errors.go maps Mistral's
 // error bodies onto providers.Error kinds.
 //
 // The rules and their sources (Mistral's OpenAPI schema in

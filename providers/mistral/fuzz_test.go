@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 )
 
 // openAIRequest is just enough of an OpenAI chat request to build a
-// providers.Request from fuzz input, the way an ingress decoder would.
+// chat.Request from fuzz input, the way an ingress decoder would.
 type openAIRequest struct {
 	Model    string `json:"model"`
 	Messages []struct {
@@ -56,14 +56,14 @@ type openAIRequest struct {
 	} `json:"response_format"`
 }
 
-func (o *openAIRequest) toRequest() *providers.Request {
-	r := &providers.Request{Model: o.Model, ParallelToolCalls: o.ParallelToolCalls, Temperature: o.Temperature,
+func (o *openAIRequest) toRequest() *chat.Request {
+	r := &chat.Request{Model: o.Model, ParallelToolCalls: o.ParallelToolCalls, Temperature: o.Temperature,
 		TopP: o.TopP, PresencePenalty: o.PresencePenalty, Seed: o.Seed, MaxTokens: o.MaxTokens, Stop: o.Stop,
 		User: o.User, ReasoningEffort: o.ReasoningEffort}
 	for _, m := range o.Messages {
-		pm := providers.Message{Role: providers.Role(m.Role), Name: m.Name, ToolCallID: m.ToolCallID}
+		pm := chat.Message{Role: chat.Role(m.Role), Name: m.Name, ToolCallID: m.ToolCallID}
 		if m.Role == "developer" {
-			pm.Role = providers.RoleSystem
+			pm.Role = chat.RoleSystem
 		}
 		var s string
 		var parts []struct {
@@ -75,23 +75,23 @@ func (o *openAIRequest) toRequest() *providers.Request {
 			} `json:"image_url"`
 		}
 		if json.Unmarshal(m.Content, &s) == nil {
-			pm.Content = []providers.Part{{Type: providers.PartText, Text: s}}
+			pm.Content = []chat.Part{{Type: chat.PartText, Text: s}}
 		} else if json.Unmarshal(m.Content, &parts) == nil {
 			for _, p := range parts {
 				if p.Type == "image_url" {
-					pm.Content = append(pm.Content, providers.Part{Type: providers.PartImage, ImageURL: p.ImageURL.URL, Detail: p.ImageURL.Detail})
+					pm.Content = append(pm.Content, chat.Part{Type: chat.PartImage, ImageURL: p.ImageURL.URL, Detail: p.ImageURL.Detail})
 				} else {
-					pm.Content = append(pm.Content, providers.Part{Type: providers.PartText, Text: p.Text})
+					pm.Content = append(pm.Content, chat.Part{Type: chat.PartText, Text: p.Text})
 				}
 			}
 		}
 		for _, c := range m.ToolCalls {
-			pm.ToolCalls = append(pm.ToolCalls, providers.ToolCall{ID: c.ID, Name: c.Function.Name, Arguments: c.Function.Arguments})
+			pm.ToolCalls = append(pm.ToolCalls, chat.ToolCall{ID: c.ID, Name: c.Function.Name, Arguments: c.Function.Arguments})
 		}
 		r.Messages = append(r.Messages, pm)
 	}
 	for _, t := range o.Tools {
-		r.Tools = append(r.Tools, providers.Tool{Name: t.Function.Name, Description: t.Function.Description, Parameters: t.Function.Parameters, Strict: t.Function.Strict})
+		r.Tools = append(r.Tools, chat.Tool{Name: t.Function.Name, Description: t.Function.Description, Parameters: t.Function.Parameters, Strict: t.Function.Strict})
 	}
 	var mode string
 	var fn struct {
@@ -100,12 +100,12 @@ func (o *openAIRequest) toRequest() *providers.Request {
 		} `json:"function"`
 	}
 	if json.Unmarshal(o.ToolChoice, &mode) == nil {
-		r.ToolChoice = &providers.ToolChoice{Mode: mode}
+		r.ToolChoice = &chat.ToolChoice{Mode: mode}
 	} else if json.Unmarshal(o.ToolChoice, &fn) == nil && fn.Function.Name != "" {
-		r.ToolChoice = &providers.ToolChoice{Mode: "function", Name: fn.Function.Name}
+		r.ToolChoice = &chat.ToolChoice{Mode: "function", Name: fn.Function.Name}
 	}
 	if rf := o.ResponseFormat; rf != nil {
-		r.ResponseFormat = &providers.ResponseFormat{Type: rf.Type}
+		r.ResponseFormat = &chat.ResponseFormat{Type: rf.Type}
 		if rf.JSONSchema != nil {
 			r.ResponseFormat.Name, r.ResponseFormat.Schema, r.ResponseFormat.Strict = rf.JSONSchema.Name, rf.JSONSchema.Schema, rf.JSONSchema.Strict
 		}

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 	"github.com/switchyard/switchyard/providers/retry"
@@ -51,9 +52,9 @@ func newProvider(t *testing.T, baseURL string, ro retry.Options) *Provider {
 // answer is a whole answer assembled from a stream.
 type answer struct {
 	text, reasoning string
-	calls           []providers.ToolCall // by client index
-	finish          providers.FinishReason
-	usage           *providers.Usage
+	calls           []chat.ToolCall // by client index
+	finish          chat.FinishReason
+	usage           *chat.Usage
 	chunks          int
 }
 
@@ -86,7 +87,7 @@ func collect(t *testing.T, s providers.Stream) (answer, error) {
 				if d.ID == "" || d.Name == "" {
 					t.Fatalf("first fragment of call %d lacks id or name: %+v", d.Index, d)
 				}
-				a.calls = append(a.calls, providers.ToolCall{ID: d.ID, Name: d.Name})
+				a.calls = append(a.calls, chat.ToolCall{ID: d.ID, Name: d.Name})
 			case d.Index < len(a.calls):
 				if d.ID != "" {
 					t.Fatalf("later fragment of call %d carries an id: %+v", d.Index, d)
@@ -101,13 +102,13 @@ func collect(t *testing.T, s providers.Stream) (answer, error) {
 	}
 }
 
-func userRequest(text string) *providers.Request {
-	return &providers.Request{Model: "auto", Messages: []providers.Message{
-		{Role: providers.RoleUser, Content: []providers.Part{{Type: providers.PartText, Text: text}}},
+func userRequest(text string) *chat.Request {
+	return &chat.Request{Model: "auto", Messages: []chat.Message{
+		{Role: chat.RoleUser, Content: []chat.Part{{Type: chat.PartText, Text: text}}},
 	}}
 }
 
-func chat(t *testing.T, p *Provider, req *providers.Request) (answer, error) {
+func sendChat(t *testing.T, p *Provider, req *chat.Request) (answer, error) {
 	t.Helper()
 	s, err := p.Chat(context.Background(), req)
 	if err != nil {

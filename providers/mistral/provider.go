@@ -8,6 +8,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/retry"
 )
@@ -81,7 +82,7 @@ func (p *Provider) Name() string { return p.name }
 // sanitizer cannot make acceptable to Mistral, and the kinds errors.go
 // documents for Mistral's answers. Cancelling ctx ends the request and the
 // stream.
-func (p *Provider) Chat(ctx context.Context, req *providers.Request) (providers.Stream, error) {
+func (p *Provider) Chat(ctx context.Context, req *chat.Request) (providers.Stream, error) {
 	if p.apiKey == "" {
 		return nil, p.noKey()
 	}

@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 	"github.com/switchyard/switchyard/providers/retry"
@@ -23,14 +24,14 @@ func TestTextStream(t *testing.T) {
 	f := newFake(t, mistralfake.Options{})
 	f.Enqueue(mistralfake.Reply{Text: "Hello there, world.", Usage: &mistralfake.Usage{PromptTokens: 12, CompletionTokens: 5, CachedTokens: 8}})
 	p := newProvider(t, f.URL, retry.Options{})
-	a, err := chat(t, p, userRequest("hi"))
+	a, err := sendChat(t, p, userRequest("hi"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.text != "Hello there, world." || a.finish != providers.FinishStop || a.chunks < 3 {
+	if a.text != "Hello there, world." || a.finish != chat.FinishStop || a.chunks < 3 {
 		t.Fatalf("%+v", a)
 	}
-	if a.usage == nil || *a.usage != (providers.Usage{PromptTokens: 12, CompletionTokens: 5, CachedTokens: 8}) {
+	if a.usage == nil || *a.usage != (chat.Usage{PromptTokens: 12, CompletionTokens: 5, CachedTokens: 8}) {
 		t.Fatalf("usage %+v", a.usage)
 	}
 	r, _ := f.LastRequest()
@@ -51,15 +52,15 @@ func TestToolCallStreams(t *testing.T) {
 		t.Run(style, func(t *testing.T) {
 			f := newFake(t, mistralfake.Options{})
 			f.Enqueue(mistralfake.Reply{Text: "Let me look.", ToolCalls: calls, ToolCallStyle: style})
-			a, err := chat(t, newProvider(t, f.URL, retry.Options{}), userRequest("look"))
+			a, err := sendChat(t, newProvider(t, f.URL, retry.Options{}), userRequest("look"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.finish != providers.FinishToolCalls || a.text != "Let me look." || len(a.calls) != len(calls) {
+			if a.finish != chat.FinishToolCalls || a.text != "Let me look." || len(a.calls) != len(calls) {
 				t.Fatalf("%+v", a)
 			}
 			for i, c := range calls {
-				if a.calls[i] != (providers.ToolCall{ID: c.ID, Name: c.Name, Arguments: c.Arguments}) {
+				if a.calls[i] != (chat.ToolCall{ID: c.ID, Name: c.Name, Arguments: c.Arguments}) {
 					t.Errorf("call %d: %+v, want %+v", i, a.calls[i], c)
 				}
 			}
@@ -75,14 +76,14 @@ func TestToolCallWithoutIDGetsStableID(t *testing.T) {
 	reply := mistralfake.Reply{ToolCalls: []mistralfake.ToolCall{{OmitID: true, Name: "now", Arguments: "{}"}}}
 	f.Enqueue(reply, reply)
 	p := newProvider(t, f.URL, retry.Options{})
-	a1, err := chat(t, p, userRequest("time?"))
+	a1, err := sendChat(t, p, userRequest("time?"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !mistralID.MatchString(a1.calls[0].ID) {
 		t.Fatalf("synthesized id %q is not valid for Mistral", a1.calls[0].ID)
 	}
-	a2, _ := chat(t, p, userRequest("time?"))
+	a2, _ := sendChat(t, p, userRequest("time?"))
 	if a1.calls[0].ID == a2.calls[0].ID {
 		t.Errorf("two answers gave their calls the same id %q", a1.calls[0].ID)
 	}
@@ -91,7 +92,7 @@ func TestToolCallWithoutIDGetsStableID(t *testing.T) {
 func TestReasoningStream(t *testing.T) {
 	f := newFake(t, mistralfake.Options{})
 	f.Enqueue(mistralfake.Reply{Reasoning: "The user asks for 2+2.", Text: "4"})
-	a, err := chat(t, newProvider(t, f.URL, retry.Options{}), userRequest("2+2?"))
+	a, err := sendChat(t, newProvider(t, f.URL, retry.Options{}), userRequest("2+2?"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,15 +116,15 @@ func TestRecordedSamples(t *testing.T) {
 		check func(t *testing.T, a answer)
 	}{
 		{"stream_tool_calls.sse", func(t *testing.T, a answer) {
-			if len(a.calls) != 2 || a.calls[0].ID != "gSIMJiOkT" || a.calls[1].Arguments != `{"path": "go.mod"}` || a.finish != providers.FinishToolCalls {
+			if len(a.calls) != 2 || a.calls[0].ID != "gSIMJiOkT" || a.calls[1].Arguments != `{"path": "go.mod"}` || a.finish != chat.FinishToolCalls {
 				t.Errorf("%+v", a)
 			}
-			if *a.usage != (providers.Usage{PromptTokens: 124, CompletionTokens: 22}) {
+			if *a.usage != (chat.Usage{PromptTokens: 124, CompletionTokens: 22}) {
 				t.Errorf("usage %+v", a.usage)
 			}
 		}},
 		{"stream_text.sse", func(t *testing.T, a answer) {
-			if a.text != "The module path is" || a.finish != providers.FinishLength || a.usage.CachedTokens != 16 {
+			if a.text != "The module path is" || a.finish != chat.FinishLength || a.usage.CachedTokens != 16 {
 				t.Errorf("%+v %+v", a, a.usage)
 			}
 		}},
@@ -136,7 +137,7 @@ func TestRecordedSamples(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			p := newProvider(t, servedRaw(t, 200, sse, read(tt.file)), retry.Options{})
-			a, err := chat(t, p, userRequest("x"))
+			a, err := sendChat(t, p, userRequest("x"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +149,7 @@ func TestRecordedSamples(t *testing.T) {
 func TestRateLimitedThenSuccess(t *testing.T) {
 	f := newFake(t, mistralfake.Options{})
 	f.Enqueue(mistralfake.Reply{Status: 429, RetryAfter: "0", Times: 2}, mistralfake.Reply{Text: "finally"})
-	a, err := chat(t, newProvider(t, f.URL, retry.Options{Max: 3}), userRequest("hi"))
+	a, err := sendChat(t, newProvider(t, f.URL, retry.Options{Max: 3}), userRequest("hi"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestUpstreamErrorKinds(t *testing.T) {
 
 func TestFakeRejectionsReachTheCaller(t *testing.T) {
 	f := newFake(t, mistralfake.Options{ContextWindow: 50})
-	_, err := chat(t, newProvider(t, f.URL, retry.Options{}), userRequest(strings.Repeat("long prompt ", 100)))
+	_, err := sendChat(t, newProvider(t, f.URL, retry.Options{}), userRequest(strings.Repeat("long prompt ", 100)))
 	if pe, ok := providers.AsError(err); !ok || pe.Kind != providers.KindContextLength {
 		t.Fatalf("%#v", err)
 	}
@@ -272,7 +273,7 @@ func TestUnreachable(t *testing.T) {
 
 func TestSanitizerRefusalIsKindRequest(t *testing.T) {
 	f := newFake(t, mistralfake.Options{})
-	req := &providers.Request{Messages: []providers.Message{user("a"), assistant("", call("c1", "f", "{}"))}}
+	req := &chat.Request{Messages: []chat.Message{user("a"), assistant("", call("c1", "f", "{}"))}}
 	_, err := newProvider(t, f.URL, retry.Options{}).Chat(context.Background(), req)
 	if pe, ok := providers.AsError(err); !ok || pe.Kind != providers.KindRequest {
 		t.Fatalf("%#v", err)
@@ -317,8 +318,8 @@ func TestIncompleteAnswers(t *testing.T) {
 func TestModelLengthIsLength(t *testing.T) {
 	f := newFake(t, mistralfake.Options{})
 	f.Enqueue(mistralfake.Reply{Text: "a b c", FinishReason: "model_length"})
-	a, err := chat(t, newProvider(t, f.URL, retry.Options{}), userRequest("hi"))
-	if err != nil || a.finish != providers.FinishLength {
+	a, err := sendChat(t, newProvider(t, f.URL, retry.Options{}), userRequest("hi"))
+	if err != nil || a.finish != chat.FinishLength {
 		t.Fatalf("%+v %v", a, err)
 	}
 }
@@ -327,7 +328,7 @@ func TestStreamErrorEvent(t *testing.T) {
 	body := "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"},\"finish_reason\":null}]}\n\n" +
 		"data: {\"object\":\"error\",\"message\":\"Service overloaded\",\"type\":\"server_error\",\"param\":null,\"code\":null}\n\n"
 	p := newProvider(t, servedRaw(t, 200, http.Header{"Content-Type": {"text/event-stream"}}, body), retry.Options{})
-	_, err := chat(t, p, userRequest("hi"))
+	_, err := sendChat(t, p, userRequest("hi"))
 	if pe, ok := providers.AsError(err); !ok || pe.Kind != providers.KindServer || !strings.Contains(pe.Message, "Service overloaded") {
 		t.Fatalf("%#v", err)
 	}
@@ -340,21 +341,21 @@ func TestUsageAfterFinish(t *testing.T) {
 		"data: {\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n" +
 		"data: [DONE]\n\n"
 	p := newProvider(t, servedRaw(t, 200, http.Header{"Content-Type": {"text/event-stream"}}, body), retry.Options{})
-	a, err := chat(t, p, userRequest("hi"))
+	a, err := sendChat(t, p, userRequest("hi"))
 	if err != nil || a.usage == nil || a.usage.PromptTokens != 3 {
 		t.Fatalf("%+v %v", a, err)
 	}
 }
 
 func TestPrefixContinuation(t *testing.T) {
-	req := &providers.Request{Messages: []providers.Message{user("Write a haiku"), assistant("Autumn moon")}}
+	req := &chat.Request{Messages: []chat.Message{user("Write a haiku"), assistant("Autumn moon")}}
 	for _, tt := range []struct{ reply, want string }{
 		{"Autumn moon rises over the quiet pond", " rises over the quiet pond"}, // the answer repeats the prefix
 		{"Autumn leaves", "Autumn leaves"},                                      // it does not
 	} {
 		f := newFake(t, mistralfake.Options{})
 		f.Enqueue(mistralfake.Reply{Text: tt.reply})
-		a, err := chat(t, newProvider(t, f.URL, retry.Options{}), req)
+		a, err := sendChat(t, newProvider(t, f.URL, retry.Options{}), req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -514,8 +515,8 @@ func TestCheckModel(t *testing.T) {
 // The body that leaves is exactly the sanitizer's, not go-openai's.
 func TestWireBodyIsOurs(t *testing.T) {
 	f := newFake(t, mistralfake.Options{})
-	req := &providers.Request{Messages: []providers.Message{user("hi")}, Temperature: ptr(0.0), Seed: ptr[int64](3), User: "someone", IncludeUsage: true}
-	if _, err := chat(t, newProvider(t, f.URL, retry.Options{}), req); err != nil {
+	req := &chat.Request{Messages: []chat.Message{user("hi")}, Temperature: ptr(0.0), Seed: ptr[int64](3), User: "someone", IncludeUsage: true}
+	if _, err := sendChat(t, newProvider(t, f.URL, retry.Options{}), req); err != nil {
 		t.Fatal(err)
 	}
 	r, _ := f.LastRequest()

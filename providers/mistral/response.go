@@ -6,8 +6,7 @@ import (
 	"fmt"
 
 	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // streamEvent is one data: payload of Mistral's stream
@@ -132,8 +131,8 @@ type eventUsage struct {
 	NumCachedTokens int `json:"num_cached_tokens"`
 }
 
-func (u *eventUsage) toUsage() *providers.Usage {
-	out := &providers.Usage{
+func (u *eventUsage) toUsage() *chat.Usage {
+	out := &chat.Usage{
 		PromptTokens:     u.PromptTokens,
 		CompletionTokens: u.CompletionTokens,
 		CachedTokens:     u.NumCachedTokens,

@@ -9,8 +9,7 @@ import (
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // bridgeText is the assistant turn inserted between a tool result and a
@@ -50,7 +49,7 @@ var reasoningModels = map[string]bool{
 // do not pair up, invalid function names, a conversation that ends on an
 // unanswered tool call); every message says which part of the request is at
 // fault.
-func sanitize(req *providers.Request, model string) (*chatRequest, error) {
+func sanitize(req *chat.Request, model string) (*chatRequest, error) {
 	if req == nil || len(req.Messages) == 0 {
 		return nil, errors.New("the request has no messages")
 	}
@@ -85,7 +84,7 @@ func sanitize(req *providers.Request, model string) (*chatRequest, error) {
 // PR #2). Messages that say nothing are dropped: an empty system message and
 // an assistant message with neither text nor tool calls, which Mistral
 // refuses ("Assistant message must have either content or tool_calls").
-func convertMessages(in []providers.Message) ([]message, error) {
+func convertMessages(in []chat.Message) ([]message, error) {
 	plan, err := planToolCallIDs(in)
 	if err != nil {
 		return nil, err
@@ -94,15 +93,15 @@ func convertMessages(in []providers.Message) ([]message, error) {
 	for i := range in {
 		m := &in[i]
 		switch m.Role {
-		case providers.RoleSystem:
+		case chat.RoleSystem:
 			// SystemMessage content is text only; several parts stay
 			// apart as text chunks rather than run together.
 			if c := wireContent(textParts(m.Content), ""); c != "" {
 				out = append(out, message{Role: "system", Content: c})
 			}
-		case providers.RoleUser:
+		case chat.RoleUser:
 			out = append(out, message{Role: "user", Content: wireContent(m.Content, "")})
-		case providers.RoleAssistant:
+		case chat.RoleAssistant:
 			calls, err := toolCalls(i, m.ToolCalls, plan.calls[i])
 			if err != nil {
 				return nil, err
@@ -116,7 +115,7 @@ func convertMessages(in []providers.Message) ([]message, error) {
 				am.Content = text
 			}
 			out = append(out, am)
-		case providers.RoleTool:
+		case chat.RoleTool:
 			out = append(out, message{
 				Role:       "tool",
 				Content:    wireContent(m.Content, emptyToolResult),
@@ -135,12 +134,12 @@ func convertMessages(in []providers.Message) ([]message, error) {
 // ContentChunk in openapi.yaml). Empty text parts are left out because
 // TextChunk requires text and go-openai's part omits an empty one. When
 // nothing is left the result is empty, or placeholder if one is given.
-func wireContent(parts []providers.Part, placeholder string) any {
+func wireContent(parts []chat.Part, placeholder string) any {
 	chunks := make([]openai.ChatMessagePart, 0, len(parts))
 	images := false
 	for _, p := range parts {
 		switch p.Type {
-		case providers.PartImage:
+		case chat.PartImage:
 			if p.ImageURL == "" {
 				continue
 			}
@@ -166,10 +165,10 @@ func wireContent(parts []providers.Part, placeholder string) any {
 }
 
 // textParts returns the text parts of parts.
-func textParts(parts []providers.Part) []providers.Part {
-	out := make([]providers.Part, 0, len(parts))
+func textParts(parts []chat.Part) []chat.Part {
+	out := make([]chat.Part, 0, len(parts))
 	for _, p := range parts {
-		if p.Type != providers.PartImage {
+		if p.Type != chat.PartImage {
 			out = append(out, p)
 		}
 	}
@@ -180,7 +179,7 @@ func textParts(parts []providers.Part) []providers.Part {
 // Arguments go as the JSON text the client sent (FunctionCall.arguments is
 // object or string); an empty one becomes "{}" because the field is required
 // and go-openai omits an empty string.
-func toolCalls(i int, calls []providers.ToolCall, ids []string) ([]openai.ToolCall, error) {
+func toolCalls(i int, calls []chat.ToolCall, ids []string) ([]openai.ToolCall, error) {
 	if len(calls) == 0 {
 		return nil, nil
 	}
@@ -282,7 +281,7 @@ func prefixOf(r *chatRequest) string {
 // Mistral's bounds. user, seed (→ random_seed), max_completion_tokens
 // (→ max_tokens) and stream_options are not in Mistral's schema and are
 // never sent; Mistral puts usage on the final chunk by default.
-func setSampling(out *chatRequest, req *providers.Request) {
+func setSampling(out *chatRequest, req *chat.Request) {
 	if t := req.Temperature; t != nil && !math.IsNaN(*t) {
 		v := min(max(*t, 0), maxTemperature)
 		out.Temperature = &v
@@ -327,7 +326,7 @@ func penalty(p *float64) *float64 {
 // accepted ("required" was added to ToolChoiceEnum later; both force a call).
 // tool_choice and parallel_tool_calls are only meaningful with tools and are
 // left out without them.
-func setTools(out *chatRequest, req *providers.Request) error {
+func setTools(out *chatRequest, req *chat.Request) error {
 	for i, t := range req.Tools {
 		if !functionName.MatchString(t.Name) {
 			return fmt.Errorf("tool %d is named %q; names must be 1-64 letters, digits, _ or -", i, t.Name)
@@ -375,7 +374,7 @@ func setTools(out *chatRequest, req *providers.Request) error {
 // setResponseFormat maps OpenAI's response_format onto Mistral's, which has
 // the same shape (ResponseFormat and JsonSchema in openapi.yaml; name and
 // schema are required there).
-func setResponseFormat(out *chatRequest, rf *providers.ResponseFormat) error {
+func setResponseFormat(out *chatRequest, rf *chat.ResponseFormat) error {
 	if rf == nil {
 		return nil
 	}

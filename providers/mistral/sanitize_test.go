@@ -5,41 +5,41 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 )
 
-func text(s string) []providers.Part { return []providers.Part{{Type: providers.PartText, Text: s}} }
+func text(s string) []chat.Part { return []chat.Part{{Type: chat.PartText, Text: s}} }
 
-func user(s string) providers.Message {
-	return providers.Message{Role: providers.RoleUser, Content: text(s)}
+func user(s string) chat.Message {
+	return chat.Message{Role: chat.RoleUser, Content: text(s)}
 }
 
-func system(s string) providers.Message {
-	return providers.Message{Role: providers.RoleSystem, Content: text(s)}
+func system(s string) chat.Message {
+	return chat.Message{Role: chat.RoleSystem, Content: text(s)}
 }
 
-func assistant(s string, calls ...providers.ToolCall) providers.Message {
-	m := providers.Message{Role: providers.RoleAssistant, ToolCalls: calls}
+func assistant(s string, calls ...chat.ToolCall) chat.Message {
+	m := chat.Message{Role: chat.RoleAssistant, ToolCalls: calls}
 	if s != "" {
 		m.Content = text(s)
 	}
 	return m
 }
 
-func result(id, s string) providers.Message {
-	return providers.Message{Role: providers.RoleTool, ToolCallID: id, Content: text(s)}
+func result(id, s string) chat.Message {
+	return chat.Message{Role: chat.RoleTool, ToolCallID: id, Content: text(s)}
 }
 
-func call(id, name, args string) providers.ToolCall {
-	return providers.ToolCall{ID: id, Name: name, Arguments: args}
+func call(id, name, args string) chat.ToolCall {
+	return chat.ToolCall{ID: id, Name: name, Arguments: args}
 }
 
 func ptr[T any](v T) *T { return &v }
 
 // wireJSON sanitizes req for model and returns the body as generic JSON,
 // after checking that the fake's rules accept it.
-func wireJSON(t *testing.T, req *providers.Request, model string) map[string]any {
+func wireJSON(t *testing.T, req *chat.Request, model string) map[string]any {
 	t.Helper()
 	w, err := sanitize(req, model)
 	if err != nil {
@@ -78,13 +78,13 @@ func roles(m map[string]any) string {
 func TestSanitize(t *testing.T) {
 	tests := []struct {
 		name  string
-		req   *providers.Request
+		req   *chat.Request
 		model string
 		check func(t *testing.T, m map[string]any)
 	}{
 		{
 			name: "openai-only-fields-renamed-or-dropped",
-			req: &providers.Request{Messages: []providers.Message{user("hi")}, User: "u-1", Seed: ptr[int64](42),
+			req: &chat.Request{Messages: []chat.Message{user("hi")}, User: "u-1", Seed: ptr[int64](42),
 				MaxTokens: 100, IncludeUsage: true, Stream: false, Stop: []string{"END", ""}},
 			check: func(t *testing.T, m map[string]any) {
 				for _, f := range []string{"user", "seed", "max_completion_tokens", "stream_options", "n"} {
@@ -102,7 +102,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "negative-seed-folds-to-non-negative",
-			req:  &providers.Request{Messages: []providers.Message{user("hi")}, Seed: ptr[int64](-5)},
+			req:  &chat.Request{Messages: []chat.Message{user("hi")}, Seed: ptr[int64](-5)},
 			check: func(t *testing.T, m map[string]any) {
 				if m["random_seed"] != 4.0 {
 					t.Errorf("random_seed %v", m["random_seed"])
@@ -111,7 +111,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "temperature-zero-is-sent-and-ranges-clamped",
-			req: &providers.Request{Messages: []providers.Message{user("hi")}, Temperature: ptr(0.0), TopP: ptr(1.5),
+			req: &chat.Request{Messages: []chat.Message{user("hi")}, Temperature: ptr(0.0), TopP: ptr(1.5),
 				PresencePenalty: ptr(-3.0), FrequencyPenalty: ptr(0.5)},
 			check: func(t *testing.T, m map[string]any) {
 				if v, ok := m["temperature"]; !ok || v != 0.0 {
@@ -124,7 +124,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "temperature-above-mistral-range",
-			req:  &providers.Request{Messages: []providers.Message{user("hi")}, Temperature: ptr(2.0)},
+			req:  &chat.Request{Messages: []chat.Message{user("hi")}, Temperature: ptr(2.0)},
 			check: func(t *testing.T, m map[string]any) {
 				if m["temperature"] != 1.5 {
 					t.Errorf("temperature %v", m["temperature"])
@@ -133,10 +133,10 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "names-dropped-except-on-tool-results",
-			req: &providers.Request{Messages: []providers.Message{
-				{Role: providers.RoleSystem, Name: "sys", Content: text("be brief")},
-				{Role: providers.RoleUser, Name: "alice", Content: text("read it")},
-				{Role: providers.RoleAssistant, Name: "bot", ToolCalls: []providers.ToolCall{call("call_1", "read_file", `{"path":"a"}`)}},
+			req: &chat.Request{Messages: []chat.Message{
+				{Role: chat.RoleSystem, Name: "sys", Content: text("be brief")},
+				{Role: chat.RoleUser, Name: "alice", Content: text("read it")},
+				{Role: chat.RoleAssistant, Name: "bot", ToolCalls: []chat.ToolCall{call("call_1", "read_file", `{"path":"a"}`)}},
 				result("call_1", "contents"),
 			}},
 			check: func(t *testing.T, m map[string]any) {
@@ -153,7 +153,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "tool-call-ids-rewritten-natives-kept",
-			req: &providers.Request{Messages: []providers.Message{
+			req: &chat.Request{Messages: []chat.Message{
 				user("go"),
 				assistant("", call("call_abc123", "read_file", `{}`), call("D681PevKs", "list_dir", `{}`)),
 				result("D681PevKs", "a b"),
@@ -176,7 +176,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "calls-and-results-without-ids-pair-by-position",
-			req: &providers.Request{Messages: []providers.Message{
+			req: &chat.Request{Messages: []chat.Message{
 				user("go"),
 				assistant("", call("", "a", `{}`), call("", "b", `{}`)),
 				result("", "ra"),
@@ -194,7 +194,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "user-after-tool-gets-a-bridge",
-			req: &providers.Request{Messages: []providers.Message{
+			req: &chat.Request{Messages: []chat.Message{
 				user("go"), assistant("", call("call_1", "f", `{}`)), result("call_1", "done"), user("now this"),
 			}},
 			check: func(t *testing.T, m map[string]any) {
@@ -208,7 +208,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "system-after-tool-gets-a-bridge",
-			req: &providers.Request{Messages: []providers.Message{
+			req: &chat.Request{Messages: []chat.Message{
 				user("go"), assistant("", call("call_1", "f", `{}`)), result("call_1", "done"), system("reminder"), user("next"),
 			}},
 			check: func(t *testing.T, m map[string]any) {
@@ -222,7 +222,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "system-after-assistant-becomes-user-system-after-user-stays",
-			req: &providers.Request{Messages: []providers.Message{
+			req: &chat.Request{Messages: []chat.Message{
 				system("rules"), user("a"), system("more rules"), assistant("b"), system("reminder"), system("another"), user("c"),
 			}},
 			check: func(t *testing.T, m map[string]any) {
@@ -233,7 +233,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "trailing-assistant-becomes-prefix",
-			req:  &providers.Request{Messages: []providers.Message{user("write a haiku"), assistant("Autumn")}},
+			req:  &chat.Request{Messages: []chat.Message{user("write a haiku"), assistant("Autumn")}},
 			check: func(t *testing.T, m map[string]any) {
 				ms := wireMsgs(m)
 				if ms[1]["prefix"] != true {
@@ -243,10 +243,10 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "system-parts-stay-apart-images-dropped",
-			req: &providers.Request{Messages: []providers.Message{{Role: providers.RoleSystem, Content: []providers.Part{
-				{Type: providers.PartText, Text: "You are terse."},
-				{Type: providers.PartImage, ImageURL: "https://x/logo.png"},
-				{Type: providers.PartText, Text: "Working directory: /src/app"},
+			req: &chat.Request{Messages: []chat.Message{{Role: chat.RoleSystem, Content: []chat.Part{
+				{Type: chat.PartText, Text: "You are terse."},
+				{Type: chat.PartImage, ImageURL: "https://x/logo.png"},
+				{Type: chat.PartText, Text: "Working directory: /src/app"},
 			}}, user("hi")}},
 			check: func(t *testing.T, m map[string]any) {
 				parts := wireMsgs(m)[0]["content"].([]any)
@@ -257,7 +257,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "trailing-system-becomes-user",
-			req:  &providers.Request{Messages: []providers.Message{user("a"), system("answer in French")}},
+			req:  &chat.Request{Messages: []chat.Message{user("a"), system("answer in French")}},
 			check: func(t *testing.T, m map[string]any) {
 				if r := roles(m); r != "user,user" {
 					t.Errorf("roles %s", r)
@@ -266,7 +266,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "prefix-only-on-the-last",
-			req:  &providers.Request{Messages: []providers.Message{user("a"), assistant("b"), user("c")}},
+			req:  &chat.Request{Messages: []chat.Message{user("a"), assistant("b"), user("c")}},
 			check: func(t *testing.T, m map[string]any) {
 				if _, ok := wireMsgs(m)[1]["prefix"]; ok {
 					t.Error("a middle assistant message has prefix")
@@ -275,9 +275,9 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "empty-tool-result-gets-placeholder",
-			req: &providers.Request{Messages: []providers.Message{
+			req: &chat.Request{Messages: []chat.Message{
 				user("go"), assistant("", call("call_1", "f", `{}`)),
-				{Role: providers.RoleTool, ToolCallID: "call_1"},
+				{Role: chat.RoleTool, ToolCallID: "call_1"},
 			}},
 			check: func(t *testing.T, m map[string]any) {
 				if c := wireMsgs(m)[2]["content"]; c != emptyToolResult {
@@ -287,8 +287,8 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "empty-assistant-and-system-dropped",
-			req: &providers.Request{Messages: []providers.Message{
-				system(""), user("a"), {Role: providers.RoleAssistant}, user("b"),
+			req: &chat.Request{Messages: []chat.Message{
+				system(""), user("a"), {Role: chat.RoleAssistant}, user("b"),
 			}},
 			check: func(t *testing.T, m map[string]any) {
 				if r := roles(m); r != "user,user" {
@@ -298,7 +298,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "empty-arguments-become-empty-object",
-			req: &providers.Request{Messages: []providers.Message{
+			req: &chat.Request{Messages: []chat.Message{
 				user("go"), assistant("", call("call_1", "f", "")), result("call_1", "ok"),
 			}},
 			check: func(t *testing.T, m map[string]any) {
@@ -310,7 +310,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "assistant-text-and-calls-kept-together",
-			req: &providers.Request{Messages: []providers.Message{
+			req: &chat.Request{Messages: []chat.Message{
 				user("go"), assistant("Reading.", call("call_1", "f", `{"a":1}`)), result("call_1", "ok"),
 			}},
 			check: func(t *testing.T, m map[string]any) {
@@ -322,11 +322,11 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "images-and-several-parts-as-chunks",
-			req: &providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartText, Text: "<reminder>x</reminder>"},
-				{Type: providers.PartText, Text: ""},
-				{Type: providers.PartText, Text: "what is this?"},
-				{Type: providers.PartImage, ImageURL: "data:image/png;base64,iVBORw0KGgo=", Detail: "low"},
+			req: &chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartText, Text: "<reminder>x</reminder>"},
+				{Type: chat.PartText, Text: ""},
+				{Type: chat.PartText, Text: "what is this?"},
+				{Type: chat.PartImage, ImageURL: "data:image/png;base64,iVBORw0KGgo=", Detail: "low"},
 			}}}},
 			check: func(t *testing.T, m map[string]any) {
 				parts := wireMsgs(m)[0]["content"].([]any)
@@ -342,12 +342,12 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "tools-choice-and-parallel",
-			req: &providers.Request{Messages: []providers.Message{user("go")},
-				Tools: []providers.Tool{
+			req: &chat.Request{Messages: []chat.Message{user("go")},
+				Tools: []chat.Tool{
 					{Name: "read_file", Description: "Read", Parameters: json.RawMessage(`{"type":"object","properties":{"path":{"type":"string"}}}`), Strict: true},
 					{Name: "now"},
 				},
-				ToolChoice:        &providers.ToolChoice{Mode: "required"},
+				ToolChoice:        &chat.ToolChoice{Mode: "required"},
 				ParallelToolCalls: ptr(false)},
 			check: func(t *testing.T, m map[string]any) {
 				tools := m["tools"].([]any)
@@ -366,8 +366,8 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "tool-choice-function",
-			req: &providers.Request{Messages: []providers.Message{user("go")}, Tools: []providers.Tool{{Name: "now"}},
-				ToolChoice: &providers.ToolChoice{Mode: "function", Name: "now"}},
+			req: &chat.Request{Messages: []chat.Message{user("go")}, Tools: []chat.Tool{{Name: "now"}},
+				ToolChoice: &chat.ToolChoice{Mode: "function", Name: "now"}},
 			check: func(t *testing.T, m map[string]any) {
 				tc := m["tool_choice"].(map[string]any)
 				if tc["type"] != "function" || tc["function"].(map[string]any)["name"] != "now" {
@@ -377,7 +377,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "tool-choice-without-tools-dropped",
-			req: &providers.Request{Messages: []providers.Message{user("go")}, ToolChoice: &providers.ToolChoice{Mode: "none"},
+			req: &chat.Request{Messages: []chat.Message{user("go")}, ToolChoice: &chat.ToolChoice{Mode: "none"},
 				ParallelToolCalls: ptr(true)},
 			check: func(t *testing.T, m map[string]any) {
 				if _, ok := m["tool_choice"]; ok {
@@ -390,7 +390,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "json-object",
-			req:  &providers.Request{Messages: []providers.Message{user("json please")}, ResponseFormat: &providers.ResponseFormat{Type: "json_object"}},
+			req:  &chat.Request{Messages: []chat.Message{user("json please")}, ResponseFormat: &chat.ResponseFormat{Type: "json_object"}},
 			check: func(t *testing.T, m map[string]any) {
 				if rf := m["response_format"].(map[string]any); rf["type"] != "json_object" {
 					t.Errorf("response_format %v", rf)
@@ -399,7 +399,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "json-schema",
-			req: &providers.Request{Messages: []providers.Message{user("json please")}, ResponseFormat: &providers.ResponseFormat{
+			req: &chat.Request{Messages: []chat.Message{user("json please")}, ResponseFormat: &chat.ResponseFormat{
 				Type: "json_schema", Schema: json.RawMessage(`{"type":"object","properties":{"a":{"type":"string"}}}`), Strict: true}},
 			check: func(t *testing.T, m map[string]any) {
 				js := m["response_format"].(map[string]any)["json_schema"].(map[string]any)
@@ -410,7 +410,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name: "reasoning-effort-dropped-for-devstral",
-			req:  &providers.Request{Messages: []providers.Message{user("think")}, ReasoningEffort: "high"},
+			req:  &chat.Request{Messages: []chat.Message{user("think")}, ReasoningEffort: "high"},
 			check: func(t *testing.T, m map[string]any) {
 				if _, ok := m["reasoning_effort"]; ok {
 					t.Error("reasoning_effort sent to devstral")
@@ -419,7 +419,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name:  "reasoning-effort-mapped-for-medium-3-5",
-			req:   &providers.Request{Messages: []providers.Message{user("think")}, ReasoningEffort: "medium"},
+			req:   &chat.Request{Messages: []chat.Message{user("think")}, ReasoningEffort: "medium"},
 			model: "mistral-medium-latest",
 			check: func(t *testing.T, m map[string]any) {
 				if m["reasoning_effort"] != "high" {
@@ -429,7 +429,7 @@ func TestSanitize(t *testing.T) {
 		},
 		{
 			name:  "reasoning-effort-minimal-is-none",
-			req:   &providers.Request{Messages: []providers.Message{user("quick")}, ReasoningEffort: "minimal"},
+			req:   &chat.Request{Messages: []chat.Message{user("quick")}, ReasoningEffort: "minimal"},
 			model: "mistral-small-latest",
 			check: func(t *testing.T, m map[string]any) {
 				if m["reasoning_effort"] != "none" {
@@ -456,23 +456,23 @@ func TestSanitize(t *testing.T) {
 func TestSanitizeRefuses(t *testing.T) {
 	tests := []struct {
 		name string
-		req  *providers.Request
+		req  *chat.Request
 		want string
 	}{
-		{"no-messages", &providers.Request{}, "no messages"},
+		{"no-messages", &chat.Request{}, "no messages"},
 		{"nil", nil, "no messages"},
-		{"only-empty-messages", &providers.Request{Messages: []providers.Message{system(""), {Role: providers.RoleAssistant}}}, "no message with content"},
-		{"bad-tool-name", &providers.Request{Messages: []providers.Message{user("a")}, Tools: []providers.Tool{{Name: "read file"}}}, `named "read file"`},
-		{"bad-parameters", &providers.Request{Messages: []providers.Message{user("a")}, Tools: []providers.Tool{{Name: "f", Parameters: json.RawMessage(`[1]`)}}}, "JSON object"},
-		{"bad-call-name", &providers.Request{Messages: []providers.Message{user("a"), assistant("", call("c1", "a.b", "{}")), result("c1", "x")}}, `function "a.b"`},
-		{"result-for-no-call", &providers.Request{Messages: []providers.Message{user("a"), result("c1", "x")}}, "message 1"},
-		{"unanswered-call-mid-conversation", &providers.Request{Messages: []providers.Message{user("a"), assistant("", call("c1", "f", "{}")), user("b")}}, "no tool result"},
-		{"ends-on-unanswered-call", &providers.Request{Messages: []providers.Message{user("a"), assistant("", call("c1", "f", "{}"))}}, "no tool result"},
-		{"duplicate-call-id", &providers.Request{Messages: []providers.Message{user("a"), assistant("", call("c1", "f", "{}"), call("c1", "g", "{}")), result("c1", "x")}}, "twice"},
-		{"single-assistant", &providers.Request{Messages: []providers.Message{assistant("hello")}}, "single assistant"},
-		{"unknown-role", &providers.Request{Messages: []providers.Message{{Role: "developer", Content: text("x")}}}, `role "developer"`},
-		{"bad-tool-choice", &providers.Request{Messages: []providers.Message{user("a")}, Tools: []providers.Tool{{Name: "f"}}, ToolChoice: &providers.ToolChoice{Mode: "sometimes"}}, "tool_choice"},
-		{"schema-not-object", &providers.Request{Messages: []providers.Message{user("a")}, ResponseFormat: &providers.ResponseFormat{Type: "json_schema"}}, "json_schema"},
+		{"only-empty-messages", &chat.Request{Messages: []chat.Message{system(""), {Role: chat.RoleAssistant}}}, "no message with content"},
+		{"bad-tool-name", &chat.Request{Messages: []chat.Message{user("a")}, Tools: []chat.Tool{{Name: "read file"}}}, `named "read file"`},
+		{"bad-parameters", &chat.Request{Messages: []chat.Message{user("a")}, Tools: []chat.Tool{{Name: "f", Parameters: json.RawMessage(`[1]`)}}}, "JSON object"},
+		{"bad-call-name", &chat.Request{Messages: []chat.Message{user("a"), assistant("", call("c1", "a.b", "{}")), result("c1", "x")}}, `function "a.b"`},
+		{"result-for-no-call", &chat.Request{Messages: []chat.Message{user("a"), result("c1", "x")}}, "message 1"},
+		{"unanswered-call-mid-conversation", &chat.Request{Messages: []chat.Message{user("a"), assistant("", call("c1", "f", "{}")), user("b")}}, "no tool result"},
+		{"ends-on-unanswered-call", &chat.Request{Messages: []chat.Message{user("a"), assistant("", call("c1", "f", "{}"))}}, "no tool result"},
+		{"duplicate-call-id", &chat.Request{Messages: []chat.Message{user("a"), assistant("", call("c1", "f", "{}"), call("c1", "g", "{}")), result("c1", "x")}}, "twice"},
+		{"single-assistant", &chat.Request{Messages: []chat.Message{assistant("hello")}}, "single assistant"},
+		{"unknown-role", &chat.Request{Messages: []chat.Message{{Role: "developer", Content: text("x")}}}, `role "developer"`},
+		{"bad-tool-choice", &chat.Request{Messages: []chat.Message{user("a")}, Tools: []chat.Tool{{Name: "f"}}, ToolChoice: &chat.ToolChoice{Mode: "sometimes"}}, "tool_choice"},
+		{"schema-not-object", &chat.Request{Messages: []chat.Message{user("a")}, ResponseFormat: &chat.ResponseFormat{Type: "json_schema"}}, "json_schema"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

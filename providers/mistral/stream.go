@@ -11,10 +11,11 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 )
 
-// stream reads Mistral's answer and hands it out as providers.Chunks.
+// stream reads Mistral's answer and hands it out as chat.Chunks.
 // It is not safe for concurrent use, as providers.Stream need not be.
 type stream struct {
 	p     *Provider
@@ -24,7 +25,7 @@ type stream struct {
 
 	respID string
 	calls  []callState
-	usage  *providers.Usage
+	usage  *chat.Usage
 	prefix prefixStripper
 
 	done bool  // the chunk with the finish reason went out
@@ -41,13 +42,13 @@ type callState struct {
 var _ providers.Stream = (*stream)(nil)
 
 // Next implements providers.Stream.
-func (s *stream) Next() (providers.Chunk, error) {
+func (s *stream) Next() (chat.Chunk, error) {
 	for {
 		if s.err != nil {
-			return providers.Chunk{}, s.err
+			return chat.Chunk{}, s.err
 		}
 		if s.done {
-			return providers.Chunk{}, io.EOF
+			return chat.Chunk{}, io.EOF
 		}
 		raw, err := s.raw.RecvRaw()
 		if err != nil {
@@ -85,15 +86,15 @@ func (s *stream) Close() error {
 // decode turns one event into a chunk. A chunk with a finish reason of
 // "error" is an error (Mistral's FinishReason enum has it; it means the
 // generation failed part way).
-func (s *stream) decode(raw []byte) (providers.Chunk, error) {
+func (s *stream) decode(raw []byte) (chat.Chunk, error) {
 	var ev streamEvent
 	if err := json.Unmarshal(raw, &ev); err != nil {
-		return providers.Chunk{}, &providers.Error{Provider: s.p.name, Kind: providers.KindProtocol,
+		return chat.Chunk{}, &providers.Error{Provider: s.p.name, Kind: providers.KindProtocol,
 			Message: "mistral sent a stream event switchyard cannot read", Err: err}
 	}
 	if ev.isError() {
 		ue := parseErrorBody(raw)
-		return providers.Chunk{}, &providers.Error{Provider: s.p.name, Kind: providers.KindServer,
+		return chat.Chunk{}, &providers.Error{Provider: s.p.name, Kind: providers.KindServer,
 			Message: "mistral said: " + s.p.scrub(ue.Message)}
 	}
 	if s.respID == "" {
@@ -104,7 +105,7 @@ func (s *stream) decode(raw []byte) (providers.Chunk, error) {
 		// earlier too, the last one counts.
 		s.usage = ev.Usage.toUsage()
 	}
-	var c providers.Chunk
+	var c chat.Chunk
 	for _, ch := range ev.Choices {
 		if ch.Index != 0 {
 			continue // switchyard never asks for n > 1
@@ -117,7 +118,7 @@ func (s *stream) decode(raw []byte) (providers.Chunk, error) {
 		if ch.FinishReason != nil && *ch.FinishReason != "" {
 			fr, err := s.finishReason(*ch.FinishReason)
 			if err != nil {
-				return providers.Chunk{}, err
+				return chat.Chunk{}, err
 			}
 			c.FinishReason = fr
 		}
@@ -135,7 +136,7 @@ func (s *stream) decode(raw []byte) (providers.Chunk, error) {
 // and they are already valid for Mistral). A call without an id gets one
 // derived from the answer's id and the call's position, valid for Mistral
 // and the same however often the answer is replayed.
-func (s *stream) toolCall(d *toolCallDelta) providers.ToolCallDelta {
+func (s *stream) toolCall(d *toolCallDelta) chat.ToolCallDelta {
 	at := -1
 	switch {
 	case d.Index != nil:
@@ -156,7 +157,7 @@ func (s *stream) toolCall(d *toolCallDelta) providers.ToolCallDelta {
 	case len(s.calls) > 0:
 		at = len(s.calls) - 1
 	}
-	out := providers.ToolCallDelta{Arguments: string(d.Function.Arguments)}
+	out := chat.ToolCallDelta{Arguments: string(d.Function.Arguments)}
 	if at < 0 {
 		at = len(s.calls)
 		cs := callState{upstreamIndex: -1, id: d.ID}
@@ -182,22 +183,22 @@ func (s *stream) toolCall(d *toolCallDelta) providers.ToolCallDelta {
 // tool_calls). model_length means the model's window ran out, which OpenAI
 // calls length. A stop after tool calls is reported as tool_calls, which is
 // what clients wait for.
-func (s *stream) finishReason(r string) (providers.FinishReason, error) {
+func (s *stream) finishReason(r string) (chat.FinishReason, error) {
 	switch r {
 	case "length", "model_length":
-		return providers.FinishLength, nil
+		return chat.FinishLength, nil
 	case "tool_calls":
-		return providers.FinishToolCalls, nil
+		return chat.FinishToolCalls, nil
 	case "content_filter":
-		return providers.FinishContentFilter, nil
+		return chat.FinishContentFilter, nil
 	case "error":
 		return "", &providers.Error{Provider: s.p.name, Kind: providers.KindServer,
 			Message: "mistral stopped the answer with finish_reason error"}
 	}
 	if len(s.calls) > 0 {
-		return providers.FinishToolCalls, nil
+		return chat.FinishToolCalls, nil
 	}
-	return providers.FinishStop, nil
+	return chat.FinishStop, nil
 }
 
 // readTrailer reads what follows a finish reason that came without usage,

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // Mistral refuses any tool call id that is not exactly nine ASCII letters or
@@ -77,7 +77,7 @@ type idPlan struct {
 // Mistral require: every call of an assistant message answered by exactly
 // one tool message before the next non-tool message (mistral-common
 // MistralRequestValidatorV13._validate_tool_calls_followed_by_tool_messages).
-func planToolCallIDs(msgs []providers.Message) (idPlan, error) {
+func planToolCallIDs(msgs []chat.Message) (idPlan, error) {
 	plan := idPlan{
 		calls:   make([][]string, len(msgs)),
 		results: make([]string, len(msgs)),
@@ -97,11 +97,11 @@ func planToolCallIDs(msgs []providers.Message) (idPlan, error) {
 		}
 	}
 	for i, m := range msgs {
-		if m.Role != providers.RoleTool && len(pending) > 0 {
+		if m.Role != chat.RoleTool && len(pending) > 0 {
 			return idPlan{}, fmt.Errorf("message %d: tool call %q of message %d has no tool result before it", i, displayID(pending[0], synthetic), blockStart)
 		}
 		switch m.Role {
-		case providers.RoleAssistant:
+		case chat.RoleAssistant:
 			keys := make([]string, len(m.ToolCalls))
 			inMsg := map[string]bool{}
 			for j, c := range m.ToolCalls {
@@ -121,7 +121,7 @@ func planToolCallIDs(msgs []providers.Message) (idPlan, error) {
 			plan.calls[i] = keys
 			pending = append(pending[:0:0], keys...)
 			blockStart = i
-		case providers.RoleTool:
+		case chat.RoleTool:
 			k := m.ToolCallID
 			at := -1
 			if k == "" {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 	"github.com/switchyard/switchyard/providers/retry"
 )
@@ -36,14 +36,14 @@ func TestToolIDsAcrossTurns(t *testing.T) {
 	p := newProvider(t, f.URL, retry.Options{})
 
 	// Turn 1: history from Ollama (call_ + 8 characters).
-	conv := []providers.Message{
+	conv := []chat.Message{
 		user("what's in go.mod?"),
 		assistant("", call("call_x7k2m9qa", "read_file", `{"path":"go.mod"}`)),
 		result("call_x7k2m9qa", "module example.com/shop"),
 		user("and main.go?"),
 	}
 	f.Enqueue(mistralfake.Reply{ToolCalls: []mistralfake.ToolCall{{Name: "read_file", Arguments: `{"path":"main.go"}`}}})
-	a, err := chat(t, p, &providers.Request{Messages: conv})
+	a, err := sendChat(t, p, &chat.Request{Messages: conv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestToolIDsAcrossTurns(t *testing.T) {
 	// Turn 2: the client appends Mistral's call, as it received it, and the result.
 	conv = append(conv, assistant("", a.calls[0]), result(mistralsID, "package main"))
 	f.Enqueue(mistralfake.Reply{Text: "Both read."})
-	if _, err := chat(t, p, &providers.Request{Messages: conv}); err != nil {
+	if _, err := sendChat(t, p, &chat.Request{Messages: conv}); err != nil {
 		t.Fatal(err)
 	}
 	turn2, _ := f.LastRequest()
@@ -74,7 +74,7 @@ func TestToolIDsAcrossTurns(t *testing.T) {
 
 	// Turn 3: one more exchange; everything earlier is sent as before.
 	conv = append(conv, assistant("Both read."), user("thanks"))
-	if _, err := chat(t, p, &providers.Request{Messages: conv}); err != nil {
+	if _, err := sendChat(t, p, &chat.Request{Messages: conv}); err != nil {
 		t.Fatal(err)
 	}
 	turn3, _ := f.LastRequest()
@@ -91,7 +91,7 @@ func TestToolIDCollisions(t *testing.T) {
 	// native keeps its value, the other moves to a salted id, and call and
 	// result still agree.
 	clash := hashID("call_1", 0)
-	req := &providers.Request{Messages: []providers.Message{
+	req := &chat.Request{Messages: []chat.Message{
 		user("go"),
 		assistant("", call("call_1", "a", "{}"), call(clash, "b", "{}")),
 		result(clash, "rb"),
@@ -113,7 +113,7 @@ func TestToolIDCollisions(t *testing.T) {
 // The plan for a conversation's first messages does not change when
 // messages are added.
 func TestToolIDPlanIsStableAsHistoryGrows(t *testing.T) {
-	conv := []providers.Message{user("go")}
+	conv := []chat.Message{user("go")}
 	var firsts []string
 	for turn := range 5 {
 		id := "call_turn" + string(rune('a'+turn))
@@ -139,7 +139,7 @@ func TestToolIDPlanIsStableAsHistoryGrows(t *testing.T) {
 // call_1, …) are fine: pairing is per assistant message.
 func TestReusedIDsAcrossTurns(t *testing.T) {
 	f := newFake(t, mistralfake.Options{})
-	req := &providers.Request{Messages: []providers.Message{
+	req := &chat.Request{Messages: []chat.Message{
 		user("a"), assistant("", call("call_0", "f", "{}")), result("call_0", "1"),
 		assistant("", call("call_0", "f", "{}")), result("call_0", "2"), user("b"),
 	}}

@@ -8,24 +8,24 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
 
 // agentHistory is a coding-agent-like job: a system prompt, tools, and
 // turns of tool calls and results.
-func agentHistory(turns int) *providers.Request {
-	req := &providers.Request{
-		Messages: []providers.Message{{Role: providers.RoleSystem, Content: []providers.Part{{Type: providers.PartText, Text: strings.Repeat("You are a coding agent. ", 200)}}},
+func agentHistory(turns int) *chat.Request {
+	req := &chat.Request{
+		Messages: []chat.Message{{Role: chat.RoleSystem, Content: []chat.Part{{Type: chat.PartText, Text: strings.Repeat("You are a coding agent. ", 200)}}},
 			userText("Fix the failing test in router/plan_test.go")},
-		Tools: []providers.Tool{{Name: "read_file", Parameters: []byte(`{"type":"object","properties":{"path":{"type":"string"}}}`)},
+		Tools: []chat.Tool{{Name: "read_file", Parameters: []byte(`{"type":"object","properties":{"path":{"type":"string"}}}`)},
 			{Name: "write_file", Parameters: []byte(`{"type":"object","properties":{"path":{"type":"string"},"content":{"type":"string"}}}`)}},
 	}
 	for i := range turns {
 		id := fmt.Sprintf("call_%d", i)
 		req.Messages = append(req.Messages,
-			providers.Message{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{{ID: id, Name: "read_file", Arguments: fmt.Sprintf(`{"path":"file%d.go"}`, i)}}},
-			providers.Message{Role: providers.RoleTool, ToolCallID: id, Content: []providers.Part{{Type: providers.PartText, Text: strings.Repeat("func f() {}\n", 100)}}})
+			chat.Message{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: id, Name: "read_file", Arguments: fmt.Sprintf(`{"path":"file%d.go"}`, i)}}},
+			chat.Message{Role: chat.RoleTool, ToolCallID: id, Content: []chat.Part{{Type: chat.PartText, Text: strings.Repeat("func f() {}\n", 100)}}})
 	}
 	return req
 }

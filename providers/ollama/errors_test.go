@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
@@ -34,7 +35,7 @@ func TestErrorClassification(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, Options{}, ollamafake.Options{})
 			e.fake.Enqueue(ollamafake.Reply{Status: tt.status, Error: tt.message})
-			_, err := e.p.Chat(t.Context(), &providers.Request{Messages: []providers.Message{userText("x")}})
+			_, err := e.p.Chat(t.Context(), &chat.Request{Messages: []chat.Message{userText("x")}})
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -50,7 +51,7 @@ func TestErrorClassification(t *testing.T) {
 // refused by the fake because truncate is false, and classified.
 func TestContextLengthFromFake(t *testing.T) {
 	e := newEnv(t, Options{ContextWindow: 4096}, ollamafake.Options{})
-	_, err := e.p.Chat(t.Context(), &providers.Request{Messages: []providers.Message{userText(strings.Repeat("abcd", 5000))}})
+	_, err := e.p.Chat(t.Context(), &chat.Request{Messages: []chat.Message{userText(strings.Repeat("abcd", 5000))}})
 	if err == nil || kindOf(t, err) != providers.KindContextLength {
 		t.Fatalf("error %v", err)
 	}
@@ -82,7 +83,7 @@ func TestNonOllamaAnswers(t *testing.T) {
 			p := New(Options{Name: "local", BaseURL: ts.URL, Model: "m", ContextWindow: 8192, HTTPClient: &http.Client{Transport: tr}})
 			// Seed the ModelInfo directly: this server has no /api/show.
 			p.store(ModelInfo{Model: "m", NumCtx: 8192})
-			_, err := p.Chat(t.Context(), &providers.Request{Messages: []providers.Message{userText("x")}})
+			_, err := p.Chat(t.Context(), &chat.Request{Messages: []chat.Message{userText("x")}})
 			if err == nil || kindOf(t, err) != tt.wantKind {
 				t.Fatalf("error %v, want kind %v", err, tt.wantKind)
 			}

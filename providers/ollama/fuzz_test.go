@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
@@ -60,7 +61,7 @@ func FuzzNDJSON(f *testing.F) {
 	})
 }
 
-// FuzzTranslate decodes arbitrary JSON as a providers.Request and
+// FuzzTranslate decodes arbitrary JSON as a chat.Request and
 // translates it. Either the job is refused with a KindRequest error, or the
 // body is one Ollama's own decoder accepts (checked with the fake's
 // decoder, which enforces Ollama's rules) and carries the invariants:
@@ -69,7 +70,7 @@ func FuzzNDJSON(f *testing.F) {
 func FuzzTranslate(f *testing.F) {
 	f.Add([]byte(`{"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`), false)
 	f.Fuzz(func(t *testing.T, data []byte, thinks bool) {
-		var req providers.Request
+		var req chat.Request
 		if json.Unmarshal(data, &req) != nil {
 			return
 		}

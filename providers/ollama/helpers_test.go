@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
@@ -70,9 +71,9 @@ func newEnv(t testing.TB, o Options, fo ollamafake.Options) *env {
 }
 
 // collect reads a stream to its end.
-func collect(s providers.Stream) ([]providers.Chunk, error) {
+func collect(s providers.Stream) ([]chat.Chunk, error) {
 	defer s.Close()
-	var out []providers.Chunk
+	var out []chat.Chunk
 	for {
 		c, err := s.Next()
 		if errors.Is(err, io.EOF) {
@@ -86,7 +87,7 @@ func collect(s providers.Stream) ([]providers.Chunk, error) {
 }
 
 // chat sends req and collects the answer.
-func (e *env) chat(t testing.TB, req *providers.Request) ([]providers.Chunk, error) {
+func (e *env) chat(t testing.TB, req *chat.Request) ([]chat.Chunk, error) {
 	t.Helper()
 	s, err := e.p.Chat(context.Background(), req)
 	if err != nil {
@@ -95,8 +96,8 @@ func (e *env) chat(t testing.TB, req *providers.Request) ([]providers.Chunk, err
 	return collect(s)
 }
 
-func userText(text string) providers.Message {
-	return providers.Message{Role: providers.RoleUser, Content: []providers.Part{{Type: providers.PartText, Text: text}}}
+func userText(text string) chat.Message {
+	return chat.Message{Role: chat.RoleUser, Content: []chat.Part{{Type: chat.PartText, Text: text}}}
 }
 
 func kindOf(t testing.TB, err error) providers.ErrorKind {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -149,7 +150,7 @@ func NewTransport() *http.Transport {
 // the prefill. Failures before that are *providers.Error values; a model
 // Ollama does not have is KindUnavailable, a prompt longer than the window
 // KindContextLength. Cancelling ctx aborts the upstream request at once.
-func (p *Provider) Chat(ctx context.Context, req *providers.Request) (providers.Stream, error) {
+func (p *Provider) Chat(ctx context.Context, req *chat.Request) (providers.Stream, error) {
 	if req == nil {
 		return nil, p.requestError("no request")
 	}

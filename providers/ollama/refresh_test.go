@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
@@ -53,7 +54,7 @@ func TestSeedSetup(t *testing.T) {
 
 	// A prompt of 140K tokens: over the definition's window, within ours.
 	big := strings.Repeat("abcd", 140000)
-	chunks, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText(big)}})
+	chunks, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText(big)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestChatRefreshesWhenOllamaWasDown(t *testing.T) {
 	if _, ok := e.p.Info(); ok {
 		t.Fatal("Info before any Refresh")
 	}
-	if _, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}}); err != nil {
+	if _, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}}); err != nil {
 		t.Fatal(err)
 	}
 	if info, ok := e.p.Info(); !ok || info.NumCtx != 262144 {
@@ -165,7 +166,7 @@ func TestRefreshAfterModelChange(t *testing.T) {
 	m := ollamafake.Qwen3Coder30B()
 	m.NativeContext, m.Digest, m.ModifiedAt = 131072, "abc123", m.ModifiedAt.Add(time.Hour)
 	e.fake.SetModel(m)
-	if _, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}}); err != nil {
+	if _, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}}); err != nil {
 		t.Fatal(err)
 	}
 	if cr := e.fake.ChatRequests(); cr[0].NumCtx() != 131072 {
@@ -183,7 +184,7 @@ func TestNoCheckWithinInterval(t *testing.T) {
 	e.p.Refresh(context.Background())
 	before := len(e.fake.Requests())
 	for range 3 {
-		e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}})
+		e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}})
 	}
 	if got := len(e.fake.Requests()) - before; got != 3 {
 		t.Errorf("%d requests for 3 chats, want 3", got)
@@ -200,16 +201,16 @@ func TestModelRemoved(t *testing.T) {
 	e := newEnv(t, Options{ChangeCheckInterval: -1}, ollamafake.Options{})
 	e.p.Refresh(context.Background())
 	e.fake.RemoveModel("qwen3-coder:30b")
-	_, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}})
+	_, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}})
 	if err == nil || kindOf(t, err) != providers.KindUnavailable || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("error %v", err)
 	}
-	_, err = e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}})
+	_, err = e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}})
 	if err == nil || !strings.Contains(err.Error(), "ollama pull qwen3-coder:30b") {
 		t.Fatalf("second error %v, want the refresh's advice", err)
 	}
 	e.fake.SetModel(ollamafake.Qwen3Coder30B())
-	if _, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}}); err != nil {
+	if _, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}}); err != nil {
 		t.Fatalf("after the model is back: %v", err)
 	}
 }
@@ -253,7 +254,7 @@ func TestOllamaDown(t *testing.T) {
 	if _, err := p.Refresh(context.Background()); err == nil || kindOf(t, err) != providers.KindUnavailable {
 		t.Errorf("refresh: %v", err)
 	}
-	if _, err := p.Chat(context.Background(), &providers.Request{Messages: []providers.Message{userText("x")}}); err == nil || kindOf(t, err) != providers.KindUnavailable {
+	if _, err := p.Chat(context.Background(), &chat.Request{Messages: []chat.Message{userText("x")}}); err == nil || kindOf(t, err) != providers.KindUnavailable {
 		t.Errorf("chat: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -38,7 +39,7 @@ func newStream(p *Provider, ctx context.Context, body io.ReadCloser, numCtx int)
 // Next returns the next chunk of the answer; io.EOF after the chunk that
 // carries FinishReason. A {"error": ...} line, a malformed line, or a body
 // that ends before Ollama's done:true line is an error, never io.EOF.
-func (s *stream) Next() (providers.Chunk, error) {
+func (s *stream) Next() (chat.Chunk, error) {
 	for s.err == nil {
 		line, unterminated, err := s.lines.next()
 		if err != nil {
@@ -73,12 +74,12 @@ func (s *stream) Next() (providers.Chunk, error) {
 			return c, nil
 		}
 	}
-	return providers.Chunk{}, s.err
+	return chat.Chunk{}, s.err
 }
 
 // chunk translates one line's message.
-func (s *stream) chunk(r *chatResponse) (providers.Chunk, error) {
-	var c providers.Chunk
+func (s *stream) chunk(r *chatResponse) (chat.Chunk, error) {
+	var c chat.Chunk
 	if r.Message == nil {
 		return c, nil
 	}
@@ -94,7 +95,7 @@ func (s *stream) chunk(r *chatResponse) (providers.Chunk, error) {
 			// clients need one to answer the call.
 			id = syntheticCallID()
 		}
-		c.ToolCalls = append(c.ToolCalls, providers.ToolCallDelta{Index: s.calls, ID: id, Name: tc.Function.Name, Arguments: args})
+		c.ToolCalls = append(c.ToolCalls, chat.ToolCallDelta{Index: s.calls, ID: id, Name: tc.Function.Name, Arguments: args})
 		s.calls++
 	}
 	return c, nil
@@ -102,16 +103,16 @@ func (s *stream) chunk(r *chatResponse) (providers.Chunk, error) {
 
 // finish completes the final chunk from the done:true line, reports the
 // metrics and releases the connection.
-func (s *stream) finish(r *chatResponse, c *providers.Chunk) {
+func (s *stream) finish(r *chatResponse, c *chat.Chunk) {
 	switch {
 	case r.DoneReason == "length":
-		c.FinishReason = providers.FinishLength
+		c.FinishReason = chat.FinishLength
 	case s.calls > 0:
-		c.FinishReason = providers.FinishToolCalls
+		c.FinishReason = chat.FinishToolCalls
 	default:
-		c.FinishReason = providers.FinishStop
+		c.FinishReason = chat.FinishStop
 	}
-	c.Usage = &providers.Usage{PromptTokens: r.PromptEvalCount, CompletionTokens: r.EvalCount}
+	c.Usage = &chat.Usage{PromptTokens: r.PromptEvalCount, CompletionTokens: r.EvalCount}
 	s.err = io.EOF
 	if s.p.opts.Observe != nil {
 		s.p.opts.Observe(Metrics{

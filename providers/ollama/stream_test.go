@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
@@ -18,7 +19,7 @@ func TestStreamText(t *testing.T) {
 	var got []Metrics
 	e := newEnv(t, Options{Observe: func(m Metrics) { got = append(got, m) }}, ollamafake.Options{PrefillTokensPerSecond: 500})
 	e.fake.Enqueue(ollamafake.Reply{Steps: []ollamafake.Step{{Content: "Hello"}, {Content: ", "}, {Content: "world"}}})
-	chunks, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("hi")}})
+	chunks, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("hi")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestStreamText(t *testing.T) {
 	if text.String()+last.Content != "Hello, world" {
 		t.Errorf("text %q", text.String()+last.Content)
 	}
-	if last.FinishReason != providers.FinishStop || last.Usage == nil || last.Usage.PromptTokens == 0 || last.Usage.CompletionTokens == 0 {
+	if last.FinishReason != chat.FinishStop || last.Usage == nil || last.Usage.PromptTokens == 0 || last.Usage.CompletionTokens == 0 {
 		t.Fatalf("last chunk %+v", last)
 	}
 	if len(got) != 1 || got[0].PromptEvalCount != last.Usage.PromptTokens || got[0].NumCtx != 262144 || got[0].DoneReason != "stop" {
@@ -52,12 +53,12 @@ func TestStreamToolCalls(t *testing.T) {
 		{ToolCalls: []ollamafake.ScriptedCall{{Name: "read_file", Arguments: `{"path": "a.go",  "limit": 10}`}}},
 		{ToolCalls: []ollamafake.ScriptedCall{{ID: "call_given01", Name: "grep", Arguments: `{"q":"x"}`}, {Name: "ls"}}},
 	}})
-	chunks, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("read")},
-		Tools: []providers.Tool{{Name: "read_file"}, {Name: "grep"}, {Name: "ls"}}})
+	chunks, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("read")},
+		Tools: []chat.Tool{{Name: "read_file"}, {Name: "grep"}, {Name: "ls"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var calls []providers.ToolCallDelta
+	var calls []chat.ToolCallDelta
 	for _, c := range chunks {
 		calls = append(calls, c.ToolCalls...)
 	}
@@ -73,7 +74,7 @@ func TestStreamToolCalls(t *testing.T) {
 	if calls[1].ID != "call_given01" || calls[0].ID == calls[2].ID {
 		t.Errorf("ids %q %q %q", calls[0].ID, calls[1].ID, calls[2].ID)
 	}
-	if f := chunks[len(chunks)-1].FinishReason; f != providers.FinishToolCalls {
+	if f := chunks[len(chunks)-1].FinishReason; f != chat.FinishToolCalls {
 		t.Errorf("finish %q, want tool_calls", f)
 	}
 }
@@ -83,7 +84,7 @@ func TestStreamSynthesisesMissingIDs(t *testing.T) {
 	e.fake.Enqueue(ollamafake.Reply{OmitToolCallIDs: true, Steps: []ollamafake.Step{
 		{ToolCalls: []ollamafake.ScriptedCall{{Name: "a"}, {Name: "b"}}},
 	}})
-	chunks, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{{Name: "a"}, {Name: "b"}}})
+	chunks, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}, Tools: []chat.Tool{{Name: "a"}, {Name: "b"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,11 +102,11 @@ func TestStreamSynthesisesMissingIDs(t *testing.T) {
 func TestStreamLength(t *testing.T) {
 	e := newEnv(t, Options{}, ollamafake.Options{})
 	e.fake.Enqueue(ollamafake.Text("aaaa", "bbbb", "cccc"))
-	chunks, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}, MaxTokens: 2})
+	chunks, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}, MaxTokens: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last := chunks[len(chunks)-1]; last.FinishReason != providers.FinishLength || last.Usage.CompletionTokens != 2 {
+	if last := chunks[len(chunks)-1]; last.FinishReason != chat.FinishLength || last.Usage.CompletionTokens != 2 {
 		t.Fatalf("last %+v", last)
 	}
 }
@@ -126,7 +127,7 @@ func TestStreamFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, Options{}, ollamafake.Options{})
 			e.fake.Enqueue(tt.reply)
-			chunks, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}})
+			chunks, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}})
 			if err == nil || errors.Is(err, io.EOF) {
 				t.Fatalf("got %v after %d chunks, want an error", err, len(chunks))
 			}
@@ -178,7 +179,7 @@ func TestStreamBodies(t *testing.T) {
 				if err != nil {
 					t.Fatalf("error %v", err)
 				}
-				if chunks[len(chunks)-1].FinishReason != providers.FinishStop {
+				if chunks[len(chunks)-1].FinishReason != chat.FinishStop {
 					t.Errorf("last chunk %+v", chunks[len(chunks)-1])
 				}
 				return
@@ -224,7 +225,7 @@ func TestCancelCancelsUpstream(t *testing.T) {
 		}
 		cancel()
 	}()
-	_, err := e.p.Chat(ctx, &providers.Request{Messages: []providers.Message{userText("x")}})
+	_, err := e.p.Chat(ctx, &chat.Request{Messages: []chat.Message{userText("x")}})
 	if err == nil || !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want one wrapping context.Canceled", err)
 	}
@@ -240,7 +241,7 @@ func TestCancelMidStream(t *testing.T) {
 	e.fake.Enqueue(ollamafake.Reply{Steps: []ollamafake.Step{{Content: "first"}, {Content: "never", Delay: time.Hour}}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s, err := e.p.Chat(ctx, &providers.Request{Messages: []providers.Message{userText("x")}})
+	s, err := e.p.Chat(ctx, &chat.Request{Messages: []chat.Message{userText("x")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestCancelMidStream(t *testing.T) {
 func TestCloseUnblocksNext(t *testing.T) {
 	e := newEnv(t, Options{}, ollamafake.Options{})
 	e.fake.Enqueue(ollamafake.Reply{Steps: []ollamafake.Step{{Content: "first"}, {Content: "never", Delay: time.Hour}}})
-	s, err := e.p.Chat(context.Background(), &providers.Request{Messages: []providers.Message{userText("x")}})
+	s, err := e.p.Chat(context.Background(), &chat.Request{Messages: []chat.Message{userText("x")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +282,7 @@ func TestCloseUnblocksNext(t *testing.T) {
 
 func TestNonStreamingClientStillStreamsUpstream(t *testing.T) {
 	e := newEnv(t, Options{}, ollamafake.Options{})
-	if _, err := e.chat(t, &providers.Request{Stream: false, Messages: []providers.Message{userText("x")}}); err != nil {
+	if _, err := e.chat(t, &chat.Request{Stream: false, Messages: []chat.Message{userText("x")}}); err != nil {
 		t.Fatal(err)
 	}
 	var body map[string]json.RawMessage

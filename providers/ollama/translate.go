@@ -7,14 +7,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/chat"
 )
 
 // translate turns a switchyard Request into Ollama's /api/chat body, sending
 // the window numCtx. thinks says whether the model has the thinking
 // capability. Every error is a KindRequest *providers.Error naming what is
 // wrong with the job.
-func (p *Provider) translate(req *providers.Request, numCtx int, thinks thinkMode) (*chatRequest, error) {
+func (p *Provider) translate(req *chat.Request, numCtx int, thinks thinkMode) (*chatRequest, error) {
 	no := false
 	out := &chatRequest{
 		Model:    p.opts.Model,
@@ -57,7 +57,7 @@ func (p *Provider) translate(req *providers.Request, numCtx int, thinks thinkMod
 // OpenAI carries only on the assistant's call: it is looked up through
 // tool_call_id, as Ollama's own /v1 layer does (openai/openai.go
 // nameFromToolCallID).
-func (p *Provider) translateMessages(in []providers.Message) ([]chatMessage, error) {
+func (p *Provider) translateMessages(in []chat.Message) ([]chatMessage, error) {
 	if len(in) == 0 {
 		return nil, p.requestError("the request has no messages")
 	}
@@ -67,7 +67,7 @@ func (p *Provider) translateMessages(in []providers.Message) ([]chatMessage, err
 		m := &in[i]
 		cm := chatMessage{Role: string(m.Role)}
 		switch m.Role {
-		case providers.RoleSystem, providers.RoleUser, providers.RoleAssistant, providers.RoleTool:
+		case chat.RoleSystem, chat.RoleUser, chat.RoleAssistant, chat.RoleTool:
 		default:
 			return nil, p.requestError("message %d has unknown role %q", i, m.Role)
 		}
@@ -89,7 +89,7 @@ func (p *Provider) translateMessages(in []providers.Message) ([]chatMessage, err
 				callNames[tc.ID] = tc.Name
 			}
 		}
-		if m.Role == providers.RoleTool {
+		if m.Role == chat.RoleTool {
 			cm.ToolCallID = m.ToolCallID
 			cm.ToolName = callNames[m.ToolCallID]
 			if cm.ToolName == "" {
@@ -108,19 +108,19 @@ func (p *Provider) translateMessages(in []providers.Message) ([]chatMessage, err
 // message of its own, so parts are separate units of text, and gluing them
 // without a separator would merge the last word of one with the first of
 // the next.
-func (p *Provider) translateContent(msg int, parts []providers.Part) (string, []string, error) {
+func (p *Provider) translateContent(msg int, parts []chat.Part) (string, []string, error) {
 	var text strings.Builder
 	var images []string
 	first := true
 	for j, part := range parts {
 		switch part.Type {
-		case providers.PartText:
+		case chat.PartText:
 			if !first {
 				text.WriteByte('\n')
 			}
 			text.WriteString(part.Text)
 			first = false
-		case providers.PartImage:
+		case chat.PartImage:
 			b64, err := imageBase64(part.ImageURL)
 			if err != nil {
 				return "", nil, p.requestError("message %d, part %d: %v", msg, j, err)
@@ -188,7 +188,7 @@ func toolArguments(s string) (json.RawMessage, error) {
 // (PROVIDERS.md §2): "none" is honoured by sending no tools, a named
 // function by offering only that one; "required" cannot be enforced and is
 // sent as "auto".
-func (p *Provider) translateTools(tools []providers.Tool, choice *providers.ToolChoice) ([]chatTool, error) {
+func (p *Provider) translateTools(tools []chat.Tool, choice *chat.ToolChoice) ([]chatTool, error) {
 	if choice != nil && choice.Mode == "none" {
 		return nil, nil
 	}
@@ -224,7 +224,7 @@ func (p *Provider) translateTools(tools []providers.Tool, choice *providers.Tool
 
 // translateFormat maps response_format: json_object becomes "json",
 // json_schema the schema itself (docs/api.md "Structured outputs").
-func (p *Provider) translateFormat(rf *providers.ResponseFormat) (json.RawMessage, error) {
+func (p *Provider) translateFormat(rf *chat.ResponseFormat) (json.RawMessage, error) {
 	if rf == nil {
 		return nil, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
@@ -13,7 +14,7 @@ func ptr[T any](v T) *T { return &v }
 
 // sent sends req through the adapter to the fake and returns the body the
 // fake received, as generic JSON.
-func sent(t *testing.T, e *env, req *providers.Request) map[string]any {
+func sent(t *testing.T, e *env, req *chat.Request) map[string]any {
 	t.Helper()
 	if _, err := e.chat(t, req); err != nil {
 		t.Fatalf("chat: %v", err)
@@ -30,36 +31,36 @@ func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestTranslation(t *testing.T) {
 	const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-	sys := providers.Message{Role: providers.RoleSystem, Content: []providers.Part{{Type: providers.PartText, Text: "be brief"}}}
+	sys := chat.Message{Role: chat.RoleSystem, Content: []chat.Part{{Type: chat.PartText, Text: "be brief"}}}
 	tests := []struct {
 		name   string
-		req    providers.Request
+		req    chat.Request
 		thinks bool
 		check  map[string]string // JSON path (dot-separated) → compact JSON expected
 	}{
 		{
 			name: "roles-and-text-parts",
-			req: providers.Request{Messages: []providers.Message{sys, {Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartText, Text: "line one"}, {Type: providers.PartText, Text: "line two"}}}}},
+			req: chat.Request{Messages: []chat.Message{sys, {Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartText, Text: "line one"}, {Type: chat.PartText, Text: "line two"}}}}},
 			check: map[string]string{
 				"messages": `[{"content":"be brief","role":"system"},{"content":"line one\nline two","role":"user"}]`,
 			},
 		},
 		{
 			name: "image-data-url",
-			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartText, Text: "what is this"}, {Type: providers.PartImage, ImageURL: "data:image/png;base64," + png}}}}},
+			req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartText, Text: "what is this"}, {Type: chat.PartImage, ImageURL: "data:image/png;base64," + png}}}}},
 			check: map[string]string{"messages.0.images": `["` + png + `"]`, "messages.0.content": `"what is this"`},
 		},
 		{
 			name: "unpadded-base64-is-reencoded",
-			req: providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-				{Type: providers.PartImage, ImageURL: "data:image/png;base64," + strings.TrimRight(png, "=")}}}}},
+			req: chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+				{Type: chat.PartImage, ImageURL: "data:image/png;base64," + strings.TrimRight(png, "=")}}}}},
 			check: map[string]string{"messages.0.images": `["` + png + `"]`},
 		},
 		{
 			name: "sampling-options",
-			req: providers.Request{Messages: []providers.Message{userText("x")}, Temperature: ptr(0.0), TopP: ptr(0.8),
+			req: chat.Request{Messages: []chat.Message{userText("x")}, Temperature: ptr(0.0), TopP: ptr(0.8),
 				PresencePenalty: ptr(0.5), FrequencyPenalty: ptr(-0.5), Seed: ptr(int64(42)), MaxTokens: 1000, Stop: []string{"END", "STOP"}},
 			check: map[string]string{
 				"options": `{"frequency_penalty":-0.5,"num_ctx":262144,"num_predict":1000,"presence_penalty":0.5,"seed":42,"stop":["END","STOP"],"temperature":0,"top_p":0.8}`,
@@ -67,12 +68,12 @@ func TestTranslation(t *testing.T) {
 		},
 		{
 			name:  "always-stream-no-truncate-no-shift",
-			req:   providers.Request{Messages: []providers.Message{userText("x")}},
+			req:   chat.Request{Messages: []chat.Message{userText("x")}},
 			check: map[string]string{"stream": `true`, "truncate": `false`, "shift": `false`, "options": `{"num_ctx":262144}`, "model": `"qwen3-coder:30b"`},
 		},
 		{
 			name: "tools",
-			req: providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{
+			req: chat.Request{Messages: []chat.Message{userText("x")}, Tools: []chat.Tool{
 				{Name: "read_file", Description: "Read a file", Parameters: json.RawMessage(`{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}`), Strict: true},
 				{Name: "now"}}},
 			check: map[string]string{
@@ -81,26 +82,26 @@ func TestTranslation(t *testing.T) {
 		},
 		{
 			name:  "tool-choice-none-sends-no-tools",
-			req:   providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{{Name: "a"}}, ToolChoice: &providers.ToolChoice{Mode: "none"}},
+			req:   chat.Request{Messages: []chat.Message{userText("x")}, Tools: []chat.Tool{{Name: "a"}}, ToolChoice: &chat.ToolChoice{Mode: "none"}},
 			check: map[string]string{"tools": `null`},
 		},
 		{
 			name: "tool-choice-function-offers-only-it",
-			req: providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{{Name: "a"}, {Name: "b"}},
-				ToolChoice: &providers.ToolChoice{Mode: "function", Name: "b"}},
+			req: chat.Request{Messages: []chat.Message{userText("x")}, Tools: []chat.Tool{{Name: "a"}, {Name: "b"}},
+				ToolChoice: &chat.ToolChoice{Mode: "function", Name: "b"}},
 			check: map[string]string{"tools": `[{"function":{"name":"b"},"type":"function"}]`},
 		},
 		{
 			name: "tool-round-trip",
-			req: providers.Request{Messages: []providers.Message{
+			req: chat.Request{Messages: []chat.Message{
 				userText("read a.go and b.go"),
-				{Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{
+				{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{
 					{ID: "call_1", Name: "read_file", Arguments: `{"path": "a.go"}`},
 					{ID: "call_2", Name: "grep", Arguments: ``}}},
-				{Role: providers.RoleTool, ToolCallID: "call_2", Content: []providers.Part{{Type: providers.PartText, Text: "no match"}}},
-				{Role: providers.RoleTool, ToolCallID: "call_1", Content: []providers.Part{{Type: providers.PartText, Text: "package a"}}},
-				{Role: providers.RoleTool, ToolCallID: "call_unknown", Name: "legacy", Content: []providers.Part{{Type: providers.PartText, Text: "x"}}},
-			}, Tools: []providers.Tool{{Name: "read_file"}, {Name: "grep"}}},
+				{Role: chat.RoleTool, ToolCallID: "call_2", Content: []chat.Part{{Type: chat.PartText, Text: "no match"}}},
+				{Role: chat.RoleTool, ToolCallID: "call_1", Content: []chat.Part{{Type: chat.PartText, Text: "package a"}}},
+				{Role: chat.RoleTool, ToolCallID: "call_unknown", Name: "legacy", Content: []chat.Part{{Type: chat.PartText, Text: "x"}}},
+			}, Tools: []chat.Tool{{Name: "read_file"}, {Name: "grep"}}},
 			check: map[string]string{
 				"messages.1": `{"content":"","role":"assistant","tool_calls":[{"function":{"arguments":{"path":"a.go"},"name":"read_file"},"id":"call_1"},{"function":{"arguments":{},"index":1,"name":"grep"},"id":"call_2"}]}`,
 				"messages.2": `{"content":"no match","role":"tool","tool_call_id":"call_2","tool_name":"grep"}`,
@@ -110,35 +111,35 @@ func TestTranslation(t *testing.T) {
 		},
 		{
 			name:  "json-object",
-			req:   providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "json_object"}},
+			req:   chat.Request{Messages: []chat.Message{userText("x")}, ResponseFormat: &chat.ResponseFormat{Type: "json_object"}},
 			check: map[string]string{"format": `"json"`},
 		},
 		{
 			name: "json-schema",
-			req: providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "json_schema", Name: "out",
+			req: chat.Request{Messages: []chat.Message{userText("x")}, ResponseFormat: &chat.ResponseFormat{Type: "json_schema", Name: "out",
 				Schema: json.RawMessage(`{"type":"object","properties":{"ok":{"type":"boolean"}}}`)}},
 			check: map[string]string{"format": `{"properties":{"ok":{"type":"boolean"}},"type":"object"}`},
 		},
 		{
 			name:  "text-format-sends-none",
-			req:   providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "text"}},
+			req:   chat.Request{Messages: []chat.Message{userText("x")}, ResponseFormat: &chat.ResponseFormat{Type: "text"}},
 			check: map[string]string{"format": `null`},
 		},
 		{
 			name:  "reasoning-effort-dropped-without-thinking",
-			req:   providers.Request{Messages: []providers.Message{userText("x")}, ReasoningEffort: "high"},
+			req:   chat.Request{Messages: []chat.Message{userText("x")}, ReasoningEffort: "high"},
 			check: map[string]string{"think": `null`},
 		},
 		{
 			// Ollama 0.17.4 takes a level only for the harmony parser's
 			// models; a level for any other answers 400.
 			name: "reasoning-effort-mapped-with-thinking", thinks: true,
-			req:   providers.Request{Messages: []providers.Message{userText("x")}, ReasoningEffort: "minimal"},
+			req:   chat.Request{Messages: []chat.Message{userText("x")}, ReasoningEffort: "minimal"},
 			check: map[string]string{"think": `true`},
 		},
 		{
 			name: "reasoning-effort-none-is-false", thinks: true,
-			req:   providers.Request{Messages: []providers.Message{userText("x")}, ReasoningEffort: "none"},
+			req:   chat.Request{Messages: []chat.Message{userText("x")}, ReasoningEffort: "none"},
 			check: map[string]string{"think": `false`},
 		},
 	}
@@ -175,26 +176,26 @@ func TestTranslation(t *testing.T) {
 func TestTranslationErrors(t *testing.T) {
 	tests := []struct {
 		name    string
-		req     providers.Request
+		req     chat.Request
 		wantMsg string
 	}{
-		{"no-messages", providers.Request{}, "no messages"},
-		{"http-image", providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-			{Type: providers.PartImage, ImageURL: "https://example.com/cat.png"}}}}}, "image URLs cannot be sent to Ollama"},
-		{"data-url-not-base64", providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-			{Type: providers.PartImage, ImageURL: "data:text/plain,hello"}}}}}, "must be base64-encoded"},
-		{"data-url-bad-base64", providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: []providers.Part{
-			{Type: providers.PartImage, ImageURL: "data:image/png;base64,***"}}}}}, "not hold valid base64"},
-		{"invalid-arguments", providers.Request{Messages: []providers.Message{userText("x"), {Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{
+		{"no-messages", chat.Request{}, "no messages"},
+		{"http-image", chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+			{Type: chat.PartImage, ImageURL: "https://example.com/cat.png"}}}}}, "image URLs cannot be sent to Ollama"},
+		{"data-url-not-base64", chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+			{Type: chat.PartImage, ImageURL: "data:text/plain,hello"}}}}}, "must be base64-encoded"},
+		{"data-url-bad-base64", chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
+			{Type: chat.PartImage, ImageURL: "data:image/png;base64,***"}}}}}, "not hold valid base64"},
+		{"invalid-arguments", chat.Request{Messages: []chat.Message{userText("x"), {Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{
 			{ID: "call_9", Name: "read_file", Arguments: `{"path": "a.go"`}}}}}, `tool call 0 (read_file, id "call_9") has invalid JSON arguments`},
-		{"arguments-not-object", providers.Request{Messages: []providers.Message{userText("x"), {Role: providers.RoleAssistant, ToolCalls: []providers.ToolCall{
+		{"arguments-not-object", chat.Request{Messages: []chat.Message{userText("x"), {Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{
 			{ID: "call_9", Name: "f", Arguments: `[1,2]`}}}}}, "must be a JSON object"},
-		{"unknown-role", providers.Request{Messages: []providers.Message{{Role: "wizard"}}}, `unknown role "wizard"`},
-		{"tool-choice-missing-function", providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{{Name: "a"}},
-			ToolChoice: &providers.ToolChoice{Mode: "function", Name: "b"}}, `names function "b"`},
-		{"schema-not-object", providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "json_schema", Schema: json.RawMessage(`[1]`)}}, "must be a JSON object"},
-		{"unknown-format", providers.Request{Messages: []providers.Message{userText("x")}, ResponseFormat: &providers.ResponseFormat{Type: "xml"}}, `unsupported response_format type "xml"`},
-		{"bad-tool-parameters", providers.Request{Messages: []providers.Message{userText("x")}, Tools: []providers.Tool{{Name: "a", Parameters: json.RawMessage(`{`)}}}, "parameters are not valid JSON"},
+		{"unknown-role", chat.Request{Messages: []chat.Message{{Role: "wizard"}}}, `unknown role "wizard"`},
+		{"tool-choice-missing-function", chat.Request{Messages: []chat.Message{userText("x")}, Tools: []chat.Tool{{Name: "a"}},
+			ToolChoice: &chat.ToolChoice{Mode: "function", Name: "b"}}, `names function "b"`},
+		{"schema-not-object", chat.Request{Messages: []chat.Message{userText("x")}, ResponseFormat: &chat.ResponseFormat{Type: "json_schema", Schema: json.RawMessage(`[1]`)}}, "must be a JSON object"},
+		{"unknown-format", chat.Request{Messages: []chat.Message{userText("x")}, ResponseFormat: &chat.ResponseFormat{Type: "xml"}}, `unsupported response_format type "xml"`},
+		{"bad-tool-parameters", chat.Request{Messages: []chat.Message{userText("x")}, Tools: []chat.Tool{{Name: "a", Parameters: json.RawMessage(`{`)}}}, "parameters are not valid JSON"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,7 +223,7 @@ func TestThinkingModelReasoning(t *testing.T) {
 	m.Capabilities = append(m.Capabilities, "thinking")
 	e := newEnv(t, Options{}, ollamafake.Options{Models: []ollamafake.Model{m}})
 	e.fake.Enqueue(ollamafake.Reply{Steps: []ollamafake.Step{{Thinking: "let me see"}, {Content: "yes"}}})
-	chunks, err := e.chat(t, &providers.Request{Messages: []providers.Message{userText("x")}, ReasoningEffort: "high"})
+	chunks, err := e.chat(t, &chat.Request{Messages: []chat.Message{userText("x")}, ReasoningEffort: "high"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func TestThinkingModelReasoning(t *testing.T) {
 func TestKeepAlive(t *testing.T) {
 	for _, c := range []struct{ in, want string }{{"30m", `"30m"`}, {"-1", `-1`}, {"3600", `3600`}, {"", `null`}} {
 		e := newEnv(t, Options{KeepAlive: c.in}, ollamafake.Options{})
-		if got := jsonOf(sent(t, e, &providers.Request{Messages: []providers.Message{userText("x")}})["keep_alive"]); got != c.want {
+		if got := jsonOf(sent(t, e, &chat.Request{Messages: []chat.Message{userText("x")}})["keep_alive"]); got != c.want {
 			t.Errorf("keep_alive %q sent as %s, want %s", c.in, got, c.want)
 		}
 	}

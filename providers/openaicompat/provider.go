@@ -1,7 +1,7 @@
 // Package openaicompat forwards jobs to any OpenAI-compatible server
 // (llama.cpp server, vLLM, LM Studio, OpenRouter): the request goes as the
 // client sent it, unknown fields preserved, with only the model name
-// rewritten; the answer comes back as providers.Chunks.
+// rewritten; the answer comes back as chat.Chunks.
 package openaicompat
 
 import (
@@ -17,6 +17,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/retry"
 )
@@ -57,7 +58,7 @@ func New(o Options) *Provider {
 }
 
 // Chat forwards req.Raw with the model rewritten.
-func (p *Provider) Chat(ctx context.Context, req *providers.Request) (providers.Stream, error) {
+func (p *Provider) Chat(ctx context.Context, req *chat.Request) (providers.Stream, error) {
 	if len(req.Raw) == 0 {
 		return nil, p.err(providers.KindRequest, 0, "this provider forwards OpenAI chat completions requests as they came; the request arrived in another dialect", nil)
 	}
@@ -117,25 +118,25 @@ func (p *Provider) whole(resp *http.Response) (providers.Stream, error) {
 		return nil, p.err(providers.KindProtocol, resp.StatusCode, "the answer has no choices", nil)
 	}
 	ch := c.Choices[0]
-	out := providers.Chunk{Content: ch.Message.Content, Reasoning: ch.Message.ReasoningContent,
+	out := chat.Chunk{Content: ch.Message.Content, Reasoning: ch.Message.ReasoningContent,
 		FinishReason: finishReason(string(ch.FinishReason)), Usage: usage(&c.Usage)}
 	for i, tc := range ch.Message.ToolCalls {
-		out.ToolCalls = append(out.ToolCalls, providers.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+		out.ToolCalls = append(out.ToolCalls, chat.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 	}
 	if out.FinishReason == "" {
-		out.FinishReason = providers.FinishStop
+		out.FinishReason = chat.FinishStop
 	}
 	return &oneChunk{c: out}, nil
 }
 
 type oneChunk struct {
-	c    providers.Chunk
+	c    chat.Chunk
 	done bool
 }
 
-func (o *oneChunk) Next() (providers.Chunk, error) {
+func (o *oneChunk) Next() (chat.Chunk, error) {
 	if o.done {
-		return providers.Chunk{}, io.EOF
+		return chat.Chunk{}, io.EOF
 	}
 	o.done = true
 	return o.c, nil
@@ -149,11 +150,11 @@ type sseStream struct {
 	body     io.ReadCloser
 	sc       *bufio.Scanner
 	finished bool
-	pending  *providers.Chunk
+	pending  *chat.Chunk
 	closed   bool
 }
 
-func (s *sseStream) Next() (providers.Chunk, error) {
+func (s *sseStream) Next() (chat.Chunk, error) {
 	for {
 		if s.finished {
 			// The finish chunk may be followed by a usage chunk; hold the
@@ -163,9 +164,9 @@ func (s *sseStream) Next() (providers.Chunk, error) {
 			}
 		} else if !s.sc.Scan() {
 			if err := s.sc.Err(); err != nil {
-				return providers.Chunk{}, s.p.err(providers.KindServer, 0, "the stream broke", err)
+				return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream broke", err)
 			}
-			return providers.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
+			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
 		}
 		line := s.sc.Bytes()
 		data, ok := bytes.CutPrefix(line, []byte("data:"))
@@ -177,7 +178,7 @@ func (s *sseStream) Next() (providers.Chunk, error) {
 			if s.finished {
 				return s.flushPending()
 			}
-			return providers.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
+			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
 		}
 		var ev struct {
 			openai.ChatCompletionStreamResponse
@@ -186,12 +187,12 @@ func (s *sseStream) Next() (providers.Chunk, error) {
 			} `json:"error"`
 		}
 		if err := json.Unmarshal(data, &ev); err != nil {
-			return providers.Chunk{}, s.p.err(providers.KindProtocol, 0, "unreadable stream event", err)
+			return chat.Chunk{}, s.p.err(providers.KindProtocol, 0, "unreadable stream event", err)
 		}
 		if ev.Error != nil {
-			return providers.Chunk{}, s.p.err(providers.KindServer, 0, "error in the stream: "+ev.Error.Message, nil)
+			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "error in the stream: "+ev.Error.Message, nil)
 		}
-		var c providers.Chunk
+		var c chat.Chunk
 		c.Usage = usage(ev.Usage)
 		if len(ev.Choices) > 0 {
 			ch := ev.Choices[0]
@@ -201,7 +202,7 @@ func (s *sseStream) Next() (providers.Chunk, error) {
 				if tc.Index != nil {
 					idx = *tc.Index
 				}
-				c.ToolCalls = append(c.ToolCalls, providers.ToolCallDelta{Index: idx, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+				c.ToolCalls = append(c.ToolCalls, chat.ToolCallDelta{Index: idx, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 			}
 			c.FinishReason = finishReason(string(ch.FinishReason))
 		}
@@ -213,7 +214,7 @@ func (s *sseStream) Next() (providers.Chunk, error) {
 		}
 		if c.FinishReason != "" {
 			s.finished = true
-			fin := providers.Chunk{FinishReason: c.FinishReason, Usage: c.Usage}
+			fin := chat.Chunk{FinishReason: c.FinishReason, Usage: c.Usage}
 			s.pending = &fin
 			c.FinishReason, c.Usage = "", nil
 			if c.Content == "" && c.Reasoning == "" && len(c.ToolCalls) == 0 {
@@ -224,9 +225,9 @@ func (s *sseStream) Next() (providers.Chunk, error) {
 	}
 }
 
-func (s *sseStream) flushPending() (providers.Chunk, error) {
+func (s *sseStream) flushPending() (chat.Chunk, error) {
 	if s.pending == nil {
-		return providers.Chunk{}, io.EOF
+		return chat.Chunk{}, io.EOF
 	}
 	c := *s.pending
 	s.pending = nil
@@ -241,11 +242,11 @@ func (s *sseStream) Close() error {
 	return s.body.Close()
 }
 
-func usage(u *openai.Usage) *providers.Usage {
+func usage(u *openai.Usage) *chat.Usage {
 	if u == nil || (u.PromptTokens == 0 && u.CompletionTokens == 0) {
 		return nil
 	}
-	out := &providers.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens}
+	out := &chat.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens}
 	if u.PromptTokensDetails != nil {
 		out.CachedTokens = u.PromptTokensDetails.CachedTokens
 	}
@@ -255,18 +256,18 @@ func usage(u *openai.Usage) *providers.Usage {
 	return out
 }
 
-func finishReason(s string) providers.FinishReason {
+func finishReason(s string) chat.FinishReason {
 	switch s {
 	case "":
 		return ""
 	case "length", "model_length":
-		return providers.FinishLength
+		return chat.FinishLength
 	case "tool_calls", "function_call":
-		return providers.FinishToolCalls
+		return chat.FinishToolCalls
 	case "content_filter":
-		return providers.FinishContentFilter
+		return chat.FinishContentFilter
 	}
-	return providers.FinishStop
+	return chat.FinishStop
 }
 
 func (p *Provider) statusError(resp *http.Response) error {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/retry"
 )
@@ -41,10 +42,10 @@ func server(t *testing.T, h http.HandlerFunc) (*Provider, *[]map[string]json.Raw
 	return p, &got
 }
 
-func drain(t *testing.T, st providers.Stream) ([]providers.Chunk, error) {
+func drain(t *testing.T, st providers.Stream) ([]chat.Chunk, error) {
 	t.Helper()
 	defer st.Close()
-	var out []providers.Chunk
+	var out []chat.Chunk
 	for {
 		c, err := st.Next()
 		if errors.Is(err, io.EOF) {
@@ -64,7 +65,7 @@ func TestForwardsUnknownFieldsAndRewritesModel(t *testing.T) {
 		w.Write(sample)
 	})
 	raw := []byte(`{"model":"auto","stream":true,"messages":[{"role":"user","content":"x"}],"min_p":0.05,"grammar":"root ::= x"}`)
-	st, err := p.Chat(context.Background(), &providers.Request{Stream: true, Raw: raw})
+	st, err := p.Chat(context.Background(), &chat.Request{Stream: true, Raw: raw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestForwardsUnknownFieldsAndRewritesModel(t *testing.T) {
 		t.Errorf("forwarded %v", m)
 	}
 	var args string
-	var last providers.Chunk
+	var last chat.Chunk
 	for _, c := range chunks {
 		for _, tc := range c.ToolCalls {
 			args += tc.Arguments
@@ -87,7 +88,7 @@ func TestForwardsUnknownFieldsAndRewritesModel(t *testing.T) {
 		}
 		last = c
 	}
-	if args != `{"path":"a.go"}` || last.FinishReason != providers.FinishToolCalls || last.Usage == nil || last.Usage.PromptTokens != 42 {
+	if args != `{"path":"a.go"}` || last.FinishReason != chat.FinishToolCalls || last.Usage == nil || last.Usage.PromptTokens != 42 {
 		t.Errorf("args %q last %+v", args, last)
 	}
 }
@@ -97,12 +98,12 @@ func TestWholeAnswer(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`)
 	})
-	st, err := p.Chat(context.Background(), &providers.Request{Raw: []byte(`{"model":"m","messages":[]}`)})
+	st, err := p.Chat(context.Background(), &chat.Request{Raw: []byte(`{"model":"m","messages":[]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	chunks, err := drain(t, st)
-	if err != nil || len(chunks) != 1 || chunks[0].Content != "hi" || chunks[0].FinishReason != providers.FinishLength || chunks[0].Usage.CompletionTokens != 1 {
+	if err != nil || len(chunks) != 1 || chunks[0].Content != "hi" || chunks[0].FinishReason != chat.FinishLength || chunks[0].Usage.CompletionTokens != 1 {
 		t.Errorf("%+v %v", chunks, err)
 	}
 }
@@ -112,7 +113,7 @@ func TestCutStreamIsAnError(t *testing.T) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"}}]}\n\n")
 	})
-	st, err := p.Chat(context.Background(), &providers.Request{Stream: true, Raw: []byte(`{"messages":[]}`)})
+	st, err := p.Chat(context.Background(), &chat.Request{Stream: true, Raw: []byte(`{"messages":[]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestErrorsClassifiedWithoutKey(t *testing.T) {
 			w.WriteHeader(c.status)
 			io.WriteString(w, c.body)
 		})
-		_, err := p.Chat(context.Background(), &providers.Request{Raw: []byte(`{"messages":[]}`)})
+		_, err := p.Chat(context.Background(), &chat.Request{Raw: []byte(`{"messages":[]}`)})
 		pe, ok := providers.AsError(err)
 		if !ok || pe.Kind != c.kind || pe.Status != c.status {
 			t.Errorf("%d: %v", c.status, err)

@@ -20,6 +20,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/router"
@@ -86,7 +87,7 @@ type untouched struct {
 	t *testing.T
 }
 
-func (u untouched) Chat(ctx context.Context, req *providers.Request) (providers.Stream, error) {
+func (u untouched) Chat(ctx context.Context, req *chat.Request) (providers.Stream, error) {
 	before, err := json.Marshal(req)
 	if err != nil {
 		u.t.Fatal(err)

@@ -1,14 +1,15 @@
-// Package providers defines the wire-independent form of a chat job and the
-// small interface every upstream adapter implements. Ingress decoders (OpenAI
-// chat completions today; Anthropic messages and OpenAI responses later) turn
-// what a client sent into a Request; adapters in the subpackages turn a
-// Request into one vendor's wire format and its answer back into Chunks.
+// Package chat is switchyard's own form of a chat job and its answer: the
+// domain model every part shares. Ingress dialects (OpenAI chat completions,
+// Anthropic messages, ...) decode what a client sent into a Request and
+// encode Chunks back; policy decides on it; provider adapters turn a Request
+// into one vendor's wire format and its answer back into Chunks. It imports
+// nothing of switchyard's.
 //
 // The form follows OpenAI chat completions closely because every vendor we
 // speak to is a near relative of it, but it holds no JSON-shaped quirks:
 // content is always a list of parts, tool-call arguments are JSON text,
 // the developer role is folded into system.
-package providers
+package chat
 
 import (
 	"encoding/json"
