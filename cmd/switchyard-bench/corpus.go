@@ -121,7 +121,10 @@ type conversation struct {
 // states the working directory, and nothing else yet.
 func shortConversation(repo string) conversation {
 	return conversation{repo: repo, messages: []chatMessage{
-		text("system", "You are a coding agent working in a Go repository. Working directory: "+repo+"\n"+
+		// The directory stated as opencode states it, so that deciding
+		// reads the repository's policy and judges every file the
+		// conversation reads against it, as for a real agent.
+		text("system", "You are a coding agent working in a Go repository.\n<env>\n  Working directory: "+repo+"\n</env>\n"+
 			strings.Repeat("Follow the house style; keep changes small and tested. ", 20)),
 	}}
 }
