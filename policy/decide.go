@@ -55,9 +55,12 @@ func (dc *decider) decide() Decision {
 		}
 	}
 
-	if d.Privacy == Private {
+	switch {
+	case d.Privacy == Private && job.PrivateFile != "":
+		dc.reason("private_file", "the conversation references a file that may not leave this machine: %s; local providers only", job.PrivateFile)
+	case d.Privacy == Private:
 		dc.reason("private", "%s: local providers only", orDefault(job.PrivacySource, "privacy is private"))
-	} else {
+	default:
 		dc.reason("public", "%s: cloud providers allowed", orDefault(job.PrivacySource, "privacy is public"))
 	}
 	if len(job.Secrets) > 0 {
@@ -88,7 +91,11 @@ func (dc *decider) decide() Decision {
 		return dc.planCloud()
 	}
 	if d.Privacy != Public {
-		return dc.planLocal("private", dc.d.Reasons[0].Text)
+		r := dc.d.Reasons[0]
+		if r.Code != "private_file" {
+			r.Code = "private"
+		}
+		return dc.planLocal(r.Code, r.Text)
 	}
 	return dc.planAuto()
 }

@@ -15,6 +15,9 @@ type Job struct {
 	Repo string
 	// Clouds, when non-nil, are the only cloud providers the repository allows.
 	Clouds []string
+	// PrivateFile, when set, says which file the conversation references
+	// made the job private, and by which policy (PrivacyResult.PrivateFile).
+	PrivateFile string
 	// PromptTokens is the estimated prompt size for the local model's
 	// tokenizer, chat template included.
 	PromptTokens int

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Attribute keys of the access line.
@@ -138,4 +139,27 @@ func setRouteHeaders(h http.Header, route, reason, privacy string, estimated int
 	h.Set("X-Switchyard-Reason", reason)
 	h.Set("X-Switchyard-Privacy", privacy)
 	h.Set("X-Switchyard-Estimated-Tokens", strconv.Itoa(estimated))
+}
+
+// maxHeaderText bounds a header that carries a sentence for people (a job
+// stated in many directories makes a long privacy source).
+const maxHeaderText = 2048
+
+// headerText is s fit for a header value: on one line, at most
+// maxHeaderText bytes, cut at a rune boundary.
+func headerText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) <= maxHeaderText {
+		return s
+	}
+	cut := maxHeaderText - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

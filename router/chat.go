@@ -75,6 +75,7 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request) (*chat.Request
 	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
 	acc.reason, acc.privacy, acc.estimated = d.Code(), string(d.Privacy), d.PromptTokens
 	setRouteHeaders(w.Header(), "none", d.Code(), string(d.Privacy), d.PromptTokens)
+	w.Header().Set("X-Switchyard-Privacy-Source", headerText(d.PrivacySource))
 	if d.PredictedLocalSeconds > 0 {
 		w.Header().Set("X-Switchyard-Predicted-Local-Seconds", strconv.FormatFloat(d.PredictedLocalSeconds, 'f', 1, 64))
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"hash/crc32"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -50,6 +51,13 @@ type decodedRest struct {
 type decodedMessage struct {
 	msg   chat.Message
 	facts atomic.Pointer[MessageFacts]
+	// paths are where the files the message names may be, for the
+	// directories its last request stated.
+	paths atomic.Pointer[messagePaths]
+}
+
+type messagePaths struct {
+	dirs, paths []string
 }
 
 // restCacheBytes bounds the cache of the members around the messages: a
@@ -192,6 +200,17 @@ func (dr *decodedRest) outsideFor(in Inspector, req *chat.Request) []string {
 	o := in.Outside(req)
 	dr.outside.Store(&o)
 	return o
+}
+
+// pathsFor returns filePaths(f.Files, dirs), from dm when it has the
+// answer for the same directories (a conversation's turns state the same).
+func (dm *decodedMessage) pathsFor(f *MessageFacts, dirs []string) []string {
+	if mp := dm.paths.Load(); mp != nil && slices.Equal(mp.dirs, dirs) {
+		return mp.paths
+	}
+	mp := &messagePaths{dirs: slices.Clone(dirs), paths: filePaths(f.Files, dirs)}
+	dm.paths.Store(mp)
+	return mp.paths
 }
 
 // factsFor returns what the inspector finds in m, from dm when it has it.

@@ -11,25 +11,17 @@ import (
 	"github.com/switchyard/switchyard/policy"
 )
 
-// Workspace finds which repositories a request belongs to and reads their
-// policy files.
+// Workspace finds which repositories a request belongs to and what
+// governs the paths it involves.
 type Workspace interface {
 	// Dirs returns the working directories the agent states in trusted
 	// places of the request (never in tool results or file contents).
 	Dirs(req *chat.Request) []string
-	// Lookup returns the policy that governs dir.
-	Lookup(dir string) RepoPolicy
-}
-
-// RepoPolicy is what a repository's .switchyard.yaml says.
-type RepoPolicy struct {
-	Privacy policy.Privacy
-	// Clouds, when non-nil, are the only cloud providers allowed.
-	Clouds []string
-	// File is the policy file that decided; "" when none was found.
-	File string
-	// Err is why the file could not be used; then Privacy is Private.
-	Err error
+	// Governing returns what governs an absolute path, a directory or a
+	// file: one policy.PolicyFile for each way of reaching it (as
+	// written, and its real path when a link leads elsewhere). The caller
+	// does not modify the result.
+	Governing(path string) []policy.PolicyFile
 }
 
 // TokenCounter estimates the prompt tokens the local model will see.
@@ -81,12 +73,12 @@ func (rt *Router) gather(h http.Header, req *chat.Request, memo *decodeMemo) pol
 	if rt.opts.Workspace != nil {
 		stated = rt.opts.Workspace.Dirs(req)
 	}
-	rt.privacy(h, stated, &job)
 	if rt.opts.Tokens != nil {
 		job.PromptTokens, job.TokensExact = rt.opts.Tokens.CountRequest(req)
 	}
+	var facts []*MessageFacts
 	if in := rt.opts.Inspector; in != nil {
-		facts := make([]*MessageFacts, len(req.Messages))
+		facts = make([]*MessageFacts, len(req.Messages))
 		size := func(i int) int {
 			if memo != nil && memo.messages[i].facts.Load() != nil {
 				return 0
@@ -119,6 +111,8 @@ func (rt *Router) gather(h http.Header, req *chat.Request, memo *decodeMemo) pol
 		}
 		job.Files = in.Files(base, facts)
 	}
+	pr := policy.DecidePrivacy(rt.privacyInput(h, stated, facts, memo))
+	job.Privacy, job.PrivacySource, job.Repo, job.Clouds, job.PrivateFile = pr.Privacy, pr.Source, pr.Repo, pr.Clouds, pr.PrivateFile
 	if n, ok := parseCount(h.Get(headerFiles)); ok {
 		job.Files = n
 	}
@@ -147,25 +141,20 @@ func messageSize(m *chat.Message) int {
 	return n
 }
 
-// privacy decides the job's privacy and where it came from: the repository
-// named by header, else the directories the agent states; the most
-// restrictive policy among them wins; a header can tighten, never loosen.
-func (rt *Router) privacy(h http.Header, stated []string, job *policy.Job) {
-	def := rt.opts.Settings.DefaultPrivacy
-	if def != policy.Public {
-		def = policy.Private
-	}
-	// The header names the repository first; the directories the agent
-	// states count too, and the most restrictive policy among all of them
-	// applies: a header left over from another session must not send a
-	// private repository's content out.
+// privacyInput collects what the job's privacy is decided from: the
+// repository the header names, the directories the agent states and those
+// its session stated before (each may loosen), and every file the
+// conversation references (each may only tighten), a relative one under
+// each of those directories. policy.DecidePrivacy combines them. memo,
+// when not nil, keeps each message's file paths for the next turn.
+func (rt *Router) privacyInput(h http.Header, stated []string, facts []*MessageFacts, memo *decodeMemo) policy.PrivacyInput {
+	in := policy.PrivacyInput{Default: rt.opts.Settings.DefaultPrivacy, Header: h.Get(headerPrivacy)}
 	var dirs []string
 	if v := strings.TrimSpace(h.Get(headerRepo)); v != "" {
 		if filepath.IsAbs(v) {
 			dirs = []string{filepath.Clean(v)}
 		} else {
-			job.Privacy = policy.Private
-			job.PrivacySource = headerRepo + " " + v + " is not an absolute path: private"
+			in.Refused = headerRepo + " " + v + " is not an absolute path: private"
 		}
 	}
 	for _, d := range stated {
@@ -174,74 +163,51 @@ func (rt *Router) privacy(h http.Header, stated []string, job *policy.Job) {
 		}
 	}
 	dirs = rt.sessions.merge(sessionKey(h), dirs)
-
-	if job.PrivacySource == "" {
-		if len(dirs) == 0 {
-			job.Privacy = def
-			job.PrivacySource = "no repository stated: policy.default_privacy is " + string(def)
+	ws := rt.opts.Workspace
+	if ws == nil {
+		for _, d := range dirs {
+			in.Dirs = append(in.Dirs, policy.Place{Path: d})
 		}
-		var sources []string
-		for i, dir := range dirs {
-			rp := RepoPolicy{Privacy: def}
-			if rt.opts.Workspace != nil {
-				rp = rt.opts.Workspace.Lookup(dir)
-			}
-			var src string
-			switch {
-			case rp.Err != nil:
-				rp.Privacy = policy.Private
-				src = "repo " + dir + ": policy file unusable, so private (" + rp.Err.Error() + ")"
-			case rp.File == "":
-				rp.Privacy = def
-				src = "repo " + dir + " has no .switchyard.yaml: policy.default_privacy is " + string(def)
-			default:
-				src = "repo " + rp.File
-			}
-			if i == 0 {
-				job.Privacy, job.Repo, job.Clouds = rp.Privacy, dir, rp.Clouds
-			} else {
-				if rp.Privacy != policy.Public && job.Privacy == policy.Public {
-					job.Repo = dir
-				}
-				job.Privacy = policy.Stricter(job.Privacy, rp.Privacy)
-				job.Clouds = intersectClouds(job.Clouds, rp.Clouds)
-			}
-			sources = append(sources, src)
+		return in
+	}
+	for _, d := range dirs {
+		in.Dirs = append(in.Dirs, policy.Place{Path: d, Governed: ws.Governing(d)})
+	}
+	paths := make([][]string, len(facts))
+	n := 0
+	for i, f := range facts {
+		if memo != nil {
+			paths[i] = memo.messages[i].pathsFor(f, dirs)
+		} else {
+			paths[i] = filePaths(f.Files, dirs)
 		}
-		if len(sources) > 0 {
-			job.PrivacySource = strings.Join(sources, "; ")
-			if len(sources) > 1 {
-				job.PrivacySource += "; the most restrictive applies"
-			}
+		n += len(paths[i])
+	}
+	// A file named in several messages is judged once for each: Governing
+	// answers a repeat from its cache, which is cheaper than deduplicating.
+	in.Files = make([]policy.Place, 0, n)
+	for _, ps := range paths {
+		for _, p := range ps {
+			in.Files = append(in.Files, policy.Place{Path: p, Governed: ws.Governing(p)})
 		}
 	}
-
-	switch v := strings.ToLower(strings.TrimSpace(h.Get(headerPrivacy))); v {
-	case "":
-	case "private":
-		if job.Privacy == policy.Public {
-			job.PrivacySource = headerPrivacy + ": private (tightens " + job.PrivacySource + ")"
-		}
-		job.Privacy = policy.Private
-	default:
-		// "public" cannot loosen anything, and anything else is not a
-		// privacy; neither changes the job, both are said.
-		job.PrivacySource += "; " + headerPrivacy + ": " + v + " ignored (a request can only tighten privacy)"
-	}
+	return in
 }
 
-// intersectClouds combines two repositories' cloud lists; nil means any.
-func intersectClouds(a, b []string) []string {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	}
-	out := []string{}
-	for _, c := range a {
-		if slices.Contains(b, c) {
-			out = append(out, c)
+// filePaths is where the files refs name may be: an absolute one where it
+// says, a relative one under each of dirs.
+func filePaths(refs, dirs []string) []string {
+	var out []string
+	for _, ref := range refs {
+		if filepath.IsAbs(ref) {
+			out = append(out, ref)
+			continue
+		}
+		for _, d := range dirs {
+			// Joined as written, not cleaned: a ".." after a link goes up
+			// from where the link leads, and Governing judges both
+			// readings.
+			out = append(out, d+"/"+ref)
 		}
 	}
 	return out

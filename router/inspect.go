@@ -25,14 +25,7 @@ func (w storeWorkspace) Dirs(req *chat.Request) []string {
 	return out
 }
 
-func (w storeWorkspace) Lookup(dir string) RepoPolicy {
-	p := w.s.Lookup(dir)
-	rp := RepoPolicy{Privacy: p.Privacy, Clouds: p.Clouds, File: p.File, Err: p.Err}
-	if p.Err != nil {
-		rp.Privacy = policy.Private
-	}
-	return rp
-}
+func (w storeWorkspace) Governing(path string) []policy.PolicyFile { return w.s.Governing(path) }
 
 // PolicyInspector counts files with workspace.MessageFiles and
 // CountFileRefs (relative paths resolved against the first directory the

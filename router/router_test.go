@@ -425,7 +425,7 @@ func TestPromptsLoggedOnlyWhenAsked(t *testing.T) {
 }
 
 // dirsWorkspace states whatever directory the system message names.
-type dirsWorkspace map[string]RepoPolicy
+type dirsWorkspace map[string]policy.PolicyFile
 
 func (w dirsWorkspace) Dirs(req *chat.Request) []string {
 	if req.Messages[0].Role == chat.RoleSystem {
@@ -434,7 +434,13 @@ func (w dirsWorkspace) Dirs(req *chat.Request) []string {
 	return nil
 }
 
-func (w dirsWorkspace) Lookup(dir string) RepoPolicy { return w[dir] }
+func (w dirsWorkspace) Governing(p string) []policy.PolicyFile {
+	if f, ok := w[p]; ok {
+		f.Path = p
+		return []policy.PolicyFile{f}
+	}
+	return []policy.PolicyFile{{Path: p}}
+}
 
 // TestSessionRemembersRepository: opencode's title request states no
 // directory; the session id ties it to the private repository an earlier

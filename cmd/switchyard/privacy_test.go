@@ -892,17 +892,20 @@ func (g *privOllamaGate) drainLocal(orig []byte) {
 // privRepos are the repositories jobs belong to, each a real directory
 // with (or without) a real .switchyard.yaml.
 type privRepos struct {
-	public      []string // privacy: public
-	private     []string // privacy: private
-	onlyDev     string   // public, clouds: [devstral]
-	noClouds    string   // public, clouds: []
-	noPolicy    string   // no file up to the root
-	nestedPriv  string   // a private directory inside public[0]
-	privSubdir  string   // an existing subdirectory of private[0]
-	headerPriv  string   // private; used only where a header names a public repo
-	broken      map[string]string
-	unreadable  string // mode 000; private only if this process cannot read it
-	unreadableP string // what it means to this process
+	public     []string // privacy: public
+	private    []string // privacy: private
+	onlyDev    string   // public, clouds: [devstral]
+	noClouds   string   // public, clouds: []
+	noPolicy   string   // no file up to the root
+	nestedPriv string   // a private directory inside public[0]
+	privSubdir string   // an existing subdirectory of private[0]
+	headerPriv string   // private; used only where a header names a public repo
+	// linkIntoPriv is a link in public[1] to private[1]; linkOutOfPriv a
+	// link in private[1] to public[2].
+	linkIntoPriv, linkOutOfPriv string
+	broken                      map[string]string
+	unreadable                  string // mode 000; private only if this process cannot read it
+	unreadableP                 string // what it means to this process
 	// suspects are directories the contract makes private (they are in or
 	// under a private repository, or their policy file cannot be read) where
 	// the lookup may disagree.
@@ -939,6 +942,13 @@ func makePrivRepos(t *testing.T, root string) *privRepos {
 	rp.nestedPriv = write(filepath.Join(rp.public[0], "vendor", "acme-sdk"), "privacy: private\n")
 	rp.privSubdir = filepath.Join(rp.private[0], "src", "internal")
 	rp.headerPriv = write(filepath.Join(src, "acme-header-case"), "privacy: private\n")
+	rp.linkIntoPriv = filepath.Join(rp.public[1], "linked-acme")
+	rp.linkOutOfPriv = filepath.Join(rp.private[1], "oss-view")
+	for link, target := range map[string]string{rp.linkIntoPriv: rp.private[1], rp.linkOutOfPriv: rp.public[2]} {
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	broken := map[string]string{
 		"invalid-yaml":  "privacy: [public\n",
@@ -1109,6 +1119,10 @@ type privShape struct {
 	bigBytes     int // one tool result this large
 	cred         string
 	credPlace    string
+	// readPath is a file a tool call reads, whose content comes back;
+	// readPrivate says the contract makes the job private for it.
+	readPath    string
+	readPrivate bool
 }
 
 func (r *privRig) newJob(t *testing.T, seg *privSegment, window, id int) *privJob {
@@ -1160,7 +1174,12 @@ func (r *privRig) newJob(t *testing.T, seg *privSegment, window, id int) *privJo
 	}
 
 	x := r.rng.IntN(1000)
+	if r.rng.IntN(8) == 0 {
+		x = -1 // a shape of paths: links, and the files a conversation reads
+	}
 	switch {
+	case x < 0:
+		r.pathShape(j, &sh, viaAgent)
 	// ---- private by repository, stated by header or by the agent
 	case x < 90:
 		j.cat, j.expect = "private/header", "private"
@@ -1291,7 +1310,7 @@ func (r *privRig) newJob(t *testing.T, seg *privSegment, window, id int) *privJo
 		if sh.excerpt.dirs > 1 {
 			p = stricter(p, privacyOf(sh.secondary))
 		}
-		if sh.extraSystem != "" {
+		if sh.extraSystem != "" || sh.readPrivate {
 			p = "private"
 		}
 		if strings.HasPrefix(j.cat, "private/") && p != "private" && !strings.Contains(j.cat, "forged") {
@@ -1376,6 +1395,52 @@ func (r *privRig) newJob(t *testing.T, seg *privSegment, window, id int) *privJo
 		j.cat += "+local-dead"
 	}
 	return j
+}
+
+// pathShape makes j one of the shapes of issue 11: a directory stated
+// through a symbolic link either way, or a public repository's job whose
+// tool call reads a file (absolute or relative to the stated directory)
+// under a nested private policy, through a link into a private
+// repository, or in another repository; or, to keep the test honest, one
+// of its own files.
+func (r *privRig) pathShape(j *privJob, sh *privShape, viaAgent func(primary, secondary string) string) {
+	rp := r.repos
+	pub := rp.public[r.rng.IntN(len(rp.public))]
+	state := func(dir string) string { return viaAgent(dir, dir) }
+	read := func(path string, private bool) {
+		sh.readPath, sh.readPrivate = path, private
+	}
+	switch k := r.rng.IntN(7); k {
+	case 0:
+		j.cat = "private/stated-link-into-private:" + state(rp.linkIntoPriv)
+	case 1:
+		j.cat = "private/stated-link-out-of-private:" + state(rp.linkOutOfPriv)
+	case 2:
+		state(rp.public[0])
+		read(filepath.Join(rp.nestedPriv, "keys.go"), true)
+		j.cat = "private/reads-nested-private-absolute"
+	case 3:
+		state(rp.public[0])
+		rel, _ := filepath.Rel(rp.public[0], filepath.Join(rp.nestedPriv, "keys.go"))
+		read(rel, true)
+		j.cat = "private/reads-nested-private-relative"
+	case 4:
+		state(rp.public[1])
+		read([]string{"linked-acme/src/main.go", "linked-acme/new_file.go", "linked-acme/../" + filepath.Base(rp.private[0]) + "/src/main.go"}[r.rng.IntN(3)], true)
+		j.cat = "private/reads-through-link"
+	case 5:
+		state(pub)
+		read(filepath.Join(rp.private[r.rng.IntN(len(rp.private))], "src", "main.go"), true)
+		j.cat = "private/reads-other-repository"
+	default:
+		state(pub)
+		read(fmt.Sprintf("src/lib_%d.go", r.rng.IntN(100)), false)
+		j.cat = "public/reads-own-file"
+	}
+	j.expect = "private"
+	if strings.HasPrefix(j.cat, "public/") {
+		j.expect = "public"
+	}
 }
 
 // scriptFaults chooses each provider's behaviour for the job: mostly well,
@@ -1511,6 +1576,14 @@ func (r *privRig) buildBody(sh privShape, model string, stream bool) []byte {
 		first = []privWirePart{{"text", prompt}, {"text", envBlock}}
 	}
 	msgs := []privWireMsg{{Role: "system", Content: system}, {Role: "user", Content: first}}
+	if sh.readPath != "" {
+		call := privWireCall{ID: "call_" + privAlnum(r.rng, 24), Type: "function"}
+		call.Function.Name = "read_file"
+		a, _ := json.Marshal(map[string]string{"file_path": sh.readPath})
+		call.Function.Arguments = string(a)
+		msgs = append(msgs, privWireMsg{Role: "assistant", ToolCalls: []privWireCall{call}},
+			privWireMsg{Role: "tool", ToolCallID: call.ID, Content: privGoFile(r.rng, sh.readPath, m, 0)})
+	}
 	for i := range sh.toolRounds {
 		call := privWireCall{ID: "call_" + privAlnum(r.rng, 24), Type: "function"}
 		path := fmt.Sprintf("src/pkg%d/file_%d.go", i, r.rng.IntN(1000))

@@ -43,7 +43,25 @@ func fileRef(s string, sure bool) (string, bool) {
 	if !sure && (!plainPathChars(p) || !looksLikeFileName(base)) {
 		return "", false
 	}
+	if hasDotDot(s) {
+		// Kept as written: after a symbolic link, ".." goes up from where
+		// the link leads, which cleaning would hide from the privacy
+		// lookup. Counting cleans it.
+		return s, true
+	}
 	return p, true
+}
+
+// hasDotDot reports whether the slash-separated path s has a ".." element.
+func hasDotDot(s string) bool {
+	for rest := s; rest != ""; {
+		var el string
+		el, rest, _ = strings.Cut(rest, "/")
+		if el == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 func looksLikeFileName(base string) bool {

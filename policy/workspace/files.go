@@ -82,7 +82,7 @@ func CountFileRefs(base string, lists [][]string) int {
 			if !path.IsAbs(p) && base != "" {
 				p = path.Join(base, p)
 			}
-			seen[p] = struct{}{}
+			seen[path.Clean(p)] = struct{}{}
 		}
 	}
 	return len(seen)

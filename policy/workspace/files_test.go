@@ -165,3 +165,19 @@ func TestCountFilesIgnoresWorkspaceOverviews(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageFilesKeepsDotDot: a path with ".." is kept as written, since
+// after a symbolic link it goes up from where the link leads (the privacy
+// lookup judges both readings); counting still takes it cleaned.
+func TestMessageFilesKeepsDotDot(t *testing.T) {
+	m := asst("", call("c1", "read", `{"file_path":"link/../secret/k.go"}`), call("c2", "read", `{"file_path":"/r/a/../b.go"}`),
+		call("c3", "read", `{"file_path":"./src/x.go"}`))
+	got := MessageFiles(&m)
+	want := []string{"link/../secret/k.go", "/r/a/../b.go", "src/x.go"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("MessageFiles = %q, want %q", got, want)
+	}
+	if n := CountFileRefs("/r", [][]string{got, {"/r/b.go", "/r/secret/k.go", "secret/k.go"}}); n != 3 {
+		t.Errorf("CountFileRefs = %d, want 3 (secret/k.go, b.go, src/x.go)", n)
+	}
+}

@@ -53,6 +53,13 @@ type Store struct {
 	mu    sync.Mutex
 	stats *lru[string, statEntry] // path → what stat said, and when
 	files *lru[string, fileEntry] // policy file → what it said, and the identity it had
+	links *lru[string, linkEntry] // path → what Lstat and Readlink said, and when
+
+	// judged is Governing's answer for each path, and when it was made;
+	// max bounds it.
+	jmu    sync.RWMutex
+	judged map[string]judgedEntry
+	max    int
 }
 
 type statEntry struct {
@@ -93,6 +100,8 @@ func NewStore(o StoreOptions) *Store {
 	}
 	s.stats = newLRU[string, statEntry](max)
 	s.files = newLRU[string, fileEntry](max)
+	s.links = newLRU[string, linkEntry](max)
+	s.judged, s.max = make(map[string]judgedEntry), max
 	return s
 }
 
@@ -189,7 +198,7 @@ func (s *Store) stat(p string) statEntry {
 	s.mu.Lock()
 	e, ok := s.stats.get(p)
 	s.mu.Unlock()
-	if ok && s.interval > 0 && now.Sub(e.at) < s.interval && !now.Before(e.at) {
+	if ok && s.fresh(e.at, now) {
 		return e
 	}
 	fi, err := os.Lstat(p)
