@@ -44,8 +44,6 @@ type Request struct {
 	// stream from upstream either way; the router assembles a whole answer
 	// for a client that did not ask to stream.
 	Stream bool
-	// IncludeUsage is stream_options.include_usage.
-	IncludeUsage bool
 
 	Temperature      *float64
 	TopP             *float64
@@ -61,11 +59,6 @@ type Request struct {
 	// ReasoningEffort is passed where the model can think, dropped elsewhere.
 	ReasoningEffort string
 	User            string
-
-	// Raw is the body exactly as the client sent it, when it arrived as
-	// OpenAI chat completions. Adapters for OpenAI-compatible servers forward
-	// it (unknown fields preserved); nobody may modify it.
-	Raw json.RawMessage
 }
 
 // Message is one turn of the conversation.

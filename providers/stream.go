@@ -38,3 +38,19 @@ type Waiter interface {
 type Provider interface {
 	Chat(ctx context.Context, req *chat.Request) (Stream, error)
 }
+
+// Origin is a request as its client sent it: the dialect's name
+// (ingress.Dialect.Name) and the body.
+type Origin struct {
+	Dialect string
+	Body    []byte
+}
+
+// Forwarder is a Provider that can send a request in its client's own
+// dialect, as the client sent it, unknown fields preserved: an
+// OpenAI-compatible server given an OpenAI chat completions request. The
+// router hands it the origin of every job and calls Chat only when ok is
+// false (the provider does not speak that dialect).
+type Forwarder interface {
+	Forward(ctx context.Context, req *chat.Request, o Origin) (st Stream, ok bool, err error)
+}

@@ -1,18 +1,15 @@
 package router
 
 import (
-	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/base32"
-	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/switchyard/switchyard/ingress"
 )
 
 // Attribute keys of the access line.
@@ -48,7 +45,13 @@ type access struct {
 	start     time.Time
 	fallback  string
 	err       error
+	// dl is the dialect of the request's endpoint (the first one for a
+	// path that is no dialect's): errors are written in its envelope.
+	dl ingress.Dialect
 }
+
+// dialect is the dialect errors go out in.
+func (a *access) dialect() ingress.Dialect { return a.dl }
 
 func (a *access) WriteHeader(code int) {
 	if a.status == 0 {
@@ -66,15 +69,6 @@ func (a *access) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the real writer's Flush.
 func (a *access) Unwrap() http.ResponseWriter { return a.ResponseWriter }
-
-// Hijack is not used by switchyard but kept reachable for completeness of
-// the wrapped writer.
-func (a *access) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if h, ok := a.ResponseWriter.(http.Hijacker); ok {
-		return h.Hijack()
-	}
-	return nil, nil, errors.New("hijack not supported")
-}
 
 type accessKey struct{}
 
@@ -120,14 +114,7 @@ func (rt *Router) logAccess(r *http.Request, a *access, d time.Duration) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// newID returns prefix and 20 random characters.
-func newID(prefix string) string {
-	var b [12]byte
-	rand.Read(b[:])
-	return prefix + idEncoding.EncodeToString(b[:])
-}
+var newID = ingress.NewID
 
 // setRouteHeaders sets the X-Switchyard-* headers every chat completion
 // response carries.

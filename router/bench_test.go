@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/ingress/dialects"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
@@ -145,6 +146,7 @@ func newHopRig(b *testing.B) *hopRig {
 	counter.SetVocabulary(tokenizetest.Qwen3BPE(b))
 	store := workspace.NewStore(workspace.StoreOptions{})
 	rt := New(Options{
+		Dialects: dialects.All(),
 		Upstreams: []*Upstream{{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true, Provider: p,
 			Window: func() (int, int) { i, _ := p.Info(); return i.NumCtx, i.NativeContext }, Timeout: 5 * time.Minute}},
 		Settings:  policy.Settings{DefaultPrivacy: policy.Private, HeavyMinFiles: 5, HeavyMinTokens: 100000, DefaultOutputTokens: 8192},

@@ -2,36 +2,39 @@ package router
 
 import (
 	"container/list"
-	"encoding/json"
 	"hash/crc32"
 	"hash/maphash"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/ingress"
 	"github.com/switchyard/switchyard/internal/par"
 )
 
 // Coding agents resend the whole conversation every turn: a 1 MiB request
 // is usually the previous turn's messages plus one. requestDecoder decodes
-// each distinct message once and keeps it, with what the Inspector found
-// in it, by a 128-bit hash of its raw JSON; the members around the
-// messages (model, tools, options) are kept the same way as one piece. A
-// turn that adds a message then costs cutting the body at its structure,
-// hashing it, and decoding the new message.
+// each distinct element of a dialect's message array once and keeps it,
+// with what the Inspector found in it, by a 128-bit hash of its raw JSON
+// and the dialect; the members around the messages (model, tools,
+// options, a system prompt) are kept the same way as one piece. A turn that
+// adds a message then costs cutting the body at its structure, hashing
+// it, and decoding the new message.
 //
-// What it returns is exactly what decodeChatRequest returns for the same
-// body (FuzzDecodeCached checks it): anything the fast path does not
-// handle, and every error, goes to decodeChatRequest.
+// What it returns is exactly what the dialect's Decode returns for the
+// same body (FuzzDecodeCached checks it): anything the fast path does not
+// handle, every error, and a dialect that cannot be decoded a message at
+// a time go to Decode.
 type requestDecoder struct {
 	seed     maphash.Seed
-	messages *byteLRU[*decodedMessage]
+	messages *byteLRU[[]*decodedMessage]
 	rests    *byteLRU[*decodedRest]
 }
 
 // decodeMemo is what the decoder kept of a request it served from its
-// cache: an entry per message and one for the rest.
+// cache: an entry per message of the request, and one for the rest.
 type decodeMemo struct {
 	messages []*decodedMessage
 	rest     *decodedRest
@@ -40,10 +43,12 @@ type decodeMemo struct {
 // decodedRest is the request around the messages (model, tools, options)
 // as decoded, with the credential kinds the Inspector found outside the
 // messages (tools, stop, user, schema): an agent sends the same tool
-// definitions every turn. Nobody may modify it.
+// definitions every turn. Its own messages (a system prompt member) come
+// first. Nobody may modify it.
 type decodedRest struct {
-	req     chat.Request
-	outside atomic.Pointer[[]string]
+	req      ingress.Request
+	messages []*decodedMessage
+	outside  atomic.Pointer[[]string]
 }
 
 // decodedMessage is a message as decoded, shared by every request that
@@ -70,76 +75,99 @@ func newRequestDecoder(messageBytes int64) *requestDecoder {
 	}
 	return &requestDecoder{
 		seed:     maphash.MakeSeed(),
-		messages: newByteLRU[*decodedMessage](messageBytes),
+		messages: newByteLRU[[]*decodedMessage](messageBytes),
 		rests:    newByteLRU[*decodedRest](restCacheBytes),
 	}
 }
 
-// decode is decodeChatRequest with the cache. The memo is nil unless the
-// fast path served the body.
-func (d *requestDecoder) decode(body []byte) (*chat.Request, *decodeMemo, *apiError) {
-	if d == nil {
-		req, e := decodeChatRequest(body)
-		return req, nil, e
+// decode is dl.Decode with the cache. The memo is nil unless the fast path
+// served the body.
+func (d *requestDecoder) decode(dl ingress.Dialect, r *http.Request, body []byte) (*ingress.Request, *decodeMemo, error) {
+	md, ok := dl.(ingress.MessageDecoder)
+	if d == nil || !ok {
+		req, err := dl.Decode(r, body)
+		return req, nil, err
 	}
-	s, ok := splitChatRequest(body)
+	s, ok := ingress.SplitBody(body, md.MessagesKey())
 	if !ok {
-		req, e := decodeChatRequest(body)
-		return req, nil, e
+		req, err := dl.Decode(r, body)
+		return req, nil, err
 	}
-	rest := d.rest(s.members)
+	rest := d.rest(md, r, s.Members)
 	if rest == nil {
-		req, e := decodeChatRequest(body)
-		return req, nil, e
+		req, err := dl.Decode(r, body)
+		return req, nil, err
 	}
-	req := new(chat.Request)
-	*req = rest.req
-	req.Raw = body
-	req.Messages = make([]chat.Message, len(s.messages))
-	entries := make([]*decodedMessage, len(s.messages))
-	keys := make([]cacheKey, len(s.messages))
+	elems := make([][]*decodedMessage, len(s.Elements))
+	keys := make([]cacheKey, len(s.Elements))
 	var misses []int
-	for i, raw := range s.messages {
-		keys[i] = messageKey(d.seed, raw)
-		if dm, ok := d.messages.get(keys[i]); ok {
-			entries[i] = dm
+	for i, raw := range s.Elements {
+		keys[i] = d.key(md, raw)
+		if e, ok := d.messages.get(keys[i]); ok {
+			elems[i] = e
 		} else {
 			misses = append(misses, i)
 		}
 	}
 	// A conversation seen for the first time is decoded on every core.
 	var failed atomic.Bool
-	par.Ranges(len(misses), func(j int) int { return len(s.messages[misses[j]]) }, parallelBytes, func(lo, hi int) {
+	par.Ranges(len(misses), func(j int) int { return len(s.Elements[misses[j]]) }, parallelBytes, func(lo, hi int) {
 		for _, i := range misses[lo:hi] {
-			if entries[i] = decodeRawMessage(s.messages[i]); entries[i] == nil {
+			if elems[i] = decodeElement(md, s.Elements[i]); elems[i] == nil {
 				failed.Store(true)
 				return
 			}
 		}
 	})
 	if failed.Load() {
-		// decodeChatRequest names the field and what is wrong.
-		req, e := decodeChatRequest(body)
-		return req, nil, e
+		// Decode names the field and what is wrong.
+		req, err := dl.Decode(r, body)
+		return req, nil, err
 	}
 	for _, i := range misses {
-		d.messages.put(keys[i], entries[i], int64(len(s.messages[i])))
+		d.messages.put(keys[i], elems[i], int64(len(s.Elements[i])))
 	}
+	n := len(rest.messages)
+	for _, e := range elems {
+		n += len(e)
+	}
+	entries := make([]*decodedMessage, 0, n)
+	entries = append(entries, rest.messages...)
+	for _, e := range elems {
+		entries = append(entries, e...)
+	}
+	req := new(chat.Request)
+	*req = *rest.req.Chat
+	req.Messages = make([]chat.Message, len(entries))
 	for i, dm := range entries {
 		req.Messages[i] = dm.msg
 	}
-	return req, &decodeMemo{messages: entries, rest: rest}, nil
+	return &ingress.Request{Chat: req, Options: rest.req.Options}, &decodeMemo{messages: entries, rest: rest}, nil
 }
 
 // parallelBytes is the least new text decoded or inspected on more than
 // one core.
 const parallelBytes = 256 << 10
 
-// rest returns the request the members around the messages decode to,
-// without messages; nil when they do not decode.
-func (d *requestDecoder) rest(members [][]byte) *decodedRest {
+// key identifies raw bytes of dialect md.
+func (d *requestDecoder) key(md ingress.MessageDecoder, raw []byte) cacheKey {
 	var h maphash.Hash
 	h.SetSeed(d.seed)
+	h.WriteString(md.Name())
+	h.WriteByte(0)
+	h.Write(raw)
+	return cacheKey{h.Sum64(), crc32.Checksum(raw, castagnoli), len(raw)}
+}
+
+// rest returns the request the members around the messages decode to,
+// with only the messages of their own; nil when they do not decode.
+func (d *requestDecoder) rest(md ingress.MessageDecoder, r *http.Request, members [][]byte) *decodedRest {
+	var h maphash.Hash
+	h.SetSeed(d.seed)
+	h.WriteString(md.Name())
+	h.WriteByte(0)
+	h.WriteString(r.URL.Path)
+	h.WriteByte(0)
 	c, n := uint32(0), 0
 	for _, m := range members {
 		h.Write(m)
@@ -148,47 +176,33 @@ func (d *requestDecoder) rest(members [][]byte) *decodedRest {
 		n += len(m) + 1
 	}
 	k := cacheKey{h.Sum64(), c, n}
-	if r, ok := d.rests.get(k); ok {
-		return r
+	if dr, ok := d.rests.get(k); ok {
+		return dr
 	}
-	obj := make([]byte, 0, n+2)
-	obj = append(obj, '{')
-	for i, m := range members {
-		if i > 0 {
-			obj = append(obj, ',')
-		}
-		obj = append(obj, m...)
-	}
-	obj = append(obj, '}')
-	var w oaRequest
-	if err := json.Unmarshal(obj, &w); err != nil || w.Messages != nil {
+	req, ok := md.DecodeRest(r, members)
+	if !ok {
 		return nil
 	}
-	r, e := decodeRequestFields(&w)
-	if e != nil {
-		return nil
+	dr := &decodedRest{req: *req}
+	for _, m := range req.Chat.Messages {
+		dr.messages = append(dr.messages, &decodedMessage{msg: m})
 	}
-	dr := &decodedRest{req: *r}
 	d.rests.put(k, dr, int64(n))
 	return dr
 }
 
-func messageKey(seed maphash.Seed, raw []byte) cacheKey {
-	return cacheKey{maphash.Bytes(seed, raw), crc32.Checksum(raw, castagnoli), len(raw)}
-}
-
-// decodeRawMessage decodes one element of messages; nil when it does not
-// decode.
-func decodeRawMessage(raw []byte) *decodedMessage {
-	var w oaMessage
-	if err := json.Unmarshal(raw, &w); err != nil {
+// decodeElement decodes one element of the message array; nil when it
+// does not decode.
+func decodeElement(md ingress.MessageDecoder, raw []byte) []*decodedMessage {
+	msgs, ok := md.DecodeMessage(raw)
+	if !ok {
 		return nil
 	}
-	dm := new(decodedMessage)
-	if decodeMessage(&w, &dm.msg, "") != nil {
-		return nil
+	out := make([]*decodedMessage, len(msgs))
+	for i := range msgs {
+		out[i] = &decodedMessage{msg: msgs[i]}
 	}
-	return dm
+	return out
 }
 
 // outsideFor returns what the inspector finds outside req's messages, from

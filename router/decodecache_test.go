@@ -3,6 +3,7 @@ package router
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"runtime"
 	"strings"
@@ -10,56 +11,33 @@ import (
 	"testing"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/ingress/openaichat"
 )
+
+// oa is the dialect the decoder tests speak.
+var oa = openaichat.Dialect{}
+
+// chatPost is the HTTP request a chat completions body arrives on.
+func chatPost() *http.Request {
+	return httptest.NewRequest(http.MethodPost, "/v1/chat/completions", nil)
+}
 
 func chatBody(msgs ...string) []byte {
 	return []byte(`{"model":"auto","max_tokens":64,"tools":[{"type":"function","function":{"name":"read","parameters":{"type":"object"}}}],"messages":[` +
 		strings.Join(msgs, ",") + `]}`)
 }
 
-func TestSplitChatRequest(t *testing.T) {
-	for _, c := range []struct {
-		body     string
-		ok       bool
-		messages int
-		members  int
-	}{
-		{`{"messages":[{"role":"user","content":"hi"}]}`, true, 1, 0},
-		{" {\n\"model\" : \"a\\\"}\" ,\t\"messages\":[ {\"content\":\"x\\\\\"} , {\"content\":\"]\"} ] }\n", true, 2, 1},
-		{`{"messages":[{"role":"user","content":"a\\\"b"}],"stop":["}"],"n":1}`, true, 1, 2},
-		{`{"messages":[{"role":"user","content":"hi"}]} x`, false, 0, 0},
-		{`{"messages":[{"role":"user","content":"hi"}]`, false, 0, 0},
-		{`{"messages":[]}`, false, 0, 0},
-		{`{"messages":null}`, false, 0, 0},
-		{`{"messages":[1]}`, false, 0, 0},
-		{`{"messages":[{"a":1},]}`, false, 0, 0},
-		{`{"MESSAGES":[{"role":"user","content":"hi"}]}`, false, 0, 0},
-		{`{"me\u0073sages":[{"role":"user","content":"hi"}]}`, false, 0, 0},
-		{`{"messages":[{"a":1}],"messages":[{"a":1}]}`, false, 0, 0},
-		{`{"model":"x"}`, false, 0, 0},
-		{`{"messages":[{"a":"unterminated}]}`, false, 0, 0},
-		{`{"messages":[{"a":1}],"x":}`, true, 1, 1}, // the member fails to decode later
-		{`[]`, false, 0, 0},
-		{``, false, 0, 0},
-	} {
-		s, ok := splitChatRequest([]byte(c.body))
-		if ok != c.ok || ok && (len(s.messages) != c.messages || len(s.members) != c.members) {
-			t.Errorf("%q: ok %v, %d messages, %d members; want %v, %d, %d", c.body, ok, len(s.messages), len(s.members), c.ok, c.messages, c.members)
-		}
-	}
-}
-
 func TestDecoderReusesMessages(t *testing.T) {
 	d := newRequestDecoder(1 << 20)
 	turn := []string{`{"role":"system","content":"be brief"}`, `{"role":"user","content":"read a.go"}`,
 		`{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"read","arguments":"{\"path\":\"a.go\"}"}}]}`}
-	first, m1, err := d.decode(chatBody(turn...))
+	first, m1, err := d.decode(oa, chatPost(), chatBody(turn...))
 	if err != nil || m1 == nil {
 		t.Fatalf("first turn: %v, memo %v", err, m1)
 	}
 	turn = append(turn, `{"role":"tool","tool_call_id":"c1","content":"package a"}`)
 	body := chatBody(turn...)
-	second, m2, err := d.decode(body)
+	second, m2, err := d.decode(oa, chatPost(), body)
 	if err != nil || m2 == nil || len(m2.messages) != 4 {
 		t.Fatalf("second turn: %v, memo %v", err, m2)
 	}
@@ -71,11 +49,11 @@ func TestDecoderReusesMessages(t *testing.T) {
 	if m2.rest != m1.rest {
 		t.Error("the members around the messages were decoded again")
 	}
-	want, _ := decodeChatRequest(body)
+	want, _ := oa.Decode(chatPost(), body)
 	if !reflect.DeepEqual(second, want) {
 		t.Errorf("got %+v\nwant %+v", second, want)
 	}
-	if &first.Tools[0] != &second.Tools[0] {
+	if &first.Chat.Tools[0] != &second.Chat.Tools[0] {
 		t.Error("the tools were decoded again")
 	}
 }
@@ -203,10 +181,10 @@ func TestDecoderLargeConversation(t *testing.T) {
 		msgs = append(msgs, fmt.Sprintf(`{"role":"user","content":%q}`, text))
 	}
 	body := chatBody(msgs...)
-	got, entries, e := g.rt.decoder.decode(body)
-	want, _ := decodeChatRequest(body)
+	got, entries, e := g.rt.decoder.decode(oa, chatPost(), body)
+	want, _ := oa.Decode(chatPost(), body)
 	if e != nil || entries == nil || !reflect.DeepEqual(got, want) {
-		t.Fatalf("decoded %d messages (error %v, entries %v), want %d", len(got.Messages), e, entries != nil, len(want.Messages))
+		t.Fatalf("decoded %d messages (error %v, entries %v), want %d", len(got.Chat.Messages), e, entries != nil, len(want.Chat.Messages))
 	}
 	for turn := range 2 {
 		ex, err := g.rt.Explain(http.Header{}, body)

@@ -2,102 +2,39 @@ package router
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
-	"time"
 
+	"github.com/switchyard/switchyard/ingress"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 )
 
 // Error codes of the contract's error table, plus a few of our own.
 const (
-	codeInvalidRequest = "invalid_request"
-	codeTooLarge       = "request_too_large"
-	codeUnauthorized   = "unauthorized"
-	codeRateLimited    = "rate_limited"
-	codeUpstreamError  = "upstream_error"
-	codeUnavailable    = "upstream_unavailable"
-	codeTimeout        = "upstream_timeout"
-	codeNotFound       = "not_found"
-	codeMethod         = "method_not_allowed"
-	codeClientGone     = "client_closed_request"
+	codeInvalidRequest = ingress.CodeInvalidRequest
+	codeTooLarge       = ingress.CodeTooLarge
+	codeUnauthorized   = ingress.CodeUnauthorized
+	codeRateLimited    = ingress.CodeRateLimited
+	codeUpstreamError  = ingress.CodeUpstreamError
+	codeUnavailable    = ingress.CodeUnavailable
+	codeTimeout        = ingress.CodeTimeout
+	codeNotFound       = ingress.CodeNotFound
+	codeClientGone     = ingress.CodeClientGone
 )
 
-// apiError is the one error type the HTTP surface writes: the status, the
-// contract's code and a message for the client, kept apart from the cause,
-// which is only logged.
-type apiError struct {
-	Status     int
-	Code       string
-	Message    string
-	Param      string
-	RetryAfter time.Duration
-	Cause      error
-}
-
-func (e *apiError) Error() string {
-	if e.Cause != nil {
-		return e.Code + ": " + e.Message + ": " + e.Cause.Error()
-	}
-	return e.Code + ": " + e.Message
-}
-
-func (e *apiError) Unwrap() error { return e.Cause }
+// apiError is the one error type the HTTP surface writes; each dialect
+// writes it in its own envelope.
+type apiError = ingress.Error
 
 func newError(status int, code, format string, args ...any) *apiError {
-	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+	return ingress.Errorf(status, code, format, args...)
 }
 
-// errType is the OpenAI envelope's "type" for a status.
-func errType(status int) string {
-	switch {
-	case status == http.StatusUnauthorized:
-		return "authentication_error"
-	case status == http.StatusForbidden:
-		return "permission_error"
-	case status == http.StatusTooManyRequests:
-		return "rate_limit_error"
-	case status < 500:
-		return "invalid_request_error"
-	}
-	return "api_error"
-}
-
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Message string  `json:"message"`
-	Type    string  `json:"type"`
-	Param   *string `json:"param"`
-	Code    string  `json:"code"`
-}
-
-func envelope(e *apiError) []byte {
-	d := errorDetail{Message: e.Message, Type: errType(e.Status), Code: e.Code}
-	if e.Param != "" {
-		d.Param = &e.Param
-	}
-	b, _ := json.Marshal(errorBody{Error: d})
-	return b
-}
-
-// writeError writes e as the OpenAI error envelope. It is the only place a
-// response error body is written.
-func writeError(w http.ResponseWriter, e *apiError) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	if e.RetryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
-	}
-	w.WriteHeader(e.Status)
-	w.Write(envelope(e))
-	w.Write([]byte("\n"))
+// writeError writes e in the envelope of the dialect r arrived in. It is
+// the only place a response error body is written.
+func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
+	accessOf(r).dialect().WriteError(w, e)
 }
 
 // refusalError turns a policy refusal into the contract's status and code.

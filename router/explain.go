@@ -3,7 +3,10 @@ package router
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strings"
 
+	"github.com/switchyard/switchyard/ingress"
 	"github.com/switchyard/switchyard/policy"
 )
 
@@ -49,32 +52,61 @@ func explanationOf(d *policy.Decision) *Explanation {
 	return e
 }
 
-// Explain returns the decision for a chat completions body and its headers,
-// exactly as a real request would be routed, sending nothing upstream. A
-// body that is not a valid request is an error with the contract's code.
+// Explain returns the decision for a request body of the first dialect
+// (chat completions) and its headers, exactly as a real request would be
+// routed, sending nothing upstream. A body that is not a valid request is
+// an error with the contract's code.
 func (rt *Router) Explain(h http.Header, body []byte) (*Explanation, error) {
-	req, memo, e := rt.decoder.decode(body)
-	if e != nil {
-		return nil, e
+	return rt.ExplainAs("", h, body)
+}
+
+// ExplainAs is Explain for a body in the named dialect ("" for the first).
+func (rt *Router) ExplainAs(dialect string, h http.Header, body []byte) (*Explanation, error) {
+	dl, err := rt.dialectNamed(dialect)
+	if err != nil {
+		return nil, err
 	}
-	job := rt.gather(h, req, memo)
+	_, path, _ := strings.Cut(dl.Routes()[0], " ")
+	r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: path}, Header: h}
+	req, memo, err := rt.decoder.decode(dl, r, body)
+	if err != nil {
+		return nil, asAPIError(err)
+	}
+	job := rt.gather(h, req.Chat, memo)
 	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
 	return explanationOf(&d), nil
 }
 
+// dialectNamed is the dialect called name, the first one for "".
+func (rt *Router) dialectNamed(name string) (ingress.Dialect, error) {
+	if name == "" {
+		return rt.opts.Dialects[0], nil
+	}
+	var names []string
+	for _, d := range rt.opts.Dialects {
+		if d.Name() == name {
+			return d, nil
+		}
+		names = append(names, d.Name())
+	}
+	return nil, newError(http.StatusBadRequest, codeInvalidRequest, "no dialect %q: switchyard speaks %s", name, strings.Join(names, ", "))
+}
+
+// handleExplain explains a request; ?dialect= names the body's dialect
+// (default: chat completions).
 func (rt *Router) handleExplain(w http.ResponseWriter, r *http.Request) {
 	acc := accessOf(r)
 	body, e := rt.readBody(w, r)
 	if e != nil {
 		acc.err = e
-		writeError(w, e)
+		writeError(w, r, e)
 		return
 	}
-	ex, err := rt.Explain(r.Header, body)
+	ex, err := rt.ExplainAs(r.URL.Query().Get("dialect"), r.Header, body)
 	if err != nil {
-		e := err.(*apiError)
+		e := asAPIError(err)
 		acc.err = e
-		writeError(w, e)
+		writeError(w, r, e)
 		return
 	}
 	acc.reason, acc.privacy, acc.estimated = ex.ReasonCode, ex.Privacy, ex.EstimatedPromptTokens

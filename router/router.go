@@ -13,15 +13,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchyard/switchyard/ingress"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/router/audit"
 	"github.com/switchyard/switchyard/router/metrics"
 )
 
-// Options configures a Router. Only Upstreams is required.
+// Options configures a Router. Upstreams and Dialects are required.
 type Options struct {
 	Upstreams []*Upstream
-	Settings  policy.Settings
+	// Dialects are the wire forms served, each at its routes; the first
+	// answers errors on paths that belong to none, and explains by default.
+	Dialects []ingress.Dialect
+	Settings policy.Settings
 	// AuthToken, when non-empty, is the bearer token /v1/ requests must carry.
 	AuthToken string
 	// MaxBodyBytes limits request bodies (default 32 MiB).
@@ -73,6 +77,8 @@ type Router struct {
 	reloadErr atomic.Pointer[string]
 	sessions  sessions
 	decoder   *requestDecoder
+	// chatPaths is the dialect of each chat endpoint's path.
+	chatPaths map[string]ingress.Dialect
 	// active counts requests being handled, bookkeeping after the answer
 	// included (tests wait for it to reach zero).
 	active atomic.Int64
@@ -100,7 +106,10 @@ func New(o Options) *Router {
 		o.Settings.DefaultOutputTokens = 8192
 	}
 	rt := &Router{opts: o, upstreams: o.Upstreams, byName: map[string]*Upstream{}, log: o.Logger,
-		decoder: newRequestDecoder(o.MessageCacheBytes)}
+		decoder: newRequestDecoder(o.MessageCacheBytes), chatPaths: map[string]ingress.Dialect{}}
+	if len(o.Dialects) == 0 {
+		panic("router: Options.Dialects is empty")
+	}
 	if rt.log == nil {
 		rt.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -111,7 +120,13 @@ func New(o Options) *Router {
 		rt.byName[u.Name] = u
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", rt.handleChat)
+	for _, d := range o.Dialects {
+		for _, pattern := range d.Routes() {
+			mux.Handle(pattern, rt.chatHandler(d))
+			_, path, _ := strings.Cut(pattern, " ")
+			rt.chatPaths[path] = d
+		}
+	}
 	mux.HandleFunc("POST /v1/switchyard/explain", rt.handleExplain)
 	mux.HandleFunc("GET /v1/models", rt.handleModels)
 	mux.HandleFunc("GET /healthz", rt.handleHealthz)
@@ -120,7 +135,7 @@ func New(o Options) *Router {
 		mux.Handle("GET /metrics", o.Metrics.Handler())
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, newError(http.StatusNotFound, codeNotFound, "no endpoint %s %s; switchyard serves POST /v1/chat/completions, GET /v1/models, POST /v1/switchyard/explain, GET /healthz, GET /readyz", r.Method, r.URL.Path))
+		writeError(w, r, newError(http.StatusNotFound, codeNotFound, "no endpoint %s %s; switchyard serves POST /v1/chat/completions, GET /v1/models, POST /v1/switchyard/explain, GET /healthz, GET /readyz", r.Method, r.URL.Path))
 	})
 	rt.mux = mux
 	return rt
@@ -139,24 +154,44 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt.active.Add(1)
 	defer rt.active.Add(-1)
 	start := time.Now()
-	rec := &access{ResponseWriter: w, id: newID("req_"), route: "none", start: start}
+	dl, isChat := rt.chatPaths[r.URL.Path]
+	if !isChat {
+		dl = rt.opts.Dialects[0]
+	}
+	rec := &access{ResponseWriter: w, id: newID("req_"), route: "none", start: start, dl: dl}
+	r = r.WithContext(withAccess(r.Context(), rec))
 	w.Header().Set("X-Switchyard-Request-Id", rec.id)
-	if rt.token != nil && strings.HasPrefix(r.URL.Path, "/v1/") &&
-		subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), rt.token) != 1 {
+	if rt.token != nil && strings.HasPrefix(r.URL.Path, "/v1/") && !rt.authorized(r.Header) {
 		rec.reason = codeUnauthorized
 		setRouteHeaders(w.Header(), "none", codeUnauthorized, "", 0)
-		writeError(rec, newError(http.StatusUnauthorized, codeUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <the value of the variable auth.token_env names>"))
+		writeError(rec, r, newError(http.StatusUnauthorized, codeUnauthorized, "missing or wrong token: send Authorization: Bearer <the value of the variable auth.token_env names> (or x-api-key: <it>)"))
 	} else {
-		isChat := r.URL.Path == "/v1/chat/completions"
 		if isChat {
 			defer rt.opts.Metrics.Start()()
 		}
-		rt.mux.ServeHTTP(rec, r.WithContext(withAccess(r.Context(), rec)))
+		rt.mux.ServeHTTP(rec, r)
 		if isChat {
 			rt.opts.Metrics.Request(rec.route, rec.reason, rec.status)
 		}
 	}
 	rt.logAccess(r, rec, time.Since(start))
+}
+
+// authorized reports whether h carries switchyard's token, the way some
+// dialect's clients send an API key: Authorization: Bearer (OpenAI, and
+// Claude Code's ANTHROPIC_AUTH_TOKEN), x-api-key (Anthropic's SDKs) or
+// x-goog-api-key (Google's).
+func (rt *Router) authorized(h http.Header) bool {
+	if subtle.ConstantTimeCompare([]byte(h.Get("Authorization")), rt.token) == 1 {
+		return true
+	}
+	want := rt.token[len("Bearer "):]
+	for _, k := range []string{"X-Api-Key", "X-Goog-Api-Key"} {
+		if v := h.Get(k); v != "" && subtle.ConstantTimeCompare([]byte(v), want) == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 func (rt *Router) handleHealthz(w http.ResponseWriter, r *http.Request) {

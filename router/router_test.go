@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/ingress/dialects"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 )
@@ -37,6 +38,7 @@ func newRig(t *testing.T, mod func(*Options)) *rig {
 		gemini:   &scripted{name: "gemini", chunks: textReply("from ", "gemini")},
 	}
 	o := Options{
+		Dialects: dialects.All(),
 		Upstreams: []*Upstream{
 			{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true, Provider: g.local, ContextWindow: 262144, Timeout: 5 * time.Minute},
 			{Name: "devstral", Kind: "mistral", Model: "devstral-latest", Provider: g.devstral, ContextWindow: 262144},
@@ -92,6 +94,18 @@ func (g *rig) post(t *testing.T, path, body string, hdr map[string]string) *http
 	}
 	t.Cleanup(func() { resp.Body.Close() })
 	return resp
+}
+
+// errorBody is the contract's error envelope, as a client reads it.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Message string  `json:"message"`
+	Type    string  `json:"type"`
+	Param   *string `json:"param"`
+	Code    string  `json:"code"`
 }
 
 func readErr(t *testing.T, resp *http.Response) errorDetail {

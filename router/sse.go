@@ -29,23 +29,19 @@ func (s *sseWriter) begin() {
 	s.w.WriteHeader(http.StatusOK)
 }
 
-// event writes one "data:" event and flushes it.
-func (s *sseWriter) event(data []byte) error {
-	if err := s.write(data); err != nil {
+// event writes bytes a dialect framed as events, and flushes them.
+func (s *sseWriter) event(b []byte) error {
+	if err := s.write(b); err != nil {
 		return err
 	}
 	return s.flush()
 }
 
-// write writes one "data:" event; it leaves the client when flush is
-// called.
-func (s *sseWriter) write(data []byte) error {
+// write writes bytes a dialect framed as events; they leave the client
+// when flush is called.
+func (s *sseWriter) write(b []byte) error {
 	s.begin()
-	buf := make([]byte, 0, len(data)+8)
-	buf = append(buf, "data: "...)
-	buf = append(buf, data...)
-	buf = append(buf, "\n\n"...)
-	_, err := s.w.Write(buf)
+	_, err := s.w.Write(b)
 	s.pending = err == nil
 	return err
 }
@@ -57,19 +53,4 @@ func (s *sseWriter) flush() error {
 	}
 	s.pending = false
 	return s.rc.Flush()
-}
-
-// comment writes an SSE comment line, which clients ignore.
-func (s *sseWriter) comment(text string) error {
-	s.begin()
-	if _, err := s.w.Write([]byte(": " + text + "\n\n")); err != nil {
-		return err
-	}
-	s.pending = false
-	return s.rc.Flush()
-}
-
-// done ends a complete stream.
-func (s *sseWriter) done() {
-	s.event([]byte("[DONE]"))
 }

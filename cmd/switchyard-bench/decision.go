@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/switchyard/switchyard/ingress/dialects"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/workspace"
@@ -45,6 +46,7 @@ func newDecider(bpe *tokenize.BPE) *router.Router {
 	counter.SetVocabulary(bpe)
 	counter.SetRenderer(tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"}))
 	return router.New(router.Options{
+		Dialects: dialects.All(),
 		Upstreams: []*router.Upstream{{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true,
 			ContextWindow: 1 << 20, Timeout: 5 * time.Minute}},
 		Settings:  policy.Settings{DefaultPrivacy: policy.Private, HeavyMinFiles: 5, HeavyMinTokens: 100000, Secrets: policy.SecretsLocal, DefaultOutputTokens: 8192},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/configs"
+	"github.com/switchyard/switchyard/ingress/dialects"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/workspace"
@@ -69,6 +70,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		token, _ = env(cfg.Auth.TokenEnv)
 	}
 	a.router = router.New(router.Options{
+		Dialects:  dialects.All(),
 		Upstreams: ups,
 		Settings: policy.Settings{
 			DefaultPrivacy: policy.Privacy(cfg.Policy.DefaultPrivacy),

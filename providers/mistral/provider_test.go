@@ -515,7 +515,7 @@ func TestCheckModel(t *testing.T) {
 // The body that leaves is exactly the sanitizer's, not go-openai's.
 func TestWireBodyIsOurs(t *testing.T) {
 	f := newFake(t, mistralfake.Options{})
-	req := &chat.Request{Messages: []chat.Message{user("hi")}, Temperature: ptr(0.0), Seed: ptr[int64](3), User: "someone", IncludeUsage: true}
+	req := &chat.Request{Messages: []chat.Message{user("hi")}, Temperature: ptr(0.0), Seed: ptr[int64](3), User: "someone"}
 	if _, err := sendChat(t, newProvider(t, f.URL, retry.Options{}), req); err != nil {
 		t.Fatal(err)
 	}

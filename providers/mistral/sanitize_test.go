@@ -85,7 +85,7 @@ func TestSanitize(t *testing.T) {
 		{
 			name: "openai-only-fields-renamed-or-dropped",
 			req: &chat.Request{Messages: []chat.Message{user("hi")}, User: "u-1", Seed: ptr[int64](42),
-				MaxTokens: 100, IncludeUsage: true, Stream: false, Stop: []string{"END", ""}},
+				MaxTokens: 100, Stream: false, Stop: []string{"END", ""}},
 			check: func(t *testing.T, m map[string]any) {
 				for _, f := range []string{"user", "seed", "max_completion_tokens", "stream_options", "n"} {
 					if _, ok := m[f]; ok {

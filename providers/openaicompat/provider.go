@@ -1,7 +1,9 @@
 // Package openaicompat forwards jobs to any OpenAI-compatible server
 // (llama.cpp server, vLLM, LM Studio, OpenRouter): the request goes as the
-// client sent it, unknown fields preserved, with only the model name
-// rewritten; the answer comes back as chat.Chunks.
+// client sent it when it came as OpenAI chat completions, unknown fields
+// preserved, with only the model name rewritten, and encoded from
+// switchyard's own form when it came in another dialect; the answer comes
+// back as chat.Chunks.
 package openaicompat
 
 import (
@@ -43,7 +45,10 @@ type Provider struct {
 	client *http.Client
 }
 
-var _ providers.Provider = (*Provider)(nil)
+var (
+	_ providers.Provider  = (*Provider)(nil)
+	_ providers.Forwarder = (*Provider)(nil)
+)
 
 // New returns a Provider; it does no I/O.
 func New(o Options) *Provider {
@@ -57,21 +62,37 @@ func New(o Options) *Provider {
 	return &Provider{o: o, url: strings.TrimRight(o.BaseURL, "/") + "/chat/completions", client: c}
 }
 
-// Chat forwards req.Raw with the model rewritten.
-func (p *Provider) Chat(ctx context.Context, req *chat.Request) (providers.Stream, error) {
-	if len(req.Raw) == 0 {
-		return nil, p.err(providers.KindRequest, 0, "this provider forwards OpenAI chat completions requests as they came; the request arrived in another dialect", nil)
+// Forward sends an OpenAI chat completions request as its client sent it,
+// unknown fields (min_p, grammar, ...) preserved, with only the model
+// rewritten. Requests in any other dialect go through Chat.
+func (p *Provider) Forward(ctx context.Context, req *chat.Request, o providers.Origin) (providers.Stream, bool, error) {
+	if o.Dialect != "openai-chat" {
+		return nil, false, nil
 	}
-	body, err := rewriteModel(req.Raw, p.o.Model)
+	body, err := rewriteModel(o.Body, p.o.Model)
 	if err != nil {
-		return nil, p.err(providers.KindRequest, 0, "the request body is not a JSON object", err)
+		return nil, true, p.err(providers.KindRequest, 0, "the request body is not a JSON object", err)
 	}
+	st, err := p.send(ctx, body, req.Stream)
+	return st, true, err
+}
+
+// Chat encodes req as an OpenAI chat completions request.
+func (p *Provider) Chat(ctx context.Context, req *chat.Request) (providers.Stream, error) {
+	body, err := encode(req, p.o.Model)
+	if err != nil {
+		return nil, p.err(providers.KindRequest, 0, "cannot encode the request: "+err.Error(), err)
+	}
+	return p.send(ctx, body, req.Stream)
+}
+
+func (p *Provider) send(ctx context.Context, body []byte, stream bool) (providers.Stream, error) {
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, p.err(providers.KindRequest, 0, "bad base_url", err)
 	}
 	hr.Header.Set("Content-Type", "application/json")
-	if req.Stream {
+	if stream {
 		hr.Header.Set("Accept", "text/event-stream")
 	}
 	if p.o.APIKey != "" {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -42,6 +43,15 @@ func server(t *testing.T, h http.HandlerFunc) (*Provider, *[]map[string]json.Raw
 	return p, &got
 }
 
+// forward sends raw as an OpenAI chat completions client sent it.
+func forward(p *Provider, stream bool, raw []byte) (providers.Stream, error) {
+	st, ok, err := p.Forward(context.Background(), &chat.Request{Stream: stream}, providers.Origin{Dialect: "openai-chat", Body: raw})
+	if !ok {
+		return nil, errors.New("Forward declined an openai-chat request")
+	}
+	return st, err
+}
+
 func drain(t *testing.T, st providers.Stream) ([]chat.Chunk, error) {
 	t.Helper()
 	defer st.Close()
@@ -65,7 +75,7 @@ func TestForwardsUnknownFieldsAndRewritesModel(t *testing.T) {
 		w.Write(sample)
 	})
 	raw := []byte(`{"model":"auto","stream":true,"messages":[{"role":"user","content":"x"}],"min_p":0.05,"grammar":"root ::= x"}`)
-	st, err := p.Chat(context.Background(), &chat.Request{Stream: true, Raw: raw})
+	st, err := forward(p, true, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +108,7 @@ func TestWholeAnswer(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`)
 	})
-	st, err := p.Chat(context.Background(), &chat.Request{Raw: []byte(`{"model":"m","messages":[]}`)})
+	st, err := forward(p, false, []byte(`{"model":"m","messages":[]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +123,7 @@ func TestCutStreamIsAnError(t *testing.T) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"}}]}\n\n")
 	})
-	st, err := p.Chat(context.Background(), &chat.Request{Stream: true, Raw: []byte(`{"messages":[]}`)})
+	st, err := forward(p, true, []byte(`{"messages":[]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,13 +152,65 @@ func TestErrorsClassifiedWithoutKey(t *testing.T) {
 			w.WriteHeader(c.status)
 			io.WriteString(w, c.body)
 		})
-		_, err := p.Chat(context.Background(), &chat.Request{Raw: []byte(`{"messages":[]}`)})
+		_, err := forward(p, false, []byte(`{"messages":[]}`))
 		pe, ok := providers.AsError(err)
 		if !ok || pe.Kind != c.kind || pe.Status != c.status {
 			t.Errorf("%d: %v", c.status, err)
 		}
 		if strings.Contains(err.Error(), "key-ZZZ-distinct") {
 			t.Errorf("key in error: %v", err)
+		}
+	}
+}
+
+func TestOtherDialectsAreEncoded(t *testing.T) {
+	p, got := server(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+	})
+	req := &chat.Request{
+		Stream:      true,
+		Temperature: new(0.0),
+		MaxTokens:   64,
+		Messages: []chat.Message{
+			{Role: chat.RoleSystem, Content: []chat.Part{{Type: chat.PartText, Text: "be brief"}}},
+			{Role: chat.RoleUser, Content: []chat.Part{{Type: chat.PartText, Text: "what is "}, {Type: chat.PartImage, ImageURL: "data:image/png;base64,AAAA"}}},
+			{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: "call_1", Name: "read", Arguments: `{"path":"a.go"}`}}},
+			{Role: chat.RoleTool, ToolCallID: "call_1", Content: []chat.Part{{Type: chat.PartText, Text: "package a"}}},
+		},
+		Tools:      []chat.Tool{{Name: "read", Parameters: json.RawMessage(`{"type":"object"}`)}},
+		ToolChoice: &chat.ToolChoice{Mode: "function", Name: "read"},
+	}
+	if _, ok, _ := p.Forward(context.Background(), req, providers.Origin{Dialect: "anthropic", Body: []byte(`{}`)}); ok {
+		t.Fatal("Forward took an anthropic request")
+	}
+	st, err := p.Chat(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := drain(t, st); err != nil {
+		t.Fatal(err)
+	}
+	m := (*got)[0]
+	want := map[string]string{
+		"model":                 `"qwen-local"`,
+		"temperature":           `0`,
+		"max_completion_tokens": `64`,
+		"stream":                `true`,
+		"stream_options":        `{"include_usage":true}`,
+		"tool_choice":           `{"type":"function","function":{"name":"read"}}`,
+		"tools":                 `[{"type":"function","function":{"name":"read","parameters":{"type":"object"}}}]`,
+		"messages": `[{"role":"system","content":"be brief"},` +
+			`{"role":"user","content":[{"type":"text","text":"what is "},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]},` +
+			`{"role":"assistant","tool_calls":[{"id":"call_1","type":"function","function":{"name":"read","arguments":"{\"path\":\"a.go\"}"}}]},` +
+			`{"role":"tool","content":"package a","tool_call_id":"call_1"}]`,
+	}
+	for k, v := range want {
+		var g, w any
+		json.Unmarshal(m[k], &g)
+		json.Unmarshal([]byte(v), &w)
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s = %s, want %s", k, m[k], v)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/ingress/dialects"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/router"
@@ -67,6 +68,7 @@ func setup(t *testing.T, newBackend func(t *testing.T) *Backend) *harness {
 	t.Helper()
 	b := newBackend(t)
 	rt := router.New(router.Options{
+		Dialects: dialects.All(),
 		Upstreams: []*router.Upstream{{Name: b.Name, Kind: b.Kind, Model: b.Model, Local: b.Local,
 			Provider: untouched{b.Provider, t}, ContextWindow: b.Window}},
 		Settings: policy.Settings{DefaultPrivacy: policy.Public, Secrets: policy.SecretsIgnore, DefaultOutputTokens: 1024},

@@ -1,26 +1,27 @@
-package router
+package ingress
 
 import "bytes"
 
-// chatSplit is an OpenAI chat completions body cut at its structure: the
-// raw JSON of each element of "messages", and the other members of the
-// top-level object, each from its key's opening quote to the end of its
-// value. Nothing in it is decoded or checked beyond the structure between
-// the pieces: every piece is still to be decoded by encoding/json, which
-// checks it (or was decoded before, byte for byte the same).
-type chatSplit struct {
-	messages [][]byte
-	members  [][]byte
+// Split is a request body cut at its structure: the raw JSON of each
+// element of one top-level array member (the conversation's messages),
+// and the other members of the top-level object, each from its key's
+// opening quote to the end of its value. Nothing in it is decoded or
+// checked beyond the structure between the pieces: every piece is still
+// to be decoded by encoding/json, which checks it (or was decoded before,
+// byte for byte the same).
+type Split struct {
+	Elements [][]byte
+	Members  [][]byte
 }
 
-// splitChatRequest cuts body into a chatSplit. ok is false for anything
-// but a well-formed top-level object whose "messages" member appears once,
-// spelt exactly so, holding a non-empty array of objects, and whose other
-// keys are plain ASCII: the caller then decodes the body whole, which
-// gives such bodies the same result and every error its message. Time is
-// linear in len(body), and most of it is spent in bytes.IndexByte looking
-// for the end of strings.
-func splitChatRequest(body []byte) (s chatSplit, ok bool) {
+// SplitBody cuts body into a Split at the member named key. ok is false
+// for anything but a well-formed top-level object whose key member appears
+// once, spelt exactly so, holding a non-empty array of objects, and whose
+// other keys are plain ASCII: the caller then decodes the body whole,
+// which gives such bodies the same result and every error its message.
+// Time is linear in len(body), and most of it is spent in bytes.IndexByte
+// looking for the end of strings.
+func SplitBody(body []byte, key string) (s Split, ok bool) {
 	i := skipSpace(body, 0)
 	if i == len(body) || body[i] != '{' {
 		return s, false
@@ -36,8 +37,8 @@ func splitChatRequest(body []byte) (s chatSplit, ok bool) {
 		if i < 0 {
 			return s, false
 		}
-		key := body[keyStart+1 : i-1]
-		if !plainKey(key) {
+		k := body[keyStart+1 : i-1]
+		if !plainKey(k) {
 			return s, false
 		}
 		i = skipSpace(body, i)
@@ -50,19 +51,19 @@ func splitChatRequest(body []byte) (s chatSplit, ok bool) {
 			return s, false
 		}
 		switch {
-		case string(key) == "messages":
+		case string(k) == key:
 			if seen {
 				return s, false
 			}
 			seen = true
-			if s.messages, ok = splitObjects(body[valStart:i]); !ok {
+			if s.Elements, ok = splitObjects(body[valStart:i]); !ok {
 				return s, false
 			}
-		case bytes.EqualFold(key, []byte("messages")):
+		case bytes.EqualFold(k, []byte(key)):
 			// encoding/json matches keys without regard to case.
 			return s, false
 		default:
-			s.members = append(s.members, body[keyStart:i])
+			s.Members = append(s.Members, body[keyStart:i])
 		}
 		i = skipSpace(body, i)
 		if i == len(body) {

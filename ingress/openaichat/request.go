@@ -1,18 +1,17 @@
-package router
+package openaichat
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/ingress"
 )
 
 // The OpenAI chat completions request as it arrives on the wire. Only this
-// file knows its shape; everything after decoding uses chat.Request.
+// package knows its shape; everything after decoding uses chat.Request.
 type oaRequest struct {
 	Model               *string         `json:"model"`
 	Messages            *[]oaMessage    `json:"messages"`
@@ -84,7 +83,7 @@ type oaResponseFormat struct {
 
 // decodeChatRequest reads an OpenAI chat completions body. Every problem is
 // a 400 invalid_request naming the field.
-func decodeChatRequest(body []byte) (*chat.Request, *apiError) {
+func decodeChatRequest(body []byte) (*ingress.Request, *ingress.Error) {
 	var w oaRequest
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, jsonError("", err)
@@ -106,13 +105,21 @@ func decodeChatRequest(body []byte) (*chat.Request, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	req.Raw, req.Messages = body, messages
+	req.Chat.Messages = messages
 	return req, nil
 }
 
+// Options is what an answer needs of the request beyond the job.
+type Options struct {
+	// IncludeUsage is stream_options.include_usage: a streamed answer
+	// ends with a chunk that carries only the usage.
+	IncludeUsage bool
+}
+
 // decodeRequestFields decodes everything in w but the messages.
-func decodeRequestFields(w *oaRequest) (*chat.Request, *apiError) {
+func decodeRequestFields(w *oaRequest) (*ingress.Request, *ingress.Error) {
 	req := &chat.Request{}
+	var opts Options
 	if w.Model != nil {
 		req.Model = *w.Model
 	}
@@ -148,7 +155,7 @@ func decodeRequestFields(w *oaRequest) (*chat.Request, *apiError) {
 		req.Stream = *w.Stream
 	}
 	if w.StreamOptions != nil {
-		req.IncludeUsage = w.StreamOptions.IncludeUsage
+		opts.IncludeUsage = w.StreamOptions.IncludeUsage
 	}
 	req.Temperature, req.TopP = w.Temperature, w.TopP
 	req.PresencePenalty, req.FrequencyPenalty = w.PresencePenalty, w.FrequencyPenalty
@@ -185,10 +192,10 @@ func decodeRequestFields(w *oaRequest) (*chat.Request, *apiError) {
 	if w.User != nil {
 		req.User = *w.User
 	}
-	return req, nil
+	return &ingress.Request{Chat: req, Options: opts}, nil
 }
 
-func decodeMessage(w *oaMessage, m *chat.Message, p string) *apiError {
+func decodeMessage(w *oaMessage, m *chat.Message, p string) *ingress.Error {
 	switch w.Role {
 	case "system", "developer":
 		m.Role = chat.RoleSystem
@@ -237,7 +244,7 @@ func decodeMessage(w *oaMessage, m *chat.Message, p string) *apiError {
 
 // decodeArguments accepts OpenAI's JSON-string arguments and, leniently, an
 // object (some clients send one); either way the result is JSON text.
-func decodeArguments(raw json.RawMessage, p string) (string, *apiError) {
+func decodeArguments(raw json.RawMessage, p string) (string, *ingress.Error) {
 	if isNull(raw) {
 		return "{}", nil
 	}
@@ -254,7 +261,7 @@ func decodeArguments(raw json.RawMessage, p string) (string, *apiError) {
 	return s, nil
 }
 
-func decodeContent(raw json.RawMessage, p string) ([]chat.Part, *apiError) {
+func decodeContent(raw json.RawMessage, p string) ([]chat.Part, *ingress.Error) {
 	if isNull(raw) {
 		return nil, nil
 	}
@@ -301,7 +308,7 @@ func decodeContent(raw json.RawMessage, p string) ([]chat.Part, *apiError) {
 	return out, nil
 }
 
-func decodeImageURL(raw json.RawMessage, p string) (url, detail string, e *apiError) {
+func decodeImageURL(raw json.RawMessage, p string) (url, detail string, e *ingress.Error) {
 	if isNull(raw) {
 		return "", "", badParam(p, "%s is required for an image_url part", p)
 	}
@@ -325,7 +332,7 @@ func decodeImageURL(raw json.RawMessage, p string) (url, detail string, e *apiEr
 	return url, detail, nil
 }
 
-func decodeToolChoice(raw json.RawMessage) (*chat.ToolChoice, *apiError) {
+func decodeToolChoice(raw json.RawMessage) (*chat.ToolChoice, *ingress.Error) {
 	if raw[0] == '"' {
 		var s string
 		json.Unmarshal(raw, &s)
@@ -347,7 +354,7 @@ func decodeToolChoice(raw json.RawMessage) (*chat.ToolChoice, *apiError) {
 	return &chat.ToolChoice{Mode: "function", Name: o.Function.Name}, nil
 }
 
-func decodeStop(raw json.RawMessage) ([]string, *apiError) {
+func decodeStop(raw json.RawMessage) ([]string, *ingress.Error) {
 	if raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -362,7 +369,7 @@ func decodeStop(raw json.RawMessage) ([]string, *apiError) {
 	return list, nil
 }
 
-func decodeResponseFormat(raw json.RawMessage) (*chat.ResponseFormat, *apiError) {
+func decodeResponseFormat(raw json.RawMessage) (*chat.ResponseFormat, *ingress.Error) {
 	var o oaResponseFormat
 	if err := json.Unmarshal(raw, &o); err != nil {
 		return nil, jsonError("response_format", err)
@@ -385,15 +392,11 @@ func decodeResponseFormat(raw json.RawMessage) (*chat.ResponseFormat, *apiError)
 	return nil, badParam("response_format.type", "response_format.type must be text, json_object or json_schema, not %q", o.Type)
 }
 
-func badParam(param, format string, args ...any) *apiError {
-	e := newError(http.StatusBadRequest, codeInvalidRequest, format, args...)
-	e.Param = param
-	return e
-}
+var badParam = ingress.BadParam
 
 // jsonError turns encoding/json's errors into a message that names the
 // field and what was expected.
-func jsonError(prefix string, err error) *apiError {
+func jsonError(prefix string, err error) *ingress.Error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
@@ -440,13 +443,4 @@ func isNull(raw json.RawMessage) bool {
 func isObject(raw json.RawMessage) bool {
 	t := bytes.TrimSpace(raw)
 	return len(t) > 0 && t[0] == '{'
-}
-
-// stripJSONSpace is used in messages: a short excerpt of what was sent.
-func excerpt(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

@@ -1,10 +1,10 @@
-package router
+package openaichat
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/ingress"
 )
 
 // The OpenAI chat completions response shapes, written by hand-picked
@@ -74,60 +74,22 @@ func usageOf(u *chat.Usage) *oaUsage {
 	return o
 }
 
-// assembler gathers a stream's chunks into one chat.completion.
-type assembler struct {
-	content   strings.Builder
-	reasoning strings.Builder
-	calls     []oaOutToolCall
-	byIndex   map[int]int
-	finish    chat.FinishReason
-	usage     *chat.Usage
-}
-
-func (a *assembler) add(c *chat.Chunk) {
-	a.content.WriteString(c.Content)
-	a.reasoning.WriteString(c.Reasoning)
-	for _, d := range c.ToolCalls {
-		if a.byIndex == nil {
-			a.byIndex = map[int]int{}
-		}
-		i, ok := a.byIndex[d.Index]
-		if !ok {
-			i = len(a.calls)
-			a.byIndex[d.Index] = i
-			a.calls = append(a.calls, oaOutToolCall{Type: "function"})
-		}
-		tc := &a.calls[i]
-		if d.ID != "" {
-			tc.ID = d.ID
-		}
-		if d.Name != "" {
-			tc.Function.Name = d.Name
-		}
-		tc.Function.Arguments += d.Arguments
+// whole renders a complete answer as a chat.completion.
+func whole(a *ingress.Assembled, id, model string, created int64) []byte {
+	msg := oaOutputMsg{Role: "assistant", ReasoningContent: a.Reasoning}
+	for _, c := range a.ToolCalls {
+		tc := oaOutToolCall{ID: c.ID, Type: "function"}
+		tc.Function.Name, tc.Function.Arguments = c.Name, c.Arguments
+		msg.ToolCalls = append(msg.ToolCalls, tc)
 	}
-	if c.FinishReason != "" {
-		a.finish = c.FinishReason
-	}
-	if c.Usage != nil {
-		a.usage = c.Usage
-	}
-}
-
-func (a *assembler) completion(id, model string, created int64) []byte {
-	msg := oaOutputMsg{Role: "assistant", ToolCalls: a.calls, ReasoningContent: a.reasoning.String()}
-	if a.content.Len() > 0 || len(a.calls) == 0 {
-		s := a.content.String()
+	if a.Content != "" || len(a.ToolCalls) == 0 {
+		s := a.Content
 		msg.Content = &s
-	}
-	finish := string(a.finish)
-	if len(a.calls) > 0 && a.finish != chat.FinishLength {
-		finish = string(chat.FinishToolCalls)
 	}
 	b, _ := json.Marshal(oaCompletion{
 		ID: id, Object: "chat.completion", Created: created, Model: model,
-		Choices: []oaChoice{{Index: 0, Message: msg, FinishReason: finish}},
-		Usage:   usageOf(a.usage),
+		Choices: []oaChoice{{Index: 0, Message: msg, FinishReason: string(a.Finish)}},
+		Usage:   usageOf(a.Usage),
 	})
 	return b
 }
@@ -161,8 +123,9 @@ type oaDelta struct {
 
 var jsonNull = json.RawMessage("null")
 
-// chunkWriter renders a stream's chunks as chat.completion.chunk events.
-type chunkWriter struct {
+// answer renders an answer as a chat.completion, or a stream's chunks as
+// chat.completion.chunk events.
+type answer struct {
 	id, model    string
 	created      int64
 	includeUsage bool
@@ -171,7 +134,7 @@ type chunkWriter struct {
 }
 
 // delta renders one provider chunk, or nil when it carries nothing to send.
-func (cw *chunkWriter) delta(c *chat.Chunk) []byte {
+func (cw *answer) Chunk(c *chat.Chunk) []byte {
 	var d oaDelta
 	if !cw.sentRole {
 		d.Role = "assistant"
@@ -198,33 +161,37 @@ func (cw *chunkWriter) delta(c *chat.Chunk) []byte {
 	if d.Role == "" && d.Content == nil && d.ReasoningContent == "" && len(d.ToolCalls) == 0 {
 		return nil
 	}
-	return cw.marshal(oaChunkChoice{Delta: d})
+	return ingress.Data(cw.marshal(oaChunkChoice{Delta: d}))
 }
 
-// finish renders the closing chunk with the finish reason.
-func (cw *chunkWriter) finish(reason chat.FinishReason) []byte {
-	r := string(reason)
-	if cw.sawCalls && reason != chat.FinishLength {
-		r = string(chat.FinishToolCalls)
+// End renders the closing chunk with the finish reason, the usage chunk of
+// stream_options.include_usage, and [DONE].
+func (cw *answer) End(reason chat.FinishReason, u *chat.Usage) []byte {
+	r := string(ingress.Finish(reason, cw.sawCalls))
+	b := ingress.AppendEvent(nil, "", cw.marshal(oaChunkChoice{FinishReason: &r}))
+	if cw.includeUsage {
+		if u == nil {
+			u = &chat.Usage{}
+		}
+		raw, _ := json.Marshal(usageOf(u))
+		rm := json.RawMessage(raw)
+		c, _ := json.Marshal(oaChunk{ID: cw.id, Object: "chat.completion.chunk", Created: cw.created, Model: cw.model, Choices: []oaChunkChoice{}, Usage: &rm})
+		b = ingress.AppendEvent(b, "", c)
 	}
-	if r == "" {
-		r = string(chat.FinishStop)
-	}
-	return cw.marshal(oaChunkChoice{FinishReason: &r})
+	return ingress.AppendEvent(b, "", []byte("[DONE]"))
 }
 
-// usage renders the extra usage chunk of stream_options.include_usage.
-func (cw *chunkWriter) usage(u *chat.Usage) []byte {
-	if u == nil {
-		u = &chat.Usage{}
-	}
-	raw, _ := json.Marshal(usageOf(u))
-	rm := json.RawMessage(raw)
-	b, _ := json.Marshal(oaChunk{ID: cw.id, Object: "chat.completion.chunk", Created: cw.created, Model: cw.model, Choices: []oaChunkChoice{}, Usage: &rm})
-	return b
-}
+// Fail renders the error as an event in OpenAI's envelope, with no [DONE]
+// after it: clients then report the stream as failed, never as complete.
+func (cw *answer) Fail(e *ingress.Error) []byte { return ingress.Data(envelope(e)) }
 
-func (cw *chunkWriter) marshal(ch oaChunkChoice) []byte {
+// KeepAlive is an SSE comment: OpenAI's clients skip comment lines.
+func (cw *answer) KeepAlive() []byte { return ingress.Comment("keep-alive") }
+
+// Whole renders a complete answer.
+func (cw *answer) Whole(a *ingress.Assembled) []byte { return whole(a, cw.id, cw.model, cw.created) }
+
+func (cw *answer) marshal(ch oaChunkChoice) []byte {
 	c := oaChunk{ID: cw.id, Object: "chat.completion.chunk", Created: cw.created, Model: cw.model, Choices: []oaChunkChoice{ch}}
 	if cw.includeUsage {
 		n := jsonNull

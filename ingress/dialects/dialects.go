@@ -1,0 +1,13 @@
+// Package dialects lists every ingress dialect switchyard serves, so the
+// daemon, the bench and the conformance suites mount the same set.
+package dialects
+
+import (
+	"github.com/switchyard/switchyard/ingress"
+	"github.com/switchyard/switchyard/ingress/openaichat"
+)
+
+// All returns the dialects in the order their routes are mounted.
+func All() []ingress.Dialect {
+	return []ingress.Dialect{openaichat.Dialect{}}
+}

@@ -1,0 +1,121 @@
+// Package ingress is the seam between the wire forms coding agents speak
+// and switchyard's own form of a job (package chat). Each dialect is a
+// package of its own (ingress/openaichat, ingress/anthropic, ...) holding
+// its wire types: it decodes a request into a chat.Request, encodes the
+// answer back, whole and streamed, and writes errors in its envelope. The
+// router knows only this package's interfaces: it decides, executes the
+// plan, falls back, audits and sets the decision headers the same way for
+// every dialect.
+//
+// A dialect stays pure: no routing, no logging, no I/O but writing the
+// response it is handed.
+package ingress
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"net/http"
+	"time"
+
+	"github.com/switchyard/switchyard/chat"
+)
+
+// Dialect is one wire form clients speak.
+type Dialect interface {
+	// Name is short and stable ("openai-chat", "anthropic"): it keys
+	// caches and names the dialect in logs and metrics.
+	Name() string
+	// Routes are the patterns (http.ServeMux syntax, with the method) of
+	// its chat endpoint: "POST /v1/chat/completions".
+	Routes() []string
+	// Decode reads one request: the HTTP request for what its path and
+	// headers carry, and its body, already read whole. Every problem is an
+	// *Error, a 400 invalid_request naming the field and what to send.
+	Decode(r *http.Request, body []byte) (*Request, error)
+	// NewAnswer begins the answer to req, from model.
+	NewAnswer(req *Request, a AnswerInfo) Answer
+	// WriteError writes e in the dialect's envelope, with the status the
+	// dialect gives e (its own, or e.Status).
+	WriteError(w http.ResponseWriter, e *Error)
+}
+
+// Request is a decoded request: the job, and what the dialect's answer
+// needs of it that is not the job's business (opaque to everyone else).
+type Request struct {
+	Chat *chat.Request
+	// Options is for the dialect's NewAnswer (for example OpenAI's
+	// stream_options.include_usage); nil when it needs none. The router
+	// never looks inside.
+	Options any
+}
+
+// AnswerInfo is what an answer says about itself.
+type AnswerInfo struct {
+	// Model is the model that answers, as the answer reports it.
+	Model string
+	// Created is when the answer began.
+	Created time.Time
+	// PromptTokens is switchyard's count of the prompt, for dialects that
+	// report it before the model does (Anthropic's message_start).
+	PromptTokens int
+}
+
+// Answer encodes one answer. A client that did not ask to stream gets
+// Whole; one that did gets what Chunk, End, Fail and KeepAlive return,
+// written and flushed in order: bytes already framed as server-sent
+// events. An Answer is used by one goroutine at a time.
+type Answer interface {
+	// Whole renders a complete answer as its JSON body.
+	Whole(a *Assembled) []byte
+	// Chunk renders one chunk of a streamed answer; nil when there is
+	// nothing to send yet. The first call opens the stream where the
+	// dialect has an opening (Anthropic's message_start).
+	Chunk(c *chat.Chunk) []byte
+	// End renders a stream's successful end: the finish reason, the usage
+	// (nil when the upstream reported none), and the dialect's closing
+	// marker ([DONE], message_stop).
+	End(finish chat.FinishReason, u *chat.Usage) []byte
+	// Fail renders the event that ends a stream cut short or failed after
+	// it began: never anything a client could take for a complete answer.
+	Fail(e *Error) []byte
+	// KeepAlive renders a keep-alive the client ignores while the model
+	// prefills (an SSE comment, Anthropic's ping), opening the stream first
+	// if the dialect's keep-alive may not come before its opening.
+	KeepAlive() []byte
+}
+
+// MessageDecoder is a Dialect whose requests may be decoded a message at
+// a time. Coding agents resend the whole conversation every turn, so the
+// router cuts the body at its structure (Split), keeps each element of the
+// message array decoded by the hash of its bytes, and decodes only what
+// is new. What it assembles must equal what Decode returns for the same
+// body, byte for byte; anything the cut-up path does not handle goes to
+// Decode, which also gives every error its message.
+type MessageDecoder interface {
+	Dialect
+	// MessagesKey is the top-level member whose array DecodeMessage reads
+	// an element of ("messages").
+	MessagesKey() string
+	// DecodeMessage decodes one element of the array into the messages it
+	// stands for, in order (one Anthropic message with tool results is
+	// several); ok is false when it does not decode. It must not depend on
+	// the other elements.
+	DecodeMessage(raw []byte) (msgs []chat.Message, ok bool)
+	// DecodeRest decodes the other members of the top-level object (each
+	// from its key's quote to the end of its value, in order) and the HTTP
+	// request into a Request whose Chat.Messages holds only the messages
+	// that come before the array's (a system prompt member); ok is false
+	// when they do not decode. The router keeps the answer by the
+	// request's path and the members' bytes: it must depend on nothing
+	// else of r.
+	DecodeRest(r *http.Request, members [][]byte) (req *Request, ok bool)
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns prefix and 20 random characters, for the ids answers carry.
+func NewID(prefix string) string {
+	var b [12]byte
+	rand.Read(b[:])
+	return prefix + idEncoding.EncodeToString(b[:])
+}

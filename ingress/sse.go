@@ -1,0 +1,37 @@
+package ingress
+
+// Data frames one server-sent event with only a data line ("data: …\n\n").
+// JSON has no raw newlines, so one line holds it.
+func Data(payload []byte) []byte {
+	return frame(nil, "", payload)
+}
+
+// Event frames one server-sent event with an event name and a data line.
+func Event(name string, payload []byte) []byte {
+	return frame(nil, name, payload)
+}
+
+// AppendEvent appends one framed event to b; name "" leaves out the event
+// line.
+func AppendEvent(b []byte, name string, payload []byte) []byte {
+	return frame(b, name, payload)
+}
+
+func frame(b []byte, name string, payload []byte) []byte {
+	if b == nil {
+		b = make([]byte, 0, len(name)+len(payload)+16)
+	}
+	if name != "" {
+		b = append(b, "event: "...)
+		b = append(b, name...)
+		b = append(b, '\n')
+	}
+	b = append(b, "data: "...)
+	b = append(b, payload...)
+	return append(b, "\n\n"...)
+}
+
+// Comment is an SSE comment line, which clients ignore.
+func Comment(text string) []byte {
+	return []byte(": " + text + "\n\n")
+}
