@@ -11,25 +11,36 @@ import (
 )
 
 // Explanation is the decision JSON of the explain endpoint and of
-// `switchyard explain`.
+// `switchyard explain`: the one type both print, so its shape (the
+// contract's "Decision JSON", checked key by key in TestDecisionJSONShape)
+// cannot differ between them.
 type Explanation struct {
-	Chosen                *string         `json:"chosen"`
-	Plan                  []string        `json:"plan"`
-	Privacy               string          `json:"privacy"`
-	PrivacySource         string          `json:"privacy_source"`
-	Repo                  string          `json:"repo"`
-	EstimatedPromptTokens int             `json:"estimated_prompt_tokens"`
-	TokensExact           bool            `json:"estimated_tokens_exact"`
-	MaxOutputTokens       int             `json:"max_output_tokens"`
-	FileCount             int             `json:"file_count"`
-	SecretsFound          bool            `json:"secrets_found"`
-	SecretKinds           []string        `json:"secret_kinds,omitempty"`
-	LocalWindow           int             `json:"local_window"`
-	PredictedLocalSeconds float64         `json:"predicted_local_seconds"`
-	Heavy                 bool            `json:"heavy"`
-	ReasonCode            string          `json:"reason_code"`
-	Reasons               []string        `json:"reasons"`
-	Refusal               *policy.Refusal `json:"refusal"`
+	Chosen                *string  `json:"chosen"`
+	Plan                  []string `json:"plan"`
+	Privacy               string   `json:"privacy"`
+	PrivacySource         string   `json:"privacy_source"`
+	Repo                  string   `json:"repo"`
+	EstimatedPromptTokens int      `json:"estimated_prompt_tokens"`
+	TokensExact           bool     `json:"estimated_tokens_exact"`
+	MaxOutputTokens       int      `json:"max_output_tokens"`
+	FileCount             int      `json:"file_count"`
+	SecretsFound          bool     `json:"secrets_found"`
+	SecretKinds           []string `json:"secret_kinds,omitempty"`
+	LocalWindow           int      `json:"local_window"`
+	PredictedLocalSeconds float64  `json:"predicted_local_seconds"`
+	Heavy                 bool     `json:"heavy"`
+	ReasonCode            string   `json:"reason_code"`
+	Reasons               []string `json:"reasons"`
+	Refusal               *Refusal `json:"refusal"`
+}
+
+// Refusal is a refused decision as the decision JSON shows it: the
+// contract's {"code": "...", "message": "..."}. It is not policy.Refusal
+// itself, which carries no JSON tags (package policy has no wire formats)
+// and so encoded as {"Code": ..., "Message": ...}.
+type Refusal struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 func explanationOf(d *policy.Decision) *Explanation {
@@ -38,7 +49,10 @@ func explanationOf(d *policy.Decision) *Explanation {
 		EstimatedPromptTokens: d.PromptTokens, TokensExact: d.TokensExact, MaxOutputTokens: d.OutputTokens,
 		FileCount: d.Files, SecretsFound: len(d.Secrets) > 0, SecretKinds: d.Secrets,
 		LocalWindow: d.LocalWindow, PredictedLocalSeconds: d.PredictedLocalSeconds, Heavy: d.Heavy,
-		ReasonCode: d.Code(), Reasons: []string{}, Refusal: d.Refusal,
+		ReasonCode: d.Code(), Reasons: []string{},
+	}
+	if d.Refusal != nil {
+		e.Refusal = &Refusal{Code: d.Refusal.Code, Message: d.Refusal.Message}
 	}
 	if e.Plan == nil {
 		e.Plan = []string{}
