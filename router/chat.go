@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -61,6 +62,37 @@ func (rt *Router) chatHandler(dl ingress.Dialect) http.Handler {
 	})
 }
 
+// decode is the request decoder for a body of dialect dl that came as r. The
+// Content-Type is not checked: a body that parses as a JSON object is a
+// request whatever the header says, since curl -d sends
+// application/x-www-form-urlencoded unless told otherwise and first tries
+// look like that. When the body as a whole is not a JSON object (the only
+// errors without a Param), a Content-Type that does not say JSON is named
+// as the likely reason.
+func (rt *Router) decode(dl ingress.Dialect, r *http.Request, body []byte) (*ingress.Request, *decodeMemo, *apiError) {
+	req, memo, err := rt.decoder.decode(dl, r, body)
+	if err == nil {
+		return req, memo, nil
+	}
+	e := asAPIError(err)
+	if e.Param == "" {
+		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSONMediaType(ct) {
+			e.Message += fmt.Sprintf("; the request said Content-Type: %s, but switchyard reads only JSON: send the request itself, as curl -H 'Content-Type: application/json' -d @request.json does", ct)
+		}
+	}
+	return nil, nil, e
+}
+
+// isJSONMediaType reports whether a Content-Type names JSON
+// (application/json, text/json, application/*+json).
+func isJSONMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
+}
+
 // prepare reads, decodes and routes a chat request. On failure it has
 // already written the error.
 func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dialect) (*inbound, bool) {
@@ -70,18 +102,14 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dia
 		setRouteHeaders(w.Header(), "none", e.Code, "", 0)
 		writeError(w, r, e)
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
-		fail(newError(http.StatusBadRequest, codeInvalidRequest, "Content-Type must be application/json, not %q", ct))
-		return nil, false
-	}
 	body, e := rt.readBody(w, r)
 	if e != nil {
 		fail(e)
 		return nil, false
 	}
-	req, memo, err := rt.decoder.decode(dl, r, body)
-	if err != nil {
-		fail(asAPIError(err))
+	req, memo, e := rt.decode(dl, r, body)
+	if e != nil {
+		fail(e)
 		return nil, false
 	}
 	if rt.opts.LogPrompts {

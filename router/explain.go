@@ -82,9 +82,9 @@ func (rt *Router) ExplainAs(dialect string, h http.Header, body []byte) (*Explan
 	}
 	_, path, _ := strings.Cut(dl.Routes()[0], " ")
 	r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: path}, Header: h}
-	req, memo, err := rt.decoder.decode(dl, r, body)
-	if err != nil {
-		return nil, asAPIError(err)
+	req, memo, e := rt.decode(dl, r, body)
+	if e != nil {
+		return nil, e
 	}
 	job := rt.gather(h, req.Chat, memo)
 	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)

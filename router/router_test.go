@@ -234,6 +234,59 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// TestAnyContentType: a body that parses as a JSON object is a request
+// whatever its Content-Type (curl -d sends
+// application/x-www-form-urlencoded); one that does not is refused, saying
+// a JSON object was expected and naming a Content-Type that is not JSON.
+func TestAnyContentType(t *testing.T) {
+	g := newRig(t, nil)
+	const ok = `{"messages":[{"role":"user","content":"x"}]}`
+	const form = "application/x-www-form-urlencoded"
+	cases := []struct {
+		name, path, ct, body string
+		status               int
+		has, hasNot          []string
+	}{
+		{"curl-d-default", "/v1/chat/completions", form, ok, 200, nil, nil},
+		{"text-plain", "/v1/chat/completions", "text/plain", ok, 200, nil, nil},
+		{"none", "/v1/chat/completions", "", ok, 200, nil, nil},
+		{"explain-form", "/v1/switchyard/explain", form, ok, 200, nil, nil},
+		{"form-fields", "/v1/chat/completions", form, "model=auto&messages=hi", 400,
+			[]string{"not valid JSON", "JSON object", "Content-Type: " + form, "application/json"}, nil},
+		{"form-array", "/v1/switchyard/explain", form, `[1]`, 400, []string{"must be a JSON object", "Content-Type: " + form}, nil},
+		{"json-malformed", "/v1/chat/completions", "application/json; charset=utf-8", `{"messages":`, 400,
+			[]string{"not valid JSON", "JSON object"}, []string{"Content-Type"}},
+		{"vendor-json", "/v1/chat/completions", "application/vnd.api+json", `nope`, 400, nil, []string{"Content-Type"}},
+		// The body is JSON: what is wrong is the request, not the header.
+		{"form-no-messages", "/v1/chat/completions", form, `{"model":"auto"}`, 400, []string{"messages is required"}, []string{"Content-Type"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp := g.post(t, c.path, c.body, map[string]string{"Content-Type": c.ct})
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, c.status)
+			}
+			if c.status == 200 {
+				return
+			}
+			e := readErr(t, resp)
+			if e.Code != "invalid_request" {
+				t.Errorf("code %s", e.Code)
+			}
+			for _, s := range c.has {
+				if !strings.Contains(e.Message, s) {
+					t.Errorf("message lacks %q: %s", s, e.Message)
+				}
+			}
+			for _, s := range c.hasNot {
+				if strings.Contains(e.Message, s) {
+					t.Errorf("message has %q: %s", s, e.Message)
+				}
+			}
+		})
+	}
+}
+
 func TestAuth(t *testing.T) {
 	g := newRig(t, func(o *Options) { o.AuthToken = "s3cret" })
 	resp := g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"x"}]}`, nil)

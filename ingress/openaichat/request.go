@@ -410,11 +410,11 @@ func jsonError(prefix string, err error) *ingress.Error {
 			}
 		}
 		if field == "" {
-			return badParam("", "the body must be a JSON object, not %s", te.Value)
+			return badParam("", "the body must be a JSON object (the chat completions request), not %s", te.Value)
 		}
 		return badParam(field, "%s must be %s, not %s", field, jsonKind(te.Type.Kind().String()), te.Value)
 	case errors.As(err, &se):
-		return badParam("", "the body is not valid JSON: %v (at byte %d)", se, se.Offset)
+		return badParam("", "the body is not valid JSON (a JSON object, the chat completions request, was expected): %v (at byte %d)", se, se.Offset)
 	}
 	return badParam(prefix, "the body is not valid JSON: %v", err)
 }
