@@ -25,6 +25,8 @@ type Dialect interface {
 	// Name is short and stable ("openai-chat", "anthropic"): it keys
 	// caches and names the dialect in logs and metrics.
 	Name() string
+	// Title names the dialect for people ("OpenAI chat completions").
+	Title() string
 	// Routes are the patterns (http.ServeMux syntax, with the method) of
 	// its chat endpoint: "POST /v1/chat/completions".
 	Routes() []string

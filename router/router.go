@@ -79,6 +79,7 @@ type Router struct {
 	decoder   *requestDecoder
 	// chatPaths is the dialect of each chat endpoint's path.
 	chatPaths map[string]ingress.Dialect
+	endpoints []endpoint
 	// active counts requests being handled, bookkeeping after the answer
 	// included (tests wait for it to reach zero).
 	active atomic.Int64
@@ -119,26 +120,46 @@ func New(o Options) *Router {
 	for _, u := range o.Upstreams {
 		rt.byName[u.Name] = u
 	}
-	mux := http.NewServeMux()
 	for _, d := range o.Dialects {
 		for _, pattern := range d.Routes() {
-			mux.Handle(pattern, rt.chatHandler(d))
+			rt.endpoints = append(rt.endpoints, endpoint{pattern, d.Title() + ", streaming and not, with tools", rt.chatHandler(d)})
 			_, path, _ := strings.Cut(pattern, " ")
 			rt.chatPaths[path] = d
 		}
 	}
-	mux.HandleFunc("POST /v1/switchyard/explain", rt.handleExplain)
-	mux.HandleFunc("GET /v1/models", rt.handleModels)
-	mux.HandleFunc("GET /healthz", rt.handleHealthz)
-	mux.HandleFunc("GET /readyz", rt.handleReadyz)
+	rt.endpoints = append(rt.endpoints,
+		endpoint{"GET /v1/models", "auto, local, cloud and each provider", http.HandlerFunc(rt.handleModels)},
+		endpoint{"POST /v1/switchyard/explain", "the routing decision for a request; sends nothing upstream", http.HandlerFunc(rt.handleExplain)},
+		endpoint{"GET /healthz", "liveness", http.HandlerFunc(rt.handleHealthz)},
+		endpoint{"GET /readyz", "readiness, as JSON: each provider's state, window and measured speed", http.HandlerFunc(rt.handleReadyz)},
+	)
 	if o.Metrics != nil {
-		mux.Handle("GET /metrics", o.Metrics.Handler())
+		rt.endpoints = append(rt.endpoints, endpoint{"GET /metrics", "Prometheus metrics", o.Metrics.Handler()})
 	}
+	mux := http.NewServeMux()
+	for _, e := range rt.endpoints {
+		mux.Handle(e.pattern, e.handler)
+	}
+	// "/{$}" is "/" alone: every other unknown path stays a JSON 404, which
+	// is what an API client that got its base URL wrong can read.
+	mux.HandleFunc("GET /{$}", rt.handleIndex)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, newError(http.StatusNotFound, codeNotFound, "no endpoint %s %s; switchyard serves POST /v1/chat/completions, GET /v1/models, POST /v1/switchyard/explain, GET /healthz, GET /readyz", r.Method, r.URL.Path))
+		var list []string
+		for _, e := range rt.endpoints {
+			list = append(list, e.pattern)
+		}
+		writeError(w, r, newError(http.StatusNotFound, codeNotFound, "no endpoint %s %s; switchyard serves %s", r.Method, r.URL.Path, strings.Join(list, ", ")))
 	})
 	rt.mux = mux
 	return rt
+}
+
+// endpoint is one route of the API, listed once for the mux, the index page
+// and the 404 message alike.
+type endpoint struct {
+	pattern string
+	does    string
+	handler http.Handler
 }
 
 func (rt *Router) now() time.Time {
@@ -212,14 +233,17 @@ type readyProvider struct {
 	healthState
 }
 
-func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
+// readiness is what /readyz answers and the index page shows.
+type readiness struct {
+	Status      string          `json:"status"`
+	Config      string          `json:"config,omitempty"`
+	ReloadError string          `json:"reload_error,omitempty"`
+	Providers   []readyProvider `json:"providers"`
+}
+
+func (rt *Router) readiness() readiness {
 	now := rt.now()
-	out := struct {
-		Status      string          `json:"status"`
-		Config      string          `json:"config,omitempty"`
-		ReloadError string          `json:"reload_error,omitempty"`
-		Providers   []readyProvider `json:"providers"`
-	}{Status: "ready", Config: rt.opts.ConfigSource}
+	out := readiness{Status: "ready", Config: rt.opts.ConfigSource}
 	if e := rt.reloadErr.Load(); e != nil {
 		out.ReloadError = "the last reload was refused, the previous configuration keeps serving: " + *e
 	}
@@ -236,8 +260,12 @@ func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Providers = append(out.Providers, p)
 	}
+	return out
+}
+
+func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(out)
+	json.NewEncoder(w).Encode(rt.readiness())
 }
 
 func (rt *Router) handleModels(w http.ResponseWriter, r *http.Request) {

@@ -37,6 +37,9 @@ func (Dialect) Decode(_ *http.Request, body []byte) (*ingress.Request, error) {
 	return req, nil
 }
 
+// Title is the dialect's name for people.
+func (Dialect) Title() string { return "OpenAI chat completions" }
+
 // MessagesKey is "messages".
 func (Dialect) MessagesKey() string { return "messages" }
 
