@@ -1,8 +1,10 @@
 package configs
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,25 +68,69 @@ providers:
 	}
 }
 
-func TestUnknownKeysNamed(t *testing.T) {
-	yaml := "listn: x\nproviders:\n  - name: a\n    kind: ollama\n    base_url: http://h:1\n    model: m\n    num_ctx: 5\n"
-	_, err := Read(strings.NewReader(yaml), "t.yaml", envOf(nil))
-	if err == nil {
-		t.Fatal("no error")
-	}
-	for _, want := range []string{"listn", "num_ctx", "providers[0]"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not name %q:\n%v", want, err)
-		}
-	}
-}
-
-func TestAllProblemsAtOnce(t *testing.T) {
-	yaml := `
+// TestProblemsAllAtOnce: one run reports every problem of every stage
+// (unknown keys, values that do not decode, validation), each with its
+// key's path, in the order of the keys in the file's structure.
+func TestProblemsAllAtOnce(t *testing.T) {
+	const topKeys = "(the keys here are listen, auth, server, log, providers, policy, audit)"
+	const providerKeys = "(the keys here are name, kind, base_url, model, api_key_env, local, context_window, memory, " +
+		"kv_cache_type, prefill_tokens_per_second, decode_tokens_per_second, timeout, first_byte_timeout)"
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"unknown-key-and-unknown-kind", `
+listne: 127.0.0.1:9000
+providers:
+  - name: local
+    kind: olama
+    base_url: http://127.0.0.1:11434
+    model: qwen3-coder:30b
+`, []string{
+			`providers[0].kind: unknown kind "olama" (ollama, mistral, gemini, openai)`,
+			"listne: unknown key " + topKeys,
+		}},
+		{"unknown-keys-at-every-depth", `
+listn: x
+server:
+  max_body: 1MiB
+providers:
+  - name: a
+    kind: ollama
+    base_url: http://h:1
+    model: m
+    num_ctx: 5
+`, []string{
+			"server.max_body: unknown key (the keys here are max_body_bytes, shutdown_timeout, keepalive_interval, max_procs)",
+			"providers[0].num_ctx: unknown key " + providerKeys,
+			"listn: unknown key " + topKeys,
+		}},
+		// A value that does not decode is reported once: not again as the
+		// zero value it left behind (max_body_bytes "must be positive").
+		{"decode-and-validate", `
+server:
+  max_body_bytes: lots
+  max_procs: many
+policy:
+  secrets: shout
+providers:
+  - name: a
+    kind: ollama
+    base_url: http://h:1
+    model: m
+    timeout: forever
+    local: maybe
+`, []string{
+			`server.max_body_bytes: "lots" is not a size (write bytes, or a number with KiB, MiB, GiB, TiB)`,
+			`server.max_procs: "many" is not a whole number`,
+			`providers[0].local: "maybe" is not true or false`,
+			`providers[0].timeout: "forever" is not a duration (90s, 5m, 1h30m)`,
+			`policy.secrets: must be local, refuse or ignore, not "shout"`,
+		}},
+		{"validation-only", `
 listen: nonsense
 policy:
   default_privacy: secret
-  secrets: shout
 providers:
   - name: a
     kind: ollama
@@ -96,18 +142,55 @@ providers:
     context_window: -1
   - name: g
     kind: gemini
-    model: gemini-2.5-pro
-`
-	_, err := Read(strings.NewReader(yaml), "t.yaml", envOf(nil))
-	if err == nil {
-		t.Fatal("no error")
+    model: gemini-3.8-flash
+`, []string{
+			`listen: "nonsense" is not host:port (address nonsense: missing port in address)`,
+			`providers[0].base_url: "ftp://x" is not an http(s) URL`,
+			`providers[1].name: "a" is already the name of providers[0]`,
+			`providers[1].kind: unknown kind "claude" (ollama, mistral, gemini, openai)`,
+			"providers[1].model: is required",
+			"providers[1].context_window: must not be negative",
+			"providers[2].api_key_env: names the environment variable holding the key; it is required for kind gemini",
+			"providers[2].context_window: is required for kind gemini (only ollama reads its window from the server)",
+			`policy.default_privacy: must be private or public, not "secret"`,
+		}},
+		{"list-elements-in-order", `
+zzz: 1
+providers:
+  - name: a
+    kind: ollama
+    base_url: http://h:1
+    model: m
+  - name: b
+    kind: ollama
+    base_url: http://h:1
+    model: ""
+  - name: c
+    kind: ollama
+    base_url: http://h:1
+    model: m
+    timeout: -1s
+`, []string{
+			"providers[1].model: is required",
+			"providers[2].timeout: must not be negative",
+			"zzz: unknown key " + topKeys,
+		}},
 	}
-	for _, want := range []string{"listen:", "policy.default_privacy", "policy.secrets", "providers[0].base_url",
-		"providers[1].name", "providers[1].kind", "providers[1].model", "providers[1].context_window",
-		"providers[2].context_window", "providers[2].api_key_env"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("missing %q in:\n%v", want, err)
-		}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Read(strings.NewReader(c.yaml), "t.yaml", envOf(nil))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want a *configs.Error", err)
+			}
+			var got []string
+			for _, p := range ce.Problems {
+				got = append(got, p.String())
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("problems:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(c.want, "\n  "))
+			}
+		})
 	}
 }
 

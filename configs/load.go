@@ -2,7 +2,6 @@ package configs
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -93,23 +92,25 @@ func Read(r io.Reader, source string, env Env) (*Config, error) {
 
 	var cfg Config
 	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
-		Result:           &cfg,
-		ErrorUnused:      true,
+		Result: &cfg,
+		// Unknown keys are found by unknownKeys, every one of them; see
+		// there why not by mapstructure.
+		ErrorUnused:      false,
 		WeaklyTypedInput: true,
-		DecodeHook: mapstructure.ComposeDecodeHookFunc(
-			mapstructure.StringToTimeDurationHookFunc(),
-			byteSizeHook,
-		),
+		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, byteSizeHook),
 	})
 	if err != nil {
 		return nil, err
 	}
+	// Every stage runs, whatever the one before found: a file with an
+	// unknown key and a misspelt kind gets both reported in one run.
+	problems := unknownKeys(settings, reflect.TypeOf(Config{}), "")
 	if err := dec.Decode(settings); err != nil {
-		return nil, &Error{Source: source, Problems: decodeProblems(err)}
+		problems = append(problems, decodeProblems(err)...)
 	}
 	cfg.Source = source
 	cfg.applyDefaults()
-	if problems := cfg.Validate(); len(problems) > 0 {
+	if problems = merge(problems, cfg.Validate()); len(problems) > 0 {
 		return nil, &Error{Source: source, Problems: problems}
 	}
 	return &cfg, nil
@@ -121,47 +122,6 @@ func byteSizeHook(from, to reflect.Type, data any) (any, error) {
 		return data, nil
 	}
 	return ParseByteSize(data.(string))
-}
-
-// decodeProblems splits mapstructure's joined error into one problem a line.
-func decodeProblems(err error) []string {
-	var out []string
-	var joined interface{ Unwrap() []error }
-	if errors.As(err, &joined) {
-		for _, e := range joined.Unwrap() {
-			out = append(out, decodeProblems(e)...)
-		}
-		return out
-	}
-	for _, line := range strings.Split(err.Error(), "\n") {
-		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "*"))
-		if line == "" || strings.HasPrefix(line, "decoding failed") || strings.HasSuffix(line, "error(s) decoding:") {
-			continue
-		}
-		line = strings.Replace(line, "has invalid keys:", "has unknown keys:", 1)
-		line = strings.Replace(line, "'' has unknown keys:", "unknown top-level keys:", 1)
-		out = append(out, line)
-	}
-	return out
-}
-
-// Error is a configuration that cannot be used, with every problem found.
-type Error struct {
-	Source   string
-	Problems []string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "config %s: %d problem", e.Source, len(e.Problems))
-	if len(e.Problems) != 1 {
-		b.WriteString("s")
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n  - ")
-		b.WriteString(p)
-	}
-	return b.String()
 }
 
 // applyEnv sets, in the settings map, every key that has a SWITCHYARD_<PATH>

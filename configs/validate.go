@@ -10,10 +10,10 @@ import (
 
 // Validate returns every problem with the configuration, each prefixed with
 // its key's path. It has no side effects.
-func (c *Config) Validate() []string {
-	var p []string
+func (c *Config) Validate() []Problem {
+	var p []Problem
 	add := func(path, format string, args ...any) {
-		p = append(p, path+": "+fmt.Sprintf(format, args...))
+		p = append(p, Problem{path, fmt.Sprintf(format, args...)})
 	}
 
 	switch {
@@ -91,11 +91,17 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 		}
 		seen[pr.Name] = i
 	}
-	if !oneOf(pr.Kind, KindOllama, KindMistral, KindGemini, KindOpenAI) {
-		add(path+".kind", "must be ollama, mistral, gemini or openai, not %q", pr.Kind)
+	// The checks that depend on the kind are left out for a kind that is
+	// not one: "olama" should be one problem, not four.
+	knownKind := oneOf(pr.Kind, KindOllama, KindMistral, KindGemini, KindOpenAI)
+	switch {
+	case pr.Kind == "":
+		add(path+".kind", "is required (ollama, mistral, gemini, openai)")
+	case !knownKind:
+		add(path+".kind", "unknown kind %q (ollama, mistral, gemini, openai)", pr.Kind)
 	}
 	if pr.BaseURL == "" {
-		if pr.Kind != KindGemini {
+		if knownKind && pr.Kind != KindGemini {
 			add(path+".base_url", "is required for kind %s", pr.Kind)
 		}
 	} else if u, err := url.Parse(pr.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -107,7 +113,7 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 	if pr.ContextWindow < 0 {
 		add(path+".context_window", "must not be negative")
 	}
-	if pr.ContextWindow == 0 && pr.Kind != KindOllama {
+	if pr.ContextWindow == 0 && knownKind && pr.Kind != KindOllama {
 		add(path+".context_window", "is required for kind %s (only ollama reads its window from the server)", pr.Kind)
 	}
 	if pr.Memory < 0 {
@@ -128,7 +134,7 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 	if pr.FirstByteTimeout < 0 {
 		add(path+".first_byte_timeout", "must not be negative")
 	}
-	if !pr.IsLocal() && pr.Kind != KindOpenAI && pr.APIKeyEnv == "" {
+	if knownKind && !pr.IsLocal() && pr.Kind != KindOpenAI && pr.APIKeyEnv == "" {
 		add(path+".api_key_env", "names the environment variable holding the key; it is required for kind %s", pr.Kind)
 	}
 	if strings.HasPrefix(pr.APIKeyEnv, "sk-") || len(pr.APIKeyEnv) > 64 {
