@@ -107,7 +107,7 @@ func runDoctor(ctx context.Context, configPath string, repos []string, env confi
 	}
 	for _, pc := range cfg.Providers {
 		if pc.Kind != configs.KindOllama {
-			doctorCloud(ctx, r, a, pc, env)
+			doctorCloud(ctx, r, a, pc, env, time.Now())
 		}
 	}
 	doctorPolicies(r, repos)
@@ -120,15 +120,30 @@ type modelChecker interface {
 	CheckModel(ctx context.Context) error
 }
 
-func doctorCloud(ctx context.Context, r *report, a *app, pc configs.Provider, env configs.Env) {
+func doctorCloud(ctx context.Context, r *report, a *app, pc configs.Provider, env configs.Env, now time.Time) {
 	name := pc.Name
+	keyed := true
 	if pc.APIKeyEnv != "" {
 		if v, _ := env(pc.APIKeyEnv); v == "" {
 			r.add(name+" key", statusWarn, fmt.Sprintf("export %s=<your key> in switchyard's environment (systemd: EnvironmentFile= or LoadCredential=)", pc.APIKeyEnv),
 				"%s is not set: %s is configured but unavailable, and public jobs cannot use it", pc.APIKeyEnv, name)
+			keyed = false
+		} else {
+			r.add(name+" key", statusOK, "", "%s is set (%s)", pc.APIKeyEnv, name)
+		}
+	}
+	// What the table of retired ids knows needs neither a key nor the
+	// network; a retired id is not worth asking the vendor about.
+	known := retiredModelOf(pc.Kind, pc.Model)
+	if known != nil {
+		status, text := known.finding(pc.Model, now)
+		r.add(name+" model", status, fmt.Sprintf("set model: %s, which %s names as its replacement", known.replacement, vendors[pc.Kind]), "%s", text)
+		if status == statusFail {
 			return
 		}
-		r.add(name+" key", statusOK, "", "%s is set (%s)", pc.APIKeyEnv, name)
+	}
+	if !keyed {
+		return
 	}
 	u := a.upstream(name)
 	mc, ok := u.Provider.(modelChecker)
@@ -143,6 +158,8 @@ func doctorCloud(ctx context.Context, r *report, a *app, pc configs.Provider, en
 	switch {
 	case errors.As(err, &dep):
 		r.add(name+" model", statusWarn, "move to "+orUnknown(dep.Replacement)+" before the retirement date", "%v", err)
+	case known != nil && (err == nil || errors.As(err, &pe) && pe.Kind == providers.KindUnavailable && pe.Status == 0):
+		// The table's warning already says what there is to say.
 	case err == nil:
 		r.add(name+" model", statusOK, "", "%s exists at %s", pc.Model, name)
 	case errors.As(err, &pe) && pe.Kind == providers.KindUnavailable && pe.Status == 0:

@@ -220,7 +220,7 @@ func TestDoctorSeed(t *testing.T) {
 	path := writeConfig(t, dir, seedConfig(freePort(t), up.URL, dir, `  - name: devstral
     kind: mistral
     base_url: http://127.0.0.1:1/v1
-    model: devstral-latest
+    model: mistral-medium-3-5
     api_key_env: MISTRAL_TEST_KEY_UNSET
     context_window: 262144
 `))
@@ -251,14 +251,17 @@ func TestDoctorSeed(t *testing.T) {
 }
 
 // TestDoctorCloudModels: doctor asks each cloud whether its model id still
-// exists; a retired id fails, a deprecated one warns with the date.
+// exists; a deprecated one warns with the vendor's date and replacement, and
+// one the vendor no longer serves fails. An id the table of retired ids
+// lists fails without asking, even where the vendor still answers for it.
 func TestDoctorCloudModels(t *testing.T) {
-	retire := time.Date(2026, 7, 31, 0, 0, 0, 0, time.UTC)
+	retire := time.Date(2027, 7, 31, 0, 0, 0, 0, time.UTC)
 	ms := mistralfake.Start(mistralfake.Options{Models: []mistralfake.Model{
-		{ID: "devstral-2512", Aliases: []string{"devstral-latest"}, Deprecation: &retire, Replacement: "mistral-medium-latest"},
+		{ID: "mistral-medium-3-5", Deprecation: &retire, Replacement: "mistral-medium-4"},
+		{ID: "devstral-2512", Aliases: []string{"devstral-latest"}},
 	}})
 	defer ms.Close()
-	gs := geminifake.New(geminifake.Options{Models: []string{"gemini-3-pro"}})
+	gs := geminifake.New(geminifake.Options{Models: []string{"gemini-2.5-pro", "gemini-3.8-flash"}})
 	defer gs.Close()
 	fake := ollamafake.New(ollamafake.Options{Models: []ollamafake.Model{ollamafake.Qwen3Coder30B()}})
 	up := httptest.NewServer(fake)
@@ -266,14 +269,26 @@ func TestDoctorCloudModels(t *testing.T) {
 	dir := t.TempDir()
 	path := writeConfig(t, dir, seedConfig(freePort(t), up.URL, dir, fmt.Sprintf(`  - name: devstral
     kind: mistral
-    base_url: %s
+    base_url: %[1]s
+    model: mistral-medium-3-5
+    api_key_env: K1
+    context_window: 262144
+  - name: devstral-old
+    kind: mistral
+    base_url: %[1]s
     model: devstral-latest
     api_key_env: K1
     context_window: 262144
   - name: gemini
     kind: gemini
-    base_url: %s
+    base_url: %[2]s
     model: gemini-2.5-pro
+    api_key_env: K2
+    context_window: 1048576
+  - name: gemini-gone
+    kind: gemini
+    base_url: %[2]s
+    model: gemini-0.9-gone
     api_key_env: K2
     context_window: 1048576
 `, ms.URL, gs.URL)))
@@ -282,11 +297,18 @@ func TestDoctorCloudModels(t *testing.T) {
 	var out bytes.Buffer
 	printReport(&out, r)
 	s := out.String()
-	if !strings.Contains(s, "! devstral model") || !strings.Contains(s, "mistral-medium-latest") {
-		t.Errorf("a deprecated Devstral id should warn with its replacement:\n%s", s)
+	for _, want := range []string{
+		`! devstral model: mistral: model "mistral-medium-3-5" is deprecated as of 2027-07-31; mistral names "mistral-medium-4" as its replacement`,
+		"✗ devstral-old model: Mistral retired devstral-latest on 2026-07-31 — fix: set model: mistral-medium-3-5, which Mistral names as its replacement",
+		"✗ gemini model: Google retired gemini-2.5-pro on 2026-12-01 — fix: set model: gemini-3.8-flash, which Google names as its replacement",
+		"✗ gemini-gone model: gemini-0.9-gone: ",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, s)
+		}
 	}
-	if !strings.Contains(s, "✗ gemini model") || !r.failed() {
-		t.Errorf("a retired Gemini id should fail:\n%s", s)
+	if strings.Count(s, "devstral-old model") != 1 || strings.Count(s, "gemini model") != 1 {
+		t.Errorf("a retired id was also asked about:\n%s", s)
 	}
 	for _, k := range env {
 		if strings.Contains(s, k) {

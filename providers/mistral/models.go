@@ -12,9 +12,9 @@ import (
 )
 
 // ErrModelNotListed is wrapped by CheckModel's error when Mistral's model
-// list does not have the configured model: Mistral retires model ids
-// (devstral-small-2505 on 2025-11-30, devstral-medium-2507 on 2026-05-31),
-// and a retired id fails every chat with a 400.
+// list does not have the configured model: Mistral retires model ids (the
+// known ones, with their dates, are in cmd/switchyard's retiredModels), and
+// a retired id fails every chat with a 400.
 var ErrModelNotListed = errors.New("model not listed by mistral")
 
 // DeprecatedError is CheckModel's answer for a model Mistral still lists but
