@@ -2,9 +2,34 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/switchyard/switchyard/configs"
 )
+
+// TestBundledModelsCurrent: the bundled configuration names no model id
+// the table of retired ids lists, retired or only deprecated, so doctor
+// never warns about the defaults.
+func TestBundledModelsCurrent(t *testing.T) {
+	cfg, err := configs.Read(nil, configs.BuiltIn, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	clouds := 0
+	for _, p := range cfg.Providers {
+		if p.Kind == configs.KindOllama {
+			continue
+		}
+		clouds++
+		if m := retiredModelOf(p.Kind, p.Model); m != nil {
+			status, text := m.finding(p.Model, time.Now())
+			t.Errorf("%s: %s (%s): configs/switchyard.yaml should name %s", p.Name, text, status, m.replacement)
+		}
+	}
+	if clouds == 0 {
+		t.Fatal("the bundled configuration has no cloud provider to check")
+	}
+}
 
 // TestRetiredReplacementsCurrent: the replacement the table names is not
 // itself in the table, or doctor would send people from one retired id to
