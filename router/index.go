@@ -64,6 +64,9 @@ func (p *readyProvider) detail() string {
 	s := fmt.Sprintf("%s %s, %s", p.Kind, p.Model, where)
 	if p.Window > 0 {
 		s += fmt.Sprintf(", window %d tokens", p.Window)
+		if p.DefinitionWindow > 0 && p.DefinitionWindow != p.Window {
+			s += fmt.Sprintf(" (its definition says num_ctx %d; switchyard sends %d)", p.DefinitionWindow, p.Window)
+		}
 	} else {
 		s += ", window not known yet"
 	}

@@ -221,15 +221,19 @@ func (rt *Router) handleHealthz(w http.ResponseWriter, r *http.Request) {
 }
 
 type readyProvider struct {
-	Name         string  `json:"name"`
-	Kind         string  `json:"kind"`
-	Model        string  `json:"model"`
-	Local        bool    `json:"local"`
-	Available    bool    `json:"available"`
-	Unavailable  string  `json:"unavailable,omitempty"`
-	Window       int     `json:"context_window"`
-	NativeWindow int     `json:"native_context_window,omitempty"`
-	PrefillTPS   float64 `json:"prefill_tokens_per_second,omitempty"`
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	Model        string `json:"model"`
+	Local        bool   `json:"local"`
+	Available    bool   `json:"available"`
+	Unavailable  string `json:"unavailable,omitempty"`
+	Window       int    `json:"context_window"`
+	NativeWindow int    `json:"native_context_window,omitempty"`
+	// DefinitionWindow is what the model's definition says (Ollama's
+	// Modelfile num_ctx), when it says anything: the label a user set,
+	// which switchyard does not use.
+	DefinitionWindow int     `json:"definition_num_ctx,omitempty"`
+	PrefillTPS       float64 `json:"prefill_tokens_per_second,omitempty"`
 	healthState
 }
 
@@ -248,12 +252,17 @@ func (rt *Router) readiness() readiness {
 		out.ReloadError = "the last reload was refused, the previous configuration keeps serving: " + *e
 	}
 	for _, u := range rt.upstreams {
-		use, native := u.window()
+		// Asked first: for a local model that has not answered yet, it is
+		// the discovery (rate-limited), after which the window is known.
 		why := u.unavailable()
+		use, native := u.window()
 		p := readyProvider{Name: u.Name, Kind: u.Kind, Model: u.Model, Local: u.Local, Available: why == "",
 			Unavailable: why, Window: use, healthState: u.health.state(now)}
 		if native != use {
 			p.NativeWindow = native
+		}
+		if u.DefinitionWindow != nil {
+			p.DefinitionWindow = u.DefinitionWindow()
 		}
 		if u.PrefillSpeed != nil {
 			p.PrefillTPS = u.PrefillSpeed()

@@ -532,3 +532,40 @@ func TestSessionRemembersRepository(t *testing.T) {
 		t.Errorf("gemini received %d requests, want 1", g.gemini.requests())
 	}
 }
+
+// TestReadyzAfterDiscovery: /readyz asks a local model that has not
+// answered yet before it reads the window, so the answer that finds it up
+// already shows the window discovery found, and the definition beside it.
+func TestReadyzAfterDiscovery(t *testing.T) {
+	var discovered bool
+	g := newRig(t, func(o *Options) {
+		u := o.Upstreams[0]
+		u.ContextWindow = 0
+		u.Check = func() string { discovered = true; return "" }
+		u.Window = func() (int, int) {
+			if !discovered {
+				return 0, 0
+			}
+			return 262144, 262144
+		}
+		u.DefinitionWindow = func() int { return 131072 }
+	})
+	r, err := http.Get(g.srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var ready struct {
+		Providers []struct {
+			Name       string
+			Window     int `json:"context_window"`
+			Definition int `json:"definition_num_ctx"`
+		}
+	}
+	if err := json.NewDecoder(r.Body).Decode(&ready); err != nil {
+		t.Fatal(err)
+	}
+	if p := ready.Providers[0]; p.Name != "local" || p.Window != 262144 || p.Definition != 131072 {
+		t.Errorf("readyz says %+v; want local, window 262144, definition 131072", p)
+	}
+}

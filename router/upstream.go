@@ -22,6 +22,11 @@ type Upstream struct {
 	// uses, and the model's native one).
 	ContextWindow int
 	Window        func() (use, native int)
+	// DefinitionWindow, when set, is the window the model's own definition
+	// states (Ollama's Modelfile num_ctx; 0 when it states none), which
+	// switchyard overrides with Window's; /readyz shows it beside the one in
+	// use.
+	DefinitionWindow func() int
 	// Unavailable, when non-empty, says why the provider cannot be used
 	// (its API key is missing); routing skips it.
 	Unavailable string

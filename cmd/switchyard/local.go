@@ -112,6 +112,13 @@ func (m *localModel) window() (int, int) {
 	return info.NumCtx, info.NativeContext
 }
 
+// definitionWindow is the num_ctx the model's Modelfile sets, 0 when it
+// sets none or Ollama has not answered.
+func (m *localModel) definitionWindow() int {
+	info, _ := m.p.Info()
+	return info.DefinitionNumCtx
+}
+
 func (m *localModel) predict(prompt, output int) (float64, bool) {
 	loaded := true
 	if info, ok := m.p.Info(); ok {
@@ -152,7 +159,7 @@ func (m *localModel) checkReported(estimated int, u chat.Usage) {
 func (m *localModel) upstream() *routerUpstream {
 	return &routerUpstream{
 		Name: m.cfg.Name, Kind: m.cfg.Kind, Model: m.cfg.Model, Local: true, Provider: m.p,
-		ContextWindow: m.cfg.ContextWindow, Window: m.window,
+		ContextWindow: m.cfg.ContextWindow, Window: m.window, DefinitionWindow: m.definitionWindow,
 		FirstByteTimeout: m.cfg.FirstByteTimeout, Timeout: m.cfg.Timeout,
 		Predict: m.predict, Observe: m.checkReported, PrefillSpeed: m.speed.PrefillTPS, Check: m.check,
 	}
