@@ -18,7 +18,11 @@ type Chunk struct {
 	Content string
 	// Reasoning is thinking text, for models that expose it.
 	Reasoning string
-	ToolCalls []ToolCallDelta
+	// ReasoningSignature is the vendor's opaque signature of the thinking
+	// streamed so far (Anthropic's signature_delta, Gemini's
+	// thoughtSignature); it closes a block of thinking.
+	ReasoningSignature string
+	ToolCalls          []ToolCallDelta
 	// FinishReason is empty on every chunk but the last.
 	FinishReason FinishReason
 	Usage        *Usage

@@ -45,8 +45,10 @@ type Request struct {
 	// for a client that did not ask to stream.
 	Stream bool
 
-	Temperature      *float64
-	TopP             *float64
+	Temperature *float64
+	TopP        *float64
+	// TopK is Anthropic's and Ollama's top_k; nil when the client set none.
+	TopK             *int
 	PresencePenalty  *float64
 	FrequencyPenalty *float64
 	Seed             *int64
@@ -56,7 +58,9 @@ type Request struct {
 	Stop      []string
 	// ResponseFormat is nil for plain text.
 	ResponseFormat *ResponseFormat
-	// ReasoningEffort is passed where the model can think, dropped elsewhere.
+	// ReasoningEffort is passed where the model can think, dropped
+	// elsewhere: "" when the client did not say, "none" when it turned
+	// thinking off, else "low", "medium" or "high".
 	ReasoningEffort string
 	User            string
 }
@@ -73,6 +77,26 @@ type Message struct {
 	ToolCalls []ToolCall
 	// ToolCallID links a tool message to the call it answers.
 	ToolCallID string
+	// ToolError marks a tool message whose call failed (Anthropic's
+	// is_error); vendors without the notion get the text alone.
+	ToolError bool
+	// Reasoning is the thinking an assistant message carried, in order,
+	// kept as data so it can go back to the vendor that produced it
+	// (Anthropic thinking blocks, Responses reasoning items, Gemini
+	// thought signatures).
+	Reasoning []Reasoning
+}
+
+// Reasoning is one piece of a model's thinking from an earlier turn.
+type Reasoning struct {
+	// Text is the readable thinking; empty when it was redacted.
+	Text string
+	// Signature is the vendor's opaque proof of Text (Anthropic's
+	// thinking signature, Gemini's thought signature).
+	Signature string
+	// Redacted is an opaque encrypted payload with no readable text
+	// (Anthropic's redacted_thinking data, Responses' encrypted_content).
+	Redacted string
 }
 
 // Text returns the message's text parts joined, without images.

@@ -11,7 +11,9 @@ import (
 type Assembled struct {
 	Content   string
 	Reasoning string
-	ToolCalls []chat.ToolCall
+	// ReasoningSignature is the last signature the thinking carried.
+	ReasoningSignature string
+	ToolCalls          []chat.ToolCall
 	// Finish is the stream's finish reason: tool_calls whenever the answer
 	// calls a tool and was not cut by its length, as every dialect reports.
 	Finish chat.FinishReason
@@ -23,6 +25,7 @@ type Assembled struct {
 // ready to use.
 type Assembler struct {
 	content, reasoning strings.Builder
+	signature          string
 	calls              []callParts
 	byIndex            map[int]int
 	finish             chat.FinishReason
@@ -38,6 +41,9 @@ type callParts struct {
 func (a *Assembler) Add(c *chat.Chunk) {
 	a.content.WriteString(c.Content)
 	a.reasoning.WriteString(c.Reasoning)
+	if c.ReasoningSignature != "" {
+		a.signature = c.ReasoningSignature
+	}
 	for _, d := range c.ToolCalls {
 		if a.byIndex == nil {
 			a.byIndex = map[int]int{}
@@ -70,7 +76,8 @@ func (a *Assembler) Usage() *chat.Usage { return a.usage }
 
 // Answer returns what was gathered.
 func (a *Assembler) Answer() *Assembled {
-	out := &Assembled{Content: a.content.String(), Reasoning: a.reasoning.String(), Finish: a.finish, Usage: a.usage}
+	out := &Assembled{Content: a.content.String(), Reasoning: a.reasoning.String(), ReasoningSignature: a.signature,
+		Finish: a.finish, Usage: a.usage}
 	for i := range a.calls {
 		c := &a.calls[i]
 		out.ToolCalls = append(out.ToolCalls, chat.ToolCall{ID: c.id, Name: c.name, Arguments: c.args.String()})

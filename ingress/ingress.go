@@ -113,6 +113,43 @@ type MessageDecoder interface {
 	DecodeRest(r *http.Request, members [][]byte) (req *Request, ok bool)
 }
 
+// Counter is a Dialect with an endpoint that counts a request's prompt
+// tokens without running it (Anthropic's POST /v1/messages/count_tokens).
+// The router decodes the body with DecodeCount, counts the job as the
+// decision would (the local model's exact tokenizer when it has one) and
+// writes EncodeCount's body; errors go through the dialect's WriteError.
+type Counter interface {
+	// CountRoutes are the count endpoint's patterns, as Routes.
+	CountRoutes() []string
+	// DecodeCount reads a count request: a chat request without the
+	// fields only generation needs (max_tokens).
+	DecodeCount(r *http.Request, body []byte) (*Request, error)
+	// EncodeCount renders the count.
+	EncodeCount(promptTokens int) []byte
+}
+
+// ModelLister is a Dialect with its own shape of GET /v1/models, which
+// it claims by the request (Anthropic's clients send anthropic-version).
+type ModelLister interface {
+	// ListsModels reports whether r asks for this dialect's model list.
+	ListsModels(r *http.Request) bool
+	// EncodeModels renders the list, in order.
+	EncodeModels(models []Model) []byte
+}
+
+// Model is one entry of the model list: a routing name (auto, local,
+// cloud) or a provider.
+type Model struct {
+	ID          string
+	DisplayName string
+	// OwnedBy is "switchyard" for routing names, else the provider's kind.
+	OwnedBy string
+	Created time.Time
+	// ContextWindow is the window a job sent to this name can use, 0 when
+	// not known yet.
+	ContextWindow int
+}
+
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // NewID returns prefix and 20 random characters, for the ids answers carry.
