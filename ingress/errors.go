@@ -34,6 +34,12 @@ type Error struct {
 	Message string
 	// Param names the field at fault, when one is.
 	Param string
+	// Tokens, Output and Limit, for a context_length_exceeded error, are
+	// the prompt's size, the output budget the job asked for, and the
+	// largest window it could have used, so a dialect whose clients parse
+	// them (Anthropic's "prompt is too long: N tokens > M maximum") can say
+	// them in its own words; 0 when unknown.
+	Tokens, Output, Limit int
 	// RetryAfter, when positive, is sent as Retry-After.
 	RetryAfter time.Duration
 	Cause      error

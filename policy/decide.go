@@ -145,7 +145,7 @@ func (dc *decider) pinned(p *Provider) Decision {
 		return dc.refuse(CodeUnavailable, "provider %s is unavailable: %s", p.Name, p.Unavailable)
 	}
 	if !dc.fits(p) {
-		return dc.refuse(CodeContextLength, "%s", dc.tooLarge([]*Provider{p}))
+		return dc.refuseTooLarge([]*Provider{p})
 	}
 	dc.reasonFirst("pinned", "the request asked for provider %s", p.Name)
 	return dc.finish([]*Provider{p})
@@ -311,7 +311,7 @@ func (dc *decider) noneFits(all []*Provider, where string) Decision {
 		}
 	}
 	if len(big) > 0 {
-		return dc.refuse(CodeContextLength, "%s", dc.tooLarge(big))
+		return dc.refuseTooLarge(big)
 	}
 	if len(down) > 0 {
 		return dc.refuse(CodeUnavailable, "no %s provider the job may use is available: %s", orDefault(where, "allowed"), strings.Join(down, "; "))
@@ -320,6 +320,22 @@ func (dc *decider) noneFits(all []*Provider, where string) Decision {
 		return dc.refuse(CodePrivacy, "the repository allows only clouds [%s] and none is configured (%s)", strings.Join(dc.job.Clouds, ", "), dc.job.PrivacySource)
 	}
 	return dc.refuse(CodeUnavailable, "no %s provider is configured for this job", orDefault(where, "allowed"))
+}
+
+// refuseTooLarge refuses a job that fits none of big, with the numbers of
+// the largest window among them.
+func (dc *decider) refuseTooLarge(big []*Provider) Decision {
+	d := dc.refuse(CodeContextLength, "%s", dc.tooLarge(big))
+	var widest *Provider
+	for _, p := range big {
+		if widest == nil || p.Window > widest.Window {
+			widest = p
+		}
+	}
+	if widest != nil && widest.Window > 0 {
+		d.Refusal.Tokens, d.Refusal.Output, d.Refusal.Limit = dc.tokensFor(widest), dc.need, widest.Window
+	}
+	return d
 }
 
 // tooLarge explains a job that does not fit the given providers, with the

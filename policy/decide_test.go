@@ -224,3 +224,22 @@ func BenchmarkDecide(b *testing.B) {
 		Decide(job, provs, settings)
 	}
 }
+
+// A context-length refusal carries its numbers for the dialects that say
+// them in their own words: the prompt as counted for the widest window the
+// job may use (Gemini's token factor 1.2 applied), the output budget, and
+// that window.
+func TestTooLargeNumbers(t *testing.T) {
+	job := Job{Privacy: Public, PromptTokens: 1000000, OutputTokens: 1000}
+	d := Decide(job, seedProviders(), settings)
+	if d.Refusal == nil || d.Refusal.Code != CodeContextLength {
+		t.Fatalf("not refused: %+v", d)
+	}
+	if r := d.Refusal; r.Tokens != 1200000 || r.Output != 1000 || r.Limit != 1048576 {
+		t.Errorf("numbers %d + %d > %d, want 1200000 + 1000 > 1048576", r.Tokens, r.Output, r.Limit)
+	}
+	job = Job{Privacy: Private, PromptTokens: 300000, OutputTokens: 1000}
+	if r := Decide(job, seedProviders(), settings).Refusal; r == nil || r.Tokens != 300000 || r.Limit != 262144 {
+		t.Errorf("a private job is measured against the local window alone: %+v", r)
+	}
+}

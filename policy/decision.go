@@ -107,6 +107,10 @@ const (
 type Refusal struct {
 	Code    string
 	Message string
+	// Tokens, Output and Limit are set for CodeContextLength: the prompt
+	// as counted for the largest window, the output budget, and that
+	// window.
+	Tokens, Output, Limit int
 }
 
 // Decision is where a job may run and in what order, and why.

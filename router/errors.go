@@ -46,7 +46,7 @@ func refusalError(r *policy.Refusal) *apiError {
 	case policy.CodeUnavailable:
 		status = http.StatusServiceUnavailable
 	}
-	return &apiError{Status: status, Code: r.Code, Message: r.Message}
+	return &apiError{Status: status, Code: r.Code, Message: r.Message, Tokens: r.Tokens, Output: r.Output, Limit: r.Limit}
 }
 
 // upstreamError maps the last provider failure of a plan to what the client

@@ -24,3 +24,10 @@ func TestRefusalCodesAreIngressCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusalKeepsNumbers(t *testing.T) {
+	e := refusalError(&policy.Refusal{Code: policy.CodeContextLength, Message: "m", Tokens: 300000, Output: 8192, Limit: 262144})
+	if e.Tokens != 300000 || e.Output != 8192 || e.Limit != 262144 {
+		t.Errorf("%+v", e)
+	}
+}
