@@ -282,8 +282,10 @@ func (dc *decider) healthyFirst(plan []*Provider) []*Provider {
 }
 
 func (dc *decider) finish(plan []*Provider) Decision {
-	for _, p := range plan {
-		dc.d.Plan = append(dc.d.Plan, p.Name)
+	dc.d.Plan = make([]string, len(plan))
+	dc.d.PlanSeconds = make([]float64, len(plan))
+	for i, p := range plan {
+		dc.d.Plan[i], dc.d.PlanSeconds[i] = p.Name, p.PredictedSeconds
 	}
 	if dc.d.OutputDefaulted {
 		first := plan[0]
@@ -396,7 +398,7 @@ func (dc *decider) privacyWhy() string {
 }
 
 func (dc *decider) refuse(code, format string, args ...any) Decision {
-	dc.d.Plan = nil
+	dc.d.Plan, dc.d.PlanSeconds = nil, nil
 	dc.d.Refusal = &Refusal{Code: code, Message: fmt.Sprintf(format, args...)}
 	return dc.d
 }

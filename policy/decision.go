@@ -71,7 +71,7 @@ type Settings struct {
 	// SecretsLocal, SecretsRefuse or SecretsIgnore. Zero = SecretsLocal.
 	Secrets string
 	// DefaultOutputTokens is the output budget assumed when a job asks for
-	// none.
+	// none; 0 = 8192 (Decide is the one place that default is applied).
 	DefaultOutputTokens int
 }
 
@@ -116,8 +116,11 @@ type Refusal struct {
 // Decision is where a job may run and in what order, and why.
 type Decision struct {
 	// Plan is the providers to try, in order; empty when Refusal is set.
-	Plan    []string
-	Privacy Privacy
+	Plan []string
+	// PlanSeconds is the predicted time of each provider of Plan, in the
+	// same order; 0 where the provider cannot predict.
+	PlanSeconds []float64
+	Privacy     Privacy
 	// PrivacySource and Repo are copied from the Job.
 	PrivacySource string
 	Repo          string

@@ -226,8 +226,9 @@ func (k *keepAliver) stop() {
 }
 
 // firstByteTimeout is the provider's configured wait, or for a local
-// provider without one, the predicted time plus its timeout: switchyard
-// never cuts off a local job while it is predicted to finish.
+// provider without one, the time the decision predicted for it plus its
+// timeout: switchyard never cuts off a local job while it is predicted to
+// finish.
 func (rt *Router) firstByteTimeout(up *Upstream, in *inbound) time.Duration {
 	if up.FirstByteTimeout > 0 {
 		return up.FirstByteTimeout
@@ -236,8 +237,10 @@ func (rt *Router) firstByteTimeout(up *Upstream, in *inbound) time.Duration {
 		return 0
 	}
 	pred := 0.0
-	if up.Predict != nil {
-		pred, _ = up.Predict(in.d.PromptTokens, 0)
+	for i, name := range in.d.Plan {
+		if name == up.Name {
+			pred = in.d.PlanSeconds[i]
+		}
 	}
 	return up.Timeout + time.Duration(pred*float64(time.Second))
 }

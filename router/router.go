@@ -103,9 +103,6 @@ func New(o Options) *Router {
 	if o.KeepAliveInterval <= 0 {
 		o.KeepAliveInterval = 15 * time.Second
 	}
-	if o.Settings.DefaultOutputTokens <= 0 {
-		o.Settings.DefaultOutputTokens = 8192
-	}
 	rt := &Router{opts: o, upstreams: o.Upstreams, byName: map[string]*Upstream{}, log: o.Logger,
 		decoder: newRequestDecoder(o.MessageCacheBytes), chatPaths: map[string]ingress.Dialect{}}
 	if len(o.Dialects) == 0 {

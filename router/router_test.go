@@ -569,3 +569,26 @@ func TestReadyzAfterDiscovery(t *testing.T) {
 		t.Errorf("readyz says %+v; want local, window 262144, definition 131072", p)
 	}
 }
+
+// TestFirstByteWaitsForThePrediction: a local provider without a
+// first_byte_timeout is given its timeout plus the time the decision
+// predicted for it, so a long prefill is not cut off; with no prediction,
+// the timeout alone cuts it and the job falls back.
+func TestFirstByteWaitsForThePrediction(t *testing.T) {
+	for _, c := range []struct {
+		predicted float64
+		route     string
+	}{{0.19, "local"}, {0, "devstral"}} {
+		g := newRig(t, func(o *Options) {
+			o.Settings.DefaultPrivacy = policy.Public
+			u := o.Upstreams[0]
+			u.Timeout = 200 * time.Millisecond // over the prediction: local first
+			u.Predict = func(prompt, output int) (float64, bool) { return c.predicted, c.predicted > 0 }
+		})
+		g.local.delay = 300 * time.Millisecond // over the timeout, under timeout + prediction
+		resp := g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"x"}]}`, nil)
+		if got := resp.Header.Get("X-Switchyard-Route"); got != c.route {
+			t.Errorf("predicted %.1f s: route %s, want %s (fallback %q)", c.predicted, got, c.route, resp.Header.Get("X-Switchyard-Fallback"))
+		}
+	}
+}
