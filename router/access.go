@@ -30,11 +30,34 @@ const (
 	logError     = "error"
 )
 
-// access records what the access line reports; handlers fill it in.
-type access struct {
+// statusWriter is the ResponseWriter handlers write to: it remembers the
+// status for the access line.
+type statusWriter struct {
 	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer's Flush.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// requestLog is what a request's access line reports, filled in by the
+// handlers as they go, and the dialect its errors are written in.
+type requestLog struct {
 	id        string
-	status    int
 	route     string
 	reason    string
 	privacy   string
@@ -45,69 +68,55 @@ type access struct {
 	start     time.Time
 	fallback  string
 	err       error
+	// routed is set for a request the policy decided on (a chat endpoint
+	// of any dialect, explain): its line carries the decision.
+	routed bool
 	// dl is the dialect of the request's endpoint (the first one for a
 	// path that is no dialect's): errors are written in its envelope.
 	dl ingress.Dialect
 }
 
 // dialect is the dialect errors go out in.
-func (a *access) dialect() ingress.Dialect { return a.dl }
+func (l *requestLog) dialect() ingress.Dialect { return l.dl }
 
-func (a *access) WriteHeader(code int) {
-	if a.status == 0 {
-		a.status = code
+type logKey struct{}
+
+func withLog(ctx context.Context, l *requestLog) context.Context {
+	return context.WithValue(ctx, logKey{}, l)
+}
+
+func logOf(r *http.Request) *requestLog {
+	if l, ok := r.Context().Value(logKey{}).(*requestLog); ok {
+		return l
 	}
-	a.ResponseWriter.WriteHeader(code)
+	return &requestLog{}
 }
 
-func (a *access) Write(b []byte) (int, error) {
-	if a.status == 0 {
-		a.status = http.StatusOK
-	}
-	return a.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the real writer's Flush.
-func (a *access) Unwrap() http.ResponseWriter { return a.ResponseWriter }
-
-type accessKey struct{}
-
-func withAccess(ctx context.Context, a *access) context.Context {
-	return context.WithValue(ctx, accessKey{}, a)
-}
-
-func accessOf(r *http.Request) *access {
-	if a, ok := r.Context().Value(accessKey{}).(*access); ok {
-		return a
-	}
-	return &access{}
-}
-
-func (rt *Router) logAccess(r *http.Request, a *access, d time.Duration) {
+func (rt *Router) logAccess(r *http.Request, l *requestLog, status int, d time.Duration) {
 	level := slog.LevelInfo
-	if a.status >= 500 {
+	if status >= 500 {
 		level = slog.LevelWarn
 	}
 	if !rt.log.Enabled(r.Context(), level) {
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String(logID, a.id), slog.String(logMethod, r.Method), slog.String(logPath, r.URL.Path),
-		slog.Int(logStatus, a.status), slog.Float64(logDuration, ms(d)),
+		slog.String(logID, l.id), slog.String(logMethod, r.Method), slog.String(logPath, r.URL.Path),
+		slog.Int(logStatus, status), slog.Float64(logDuration, ms(d)),
 	}
-	if strings.HasPrefix(r.URL.Path, "/v1/chat") || strings.HasPrefix(r.URL.Path, "/v1/switchyard") {
-		attrs = append(attrs, slog.String(logRoute, a.route), slog.String(logReason, a.reason),
-			slog.String(logPrivacy, a.privacy), slog.Int(logEstimated, a.estimated),
-			slog.Int(logPrompt, a.prompt), slog.Int(logOutput, a.output))
-		if a.ttfb > 0 {
-			attrs = append(attrs, slog.Float64(logTTFB, ms(a.ttfb)))
+	if l.routed {
+		attrs = append(attrs, slog.String(logRoute, l.route), slog.String(logReason, l.reason),
+			slog.String(logPrivacy, l.privacy), slog.Int(logEstimated, l.estimated),
+			slog.Int(logPrompt, l.prompt), slog.Int(logOutput, l.output))
+		if l.ttfb > 0 {
+			attrs = append(attrs, slog.Float64(logTTFB, ms(l.ttfb)))
 		}
 	}
-	if a.fallback != "" {
-		attrs = append(attrs, slog.String(logFallback, a.fallback))
+	if l.fallback != "" {
+		attrs = append(attrs, slog.String(logFallback, l.fallback))
 	}
-	if a.err != nil {
-		attrs = append(attrs, slog.String(logError, a.err.Error()))
+	if l.err != nil {
+		attrs = append(attrs, slog.String(logError, l.err.Error()))
 	}
 	rt.log.LogAttrs(r.Context(), level, "request", attrs...)
 }

@@ -96,9 +96,9 @@ func isJSONMediaType(ct string) bool {
 // prepare reads, decodes and routes a chat request. On failure it has
 // already written the error.
 func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dialect) (*inbound, bool) {
-	acc := accessOf(r)
+	rl := logOf(r)
 	fail := func(e *apiError) {
-		acc.reason, acc.err = e.Code, e
+		rl.reason, rl.err = e.Code, e
 		setRouteHeaders(w.Header(), "none", e.Code, "", 0)
 		writeError(w, r, e)
 	}
@@ -113,11 +113,11 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dia
 		return nil, false
 	}
 	if rt.opts.LogPrompts {
-		rt.log.Debug("prompt", logID, acc.id, "body", string(body))
+		rt.log.Debug("prompt", logID, rl.id, "body", string(body))
 	}
 	job := rt.gather(r.Header, req.Chat, memo)
 	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
-	acc.reason, acc.privacy, acc.estimated = d.Code(), string(d.Privacy), d.PromptTokens
+	rl.reason, rl.privacy, rl.estimated = d.Code(), string(d.Privacy), d.PromptTokens
 	setRouteHeaders(w.Header(), "none", d.Code(), string(d.Privacy), d.PromptTokens)
 	w.Header().Set("X-Switchyard-Privacy-Source", headerText(d.PrivacySource))
 	if d.PredictedLocalSeconds > 0 {
@@ -125,7 +125,7 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dia
 	}
 	if d.Refusal != nil {
 		e := refusalError(d.Refusal)
-		acc.err = e
+		rl.err = e
 		writeError(w, r, e)
 		return nil, false
 	}
@@ -165,7 +165,7 @@ func asAPIError(err error) *apiError {
 
 // answered records a complete answer: the provider's observer, metrics,
 // the audit's result line or the local usage line, and the access line.
-func (rt *Router) answered(up *Upstream, d *policy.Decision, acc *access, u *chat.Usage, ttfb, total time.Duration) {
+func (rt *Router) answered(up *Upstream, d *policy.Decision, rl *requestLog, u *chat.Usage, ttfb, total time.Duration) {
 	var usage chat.Usage
 	if u != nil {
 		usage = *u
@@ -173,7 +173,7 @@ func (rt *Router) answered(up *Upstream, d *policy.Decision, acc *access, u *cha
 			up.Observe(d.PromptTokens, usage)
 		}
 	}
-	acc.prompt, acc.output = usage.PromptTokens, usage.CompletionTokens
+	rl.prompt, rl.output = usage.PromptTokens, usage.CompletionTokens
 	rt.opts.Metrics.Answered(up.Name, ttfb, total, usage.PromptTokens, usage.CompletionTokens)
 	if up.Local {
 		if rt.opts.Usage != nil {
@@ -182,12 +182,12 @@ func (rt *Router) answered(up *Upstream, d *policy.Decision, acc *access, u *cha
 		}
 		return
 	}
-	rt.auditResult(acc, up, &usage, "answered")
+	rt.auditResult(rl, up, &usage, "answered")
 }
 
 // auditEgress writes the egress record before a job goes to a provider
 // that is not local. If it cannot be written the job is not sent there.
-func (rt *Router) auditEgress(acc *access, up *Upstream, d *policy.Decision) error {
+func (rt *Router) auditEgress(rl *requestLog, up *Upstream, d *policy.Decision) error {
 	if up.Local {
 		return nil
 	}
@@ -204,7 +204,7 @@ func (rt *Router) auditEgress(acc *access, up *Upstream, d *policy.Decision) err
 	for i, r := range d.Reasons {
 		reasons[i] = r.String()
 	}
-	err := rt.opts.Audit.Write(audit.Record{Event: audit.EventEgress, RequestID: acc.id, Repo: d.Repo,
+	err := rt.opts.Audit.Write(audit.Record{Event: audit.EventEgress, RequestID: rl.id, Repo: d.Repo,
 		Privacy: string(d.Privacy), PrivacySource: d.PrivacySource, Provider: up.Name, Model: up.Model,
 		Estimated: d.PromptTokens, Reasons: reasons})
 	if err != nil {
@@ -213,24 +213,24 @@ func (rt *Router) auditEgress(acc *access, up *Upstream, d *policy.Decision) err
 	return nil
 }
 
-func (rt *Router) auditResult(acc *access, up *Upstream, u *chat.Usage, outcome string) {
+func (rt *Router) auditResult(rl *requestLog, up *Upstream, u *chat.Usage, outcome string) {
 	if up.Local || rt.opts.Audit == nil {
 		return
 	}
-	r := audit.Record{Event: audit.EventResult, RequestID: acc.id, Provider: up.Name, Model: up.Model, Outcome: outcome}
+	r := audit.Record{Event: audit.EventResult, RequestID: rl.id, Provider: up.Name, Model: up.Model, Outcome: outcome}
 	if u != nil {
 		r.Prompt, r.Completion = u.PromptTokens, u.CompletionTokens
 	}
 	rt.opts.Audit.Write(r)
 }
 
-func (rt *Router) succeeded(up *Upstream, acc *access, tried []string, w http.ResponseWriter, start time.Time) {
+func (rt *Router) succeeded(up *Upstream, rl *requestLog, tried []string, w http.ResponseWriter, start time.Time) {
 	up.health.success(rt.now())
-	acc.route = up.Name
-	acc.ttfb = time.Since(start)
+	rl.route = up.Name
+	rl.ttfb = time.Since(start)
 	if len(tried) > 0 {
-		acc.fallback = strings.Join(tried, "; ")
-		acc.reason = "fallback"
+		rl.fallback = strings.Join(tried, "; ")
+		rl.reason = "fallback"
 	}
 	rt.routeHeaders(w, up, tried)
 }

@@ -34,7 +34,7 @@ func newError(status int, code, format string, args ...any) *apiError {
 // writeError writes e in the envelope of the dialect r arrived in. It is
 // the only place a response error body is written.
 func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
-	accessOf(r).dialect().WriteError(w, e)
+	logOf(r).dialect().WriteError(w, e)
 }
 
 // refusalError turns a policy refusal into the contract's status and code.

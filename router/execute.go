@@ -35,8 +35,8 @@ type attempt struct {
 // it, never (for a streaming client, the first chunk is the first byte it
 // sees; a non-streaming client sees nothing until the answer is whole).
 func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
-	acc := accessOf(r)
-	start := acc.start
+	rl := logOf(r)
+	start := rl.start
 	req, d := in.req.Chat, in.d
 	var tried []string
 	var lastErr error
@@ -50,7 +50,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 		var at *attempt
 		if up.Provider == nil {
 			at = &attempt{up: up, cancel: func(error) {}, err: &providers.Error{Provider: up.Name, Kind: providers.KindUnavailable, Message: "not configured: " + up.unavailable()}}
-		} else if err := rt.auditEgress(acc, up, d); err != nil {
+		} else if err := rt.auditEgress(rl, up, d); err != nil {
 			at = &attempt{up: up, cancel: func(error) {}, err: err}
 		} else {
 			keepAlive := i == len(d.Plan)-1 && req.Stream
@@ -70,7 +70,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 			answer, usage, at.err = rt.collect(at)
 			if at.err == nil {
 				took := time.Since(start)
-				rt.succeeded(up, acc, tried, w, start)
+				rt.succeeded(up, rl, tried, w, start)
 				w.Header().Set("Content-Type", "application/json")
 				w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
 				w.WriteHeader(http.StatusOK)
@@ -79,12 +79,12 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 				// model statistics, the access log) waits until the client
 				// has it.
 				http.NewResponseController(w).Flush()
-				rt.answered(up, d, acc, usage, took, took)
+				rt.answered(up, d, rl, usage, took, took)
 				return
 			}
 		}
 		if at.err == nil {
-			rt.succeeded(up, acc, tried, w, start)
+			rt.succeeded(up, rl, tried, w, start)
 			rt.streamOut(r, sse, at, in)
 			return
 		}
@@ -98,14 +98,14 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 			// A client that left is nobody's failure.
 			rt.failed(up, at.err)
 		}
-		rt.auditResult(acc, up, nil, "failed: "+failureText(up.Name, at.err))
+		rt.auditResult(rl, up, nil, "failed: "+failureText(up.Name, at.err))
 		if sse.started || r.Context().Err() != nil || !retryable(at.err) {
 			break
 		}
 	}
 	e := upstreamError(lastErr, tried)
-	acc.err = lastErr
-	acc.fallback = strings.Join(tried, "; ")
+	rl.err = lastErr
+	rl.fallback = strings.Join(tried, "; ")
 	if sse.started {
 		// Keep-alives already went out: the status is sent, so the error
 		// travels as the dialect's failure event, and no successful end
@@ -117,7 +117,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 		sse.event(ans.Fail(e))
 		return
 	}
-	acc.reason = e.Code
+	rl.reason = e.Code
 	w.Header().Set("X-Switchyard-Route", "none")
 	w.Header().Set("X-Switchyard-Reason", e.Code)
 	if len(tried) > 0 {
@@ -270,7 +270,7 @@ func (rt *Router) collect(at *attempt) ([]byte, *chat.Usage, error) {
 func (rt *Router) streamOut(r *http.Request, sse *sseWriter, at *attempt, in *inbound) {
 	defer at.stream.Close()
 	defer at.cancel(nil)
-	acc := accessOf(r)
+	rl := logOf(r)
 	sse.begin()
 	// The first chunk leaves at once. After it, a stream that says when it
 	// waits for the upstream has what it brought flushed then (chunks that
@@ -278,8 +278,8 @@ func (rt *Router) streamOut(r *http.Request, sse *sseWriter, at *attempt, in *in
 	send := sse.event
 	if wt, ok := at.stream.(providers.Waiter); ok {
 		wt.BeforeWait(func() {
-			if err := sse.flush(); err != nil && acc.err == nil {
-				acc.err = err
+			if err := sse.flush(); err != nil && rl.err == nil {
+				rl.err = err
 			}
 		})
 		defer wt.BeforeWait(nil)
@@ -296,7 +296,7 @@ func (rt *Router) streamOut(r *http.Request, sse *sseWriter, at *attempt, in *in
 		}
 		if b := at.ans.Chunk(&c); b != nil {
 			if err := send(b); err != nil {
-				acc.err = err
+				rl.err = err
 				return
 			}
 		}
@@ -305,7 +305,7 @@ func (rt *Router) streamOut(r *http.Request, sse *sseWriter, at *attempt, in *in
 				send = sse.write
 			}
 		}
-		if acc.err != nil {
+		if rl.err != nil {
 			return // a flush before a wait failed: the client is gone
 		}
 		var err error
@@ -314,7 +314,7 @@ func (rt *Router) streamOut(r *http.Request, sse *sseWriter, at *attempt, in *in
 			break
 		}
 		if err != nil {
-			acc.err = err
+			rl.err = err
 			if r.Context().Err() == nil {
 				e := upstreamError(err, nil)
 				e.Message = "the answer was cut off: " + e.Message
@@ -324,5 +324,5 @@ func (rt *Router) streamOut(r *http.Request, sse *sseWriter, at *attempt, in *in
 		}
 	}
 	sse.event(at.ans.End(finish, usage))
-	rt.answered(at.up, in.d, acc, usage, acc.ttfb, time.Since(acc.start))
+	rt.answered(at.up, in.d, rl, usage, rl.ttfb, time.Since(rl.start))
 }

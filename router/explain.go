@@ -109,21 +109,22 @@ func (rt *Router) dialectNamed(name string) (ingress.Dialect, error) {
 // handleExplain explains a request; ?dialect= names the body's dialect
 // (default: chat completions).
 func (rt *Router) handleExplain(w http.ResponseWriter, r *http.Request) {
-	acc := accessOf(r)
+	rl := logOf(r)
+	rl.routed = true
 	body, e := rt.readBody(w, r)
 	if e != nil {
-		acc.err = e
+		rl.err = e
 		writeError(w, r, e)
 		return
 	}
 	ex, err := rt.ExplainAs(r.URL.Query().Get("dialect"), r.Header, body)
 	if err != nil {
 		e := asAPIError(err)
-		acc.err = e
+		rl.err = e
 		writeError(w, r, e)
 		return
 	}
-	acc.reason, acc.privacy, acc.estimated = ex.ReasonCode, ex.Privacy, ex.EstimatedPromptTokens
+	rl.reason, rl.privacy, rl.estimated = ex.ReasonCode, ex.Privacy, ex.EstimatedPromptTokens
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(ex)
 }

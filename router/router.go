@@ -176,23 +176,24 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !isChat {
 		dl = rt.opts.Dialects[0]
 	}
-	rec := &access{ResponseWriter: w, id: newID("req_"), route: "none", start: start, dl: dl}
-	r = r.WithContext(withAccess(r.Context(), rec))
-	w.Header().Set("X-Switchyard-Request-Id", rec.id)
+	l := &requestLog{id: newID("req_"), route: "none", start: start, dl: dl, routed: isChat}
+	sw := &statusWriter{ResponseWriter: w}
+	r = r.WithContext(withLog(r.Context(), l))
+	w.Header().Set("X-Switchyard-Request-Id", l.id)
 	if rt.token != nil && strings.HasPrefix(r.URL.Path, "/v1/") && !rt.authorized(r.Header) {
-		rec.reason = codeUnauthorized
+		l.reason = codeUnauthorized
 		setRouteHeaders(w.Header(), "none", codeUnauthorized, "", 0)
-		writeError(rec, r, newError(http.StatusUnauthorized, codeUnauthorized, "missing or wrong token: send Authorization: Bearer <the value of the variable auth.token_env names> (or x-api-key: <it>)"))
+		writeError(sw, r, newError(http.StatusUnauthorized, codeUnauthorized, "missing or wrong token: send Authorization: Bearer <the value of the variable auth.token_env names> (or x-api-key: <it>)"))
 	} else {
 		if isChat {
 			defer rt.opts.Metrics.Start()()
 		}
-		rt.mux.ServeHTTP(rec, r)
+		rt.mux.ServeHTTP(sw, r)
 		if isChat {
-			rt.opts.Metrics.Request(rec.route, rec.reason, rec.status)
+			rt.opts.Metrics.Request(l.route, l.reason, sw.status)
 		}
 	}
-	rt.logAccess(r, rec, time.Since(start))
+	rt.logAccess(r, l, sw.status, time.Since(start))
 }
 
 // authorized reports whether h carries switchyard's token, the way some
