@@ -76,10 +76,17 @@ type Provider struct {
 	Memory        ByteSize `mapstructure:"memory"`
 	KVCacheType   string   `mapstructure:"kv_cache_type"`
 
-	PrefillTokensPerSecond float64       `mapstructure:"prefill_tokens_per_second"`
-	DecodeTokensPerSecond  float64       `mapstructure:"decode_tokens_per_second"`
-	Timeout                time.Duration `mapstructure:"timeout"`
-	FirstByteTimeout       time.Duration `mapstructure:"first_byte_timeout"`
+	PrefillTokensPerSecond float64 `mapstructure:"prefill_tokens_per_second"`
+	DecodeTokensPerSecond  float64 `mapstructure:"decode_tokens_per_second"`
+	// SlowAfter is how long a local job may take before it counts as too
+	// slow: a public job predicted to take longer goes to the cloud. It
+	// cuts nothing off (first_byte_timeout is the one that does).
+	SlowAfter time.Duration `mapstructure:"slow_after"`
+	// TimeoutAlias is slow_after under its first name, timeout, still
+	// read (and SWITCHYARD_PROVIDERS_<n>_TIMEOUT with it): Read folds it
+	// into slow_after before decoding, so it is always 0 here.
+	TimeoutAlias     time.Duration `mapstructure:"timeout"`
+	FirstByteTimeout time.Duration `mapstructure:"first_byte_timeout"`
 }
 
 // IsLocal reports whether the provider's data stays on this machine.

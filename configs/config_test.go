@@ -23,7 +23,7 @@ func TestBuiltInDefaults(t *testing.T) {
 		t.Fatalf("listen %q, %d providers", cfg.Listen, len(cfg.Providers))
 	}
 	local := cfg.Providers[0]
-	if local.Name != "local" || !local.IsLocal() || local.Timeout != 5*time.Minute || local.PrefillTokensPerSecond != 400 {
+	if local.Name != "local" || !local.IsLocal() || local.SlowAfter != 5*time.Minute || local.PrefillTokensPerSecond != 400 {
 		t.Errorf("local provider: %+v", local)
 	}
 	if cfg.Providers[1].IsLocal() || cfg.Providers[2].ContextWindow != 1048576 {
@@ -74,7 +74,7 @@ providers:
 func TestProblemsAllAtOnce(t *testing.T) {
 	const topKeys = "(the keys here are listen, auth, server, log, providers, policy, audit)"
 	const providerKeys = "(the keys here are name, kind, base_url, model, api_key_env, local, context_window, memory, " +
-		"kv_cache_type, prefill_tokens_per_second, decode_tokens_per_second, timeout, first_byte_timeout)"
+		"kv_cache_type, prefill_tokens_per_second, decode_tokens_per_second, slow_after, first_byte_timeout)"
 	cases := []struct {
 		name, yaml string
 		want       []string
@@ -212,7 +212,7 @@ func TestEnvOverrides(t *testing.T) {
 	if cfg.Listen != "127.0.0.1:9000" || cfg.Policy.DefaultPrivacy != "public" || cfg.Policy.Heavy.MinTokens != 5000 {
 		t.Errorf("top-level overrides: %+v", cfg)
 	}
-	if cfg.Providers[0].BaseURL != "http://127.0.0.1:1" || cfg.Providers[0].Timeout != 7*time.Minute {
+	if cfg.Providers[0].BaseURL != "http://127.0.0.1:1" || cfg.Providers[0].SlowAfter != 7*time.Minute {
 		t.Errorf("local: %+v", cfg.Providers[0])
 	}
 	if cfg.Providers[2].Model != "gemini-3-pro" || !cfg.Providers[1].IsLocal() {
@@ -278,5 +278,42 @@ func TestByteSize(t *testing.T) {
 		if _, err := ParseByteSize(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+// slow_after was first called timeout: the old name is still read, in a
+// file and from the environment, problems are reported at the name the
+// file wrote, and a file that writes both with different values is told.
+func TestSlowAfterAlias(t *testing.T) {
+	const provider = "providers:\n  - name: local\n    kind: ollama\n    base_url: http://h:1\n    model: m\n"
+	for _, c := range []struct {
+		name, yaml string
+		env        map[string]string
+		want       time.Duration
+		problem    string
+	}{
+		{"old-name", provider + "    timeout: 7m\n", nil, 7 * time.Minute, ""},
+		{"new-name", provider + "    slow_after: 8m\n", nil, 8 * time.Minute, ""},
+		{"both-alike", provider + "    slow_after: 8m\n    timeout: 8m\n", nil, 8 * time.Minute, ""},
+		{"both-differ", provider + "    slow_after: 8m\n    timeout: 7m\n", nil, 0, "providers[0].timeout: is the old name of slow_after, which is set too: keep slow_after alone"},
+		{"old-name-negative", provider + "    timeout: -1s\n", nil, 0, "providers[0].timeout: must not be negative"},
+		{"env-old-name-beats-file", provider + "    slow_after: 8m\n", map[string]string{"SWITCHYARD_PROVIDERS_LOCAL_TIMEOUT": "9m"}, 9 * time.Minute, ""},
+		{"default", provider, nil, DefaultSlowAfter, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Read(strings.NewReader(c.yaml), "t.yaml", envOf(c.env))
+			if c.problem != "" {
+				if err == nil || !strings.Contains(err.Error(), c.problem) {
+					t.Fatalf("error %v, want %q", err, c.problem)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Providers[0].SlowAfter; got != c.want {
+				t.Errorf("slow_after %s, want %s", got, c.want)
+			}
+		})
 	}
 }

@@ -86,8 +86,13 @@ func Read(r io.Reader, source string, env Env) (*Config, error) {
 		}
 	}
 	settings := v.AllSettings()
+	// A file that writes both names of one key is a problem; an
+	// environment override under the old name beats the file's new one.
+	written := map[string]string{} // a new key's path → the old name it was written as
+	problems := foldAliases(settings, false, written)
 	if env != nil {
 		applyEnv(settings, reflect.TypeOf(Config{}), "SWITCHYARD", env)
+		foldAliases(settings, true, written)
 	}
 
 	var cfg Config
@@ -104,16 +109,68 @@ func Read(r io.Reader, source string, env Env) (*Config, error) {
 	}
 	// Every stage runs, whatever the one before found: a file with an
 	// unknown key and a misspelt kind gets both reported in one run.
-	problems := unknownKeys(settings, reflect.TypeOf(Config{}), "")
+	problems = append(problems, unknownKeys(settings, reflect.TypeOf(Config{}), "")...)
 	if err := dec.Decode(settings); err != nil {
 		problems = append(problems, decodeProblems(err)...)
 	}
 	cfg.Source = source
 	cfg.applyDefaults()
 	if problems = merge(problems, cfg.Validate()); len(problems) > 0 {
+		for i, pr := range problems {
+			if old, ok := written[pr.Path]; ok {
+				problems[i].Path = old // say the key as the file wrote it
+			}
+		}
 		return nil, &Error{Source: source, Problems: problems}
 	}
 	return &cfg, nil
+}
+
+// aliases are the keys still read under an old name, by where they are:
+// providers[].timeout is providers[].slow_after.
+var aliases = []struct{ list, old, key string }{
+	{"providers", "timeout", "slow_after"},
+}
+
+// isOldName reports whether key is an alias's old name, left out of the
+// keys a problem lists as allowed.
+func isOldName(key string) bool {
+	for _, a := range aliases {
+		if a.old == key {
+			return true
+		}
+	}
+	return false
+}
+
+// foldAliases moves every old-named key of settings to its new name,
+// noting in written the path it was written at. When both are set, the old
+// one wins if override (it came from the environment, which beats the
+// file), else it is a problem unless both say the same.
+func foldAliases(settings map[string]any, override bool, written map[string]string) []Problem {
+	var out []Problem
+	for _, a := range aliases {
+		list, _ := settings[a.list].([]any)
+		for i, el := range list {
+			m, ok := el.(map[string]any)
+			if !ok {
+				continue
+			}
+			old, ok := m[a.old]
+			if !ok {
+				continue
+			}
+			delete(m, a.old)
+			at := fmt.Sprintf("%s[%d].", a.list, i)
+			if cur, both := m[a.key]; both && !override && fmt.Sprint(cur) != fmt.Sprint(old) {
+				out = append(out, Problem{at + a.old, fmt.Sprintf("is the old name of %s, which is set too: keep %s alone", a.key, a.key)})
+				continue
+			}
+			m[a.key] = old
+			written[at+a.key] = at + a.old
+		}
+	}
+	return out
 }
 
 // byteSizeHook lets a ByteSize be written as "64GiB" as well as a number.

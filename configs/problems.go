@@ -56,7 +56,9 @@ func unknownKeys(m map[string]any, t reflect.Type, path string) []Problem {
 			continue
 		}
 		fields[key] = t.Field(i).Type
-		known = append(known, key)
+		if !isOldName(key) {
+			known = append(known, key)
+		}
 	}
 	var out []Problem
 	for _, k := range slices.Sorted(maps.Keys(m)) {

@@ -128,8 +128,8 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 	if pr.DecodeTokensPerSecond < 0 {
 		add(path+".decode_tokens_per_second", "must not be negative")
 	}
-	if pr.Timeout < 0 {
-		add(path+".timeout", "must not be negative")
+	if pr.SlowAfter < 0 {
+		add(path+".slow_after", "must not be negative")
 	}
 	if pr.FirstByteTimeout < 0 {
 		add(path+".first_byte_timeout", "must not be negative")
@@ -147,7 +147,7 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 const (
 	DefaultPrefillTokensPerSecond = 400
 	DefaultDecodeTokensPerSecond  = 30
-	DefaultLocalTimeout           = 5 * time.Minute
+	DefaultSlowAfter              = 5 * time.Minute
 	DefaultKVCacheType            = "f16"
 )
 
@@ -164,8 +164,8 @@ func (c *Config) applyDefaults() {
 		if p.DecodeTokensPerSecond == 0 {
 			p.DecodeTokensPerSecond = DefaultDecodeTokensPerSecond
 		}
-		if p.Timeout == 0 {
-			p.Timeout = DefaultLocalTimeout
+		if p.SlowAfter == 0 {
+			p.SlowAfter = DefaultSlowAfter
 		}
 		if p.KVCacheType == "" {
 			p.KVCacheType = DefaultKVCacheType

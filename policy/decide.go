@@ -226,7 +226,7 @@ func (dc *decider) planAuto() Decision {
 		plan = append(slices.Clone(cloud), local...)
 	case dc.slow(local[0]):
 		p := local[0]
-		dc.reasonFirst("too_slow_for_local", "%s is predicted to take %.0f s, over its timeout of %.0f s: cloud first", p.Name, p.PredictedSeconds, p.TimeoutSeconds)
+		dc.reasonFirst("too_slow_for_local", "%s is predicted to take %.0f s, over its timeout of %.0f s: cloud first", p.Name, p.PredictedSeconds, p.SlowAfterSeconds)
 		plan = append(slices.Clone(cloud), local...)
 	default:
 		dc.reasonFirst("local_first", "the job fits %s (%d of %d tokens)", local[0].Name, dc.tokensFor(local[0])+dc.need, local[0].Window)
@@ -249,13 +249,13 @@ func (dc *decider) heavy() string {
 }
 
 func (dc *decider) slow(p *Provider) bool {
-	return p.PredictedSeconds > 0 && p.TimeoutSeconds > 0 && p.PredictedSeconds > p.TimeoutSeconds
+	return p.PredictedSeconds > 0 && p.SlowAfterSeconds > 0 && p.PredictedSeconds > p.SlowAfterSeconds
 }
 
 // slowNote records that a local-only job will be slow but still served.
 func (dc *decider) slowNote(p *Provider) {
 	if dc.slow(p) {
-		dc.reason("slow", "%s is predicted to take %.0f s, over its timeout of %.0f s; served anyway, and not cut off while it is predicted to finish", p.Name, p.PredictedSeconds, p.TimeoutSeconds)
+		dc.reason("slow", "%s is predicted to take %.0f s, over its timeout of %.0f s; served anyway, and not cut off while it is predicted to finish", p.Name, p.PredictedSeconds, p.SlowAfterSeconds)
 	}
 }
 

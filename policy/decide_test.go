@@ -11,7 +11,7 @@ import (
 // supporting 262144, Devstral at 256K, Gemini at 1M.
 func seedProviders() []Provider {
 	return []Provider{
-		{Name: "local", Local: true, Window: 262144, PredictedSeconds: 10, TimeoutSeconds: 300},
+		{Name: "local", Local: true, Window: 262144, PredictedSeconds: 10, SlowAfterSeconds: 300},
 		{Name: "devstral", Window: 262144, TokenFactor: 1.1},
 		{Name: "gemini", Window: 1048576, TokenFactor: 1.2},
 	}
@@ -167,7 +167,7 @@ func TestPrivateNeverCloud(t *testing.T) {
 	privacies := []Privacy{"", Private, Public, "PUBLIC", "public "}
 	for i := 0; i < 20000; i++ {
 		provs := []Provider{
-			{Name: "local", Local: true, Window: r.IntN(300000), PredictedSeconds: float64(r.IntN(1000)), TimeoutSeconds: 300, CoolingDown: r.IntN(4) == 0},
+			{Name: "local", Local: true, Window: r.IntN(300000), PredictedSeconds: float64(r.IntN(1000)), SlowAfterSeconds: 300, CoolingDown: r.IntN(4) == 0},
 			{Name: "devstral", Window: r.IntN(300000), TokenFactor: r.Float64() * 2, CoolingDown: r.IntN(4) == 0},
 			{Name: "local2", Local: true, Window: r.IntN(300000), CoolingDown: r.IntN(4) == 0},
 			{Name: "gemini", Window: r.IntN(2000000), CoolingDown: r.IntN(4) == 0},

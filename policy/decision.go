@@ -55,9 +55,9 @@ type Provider struct {
 	// PredictedSeconds is how long the job is predicted to take on this
 	// provider (local providers); 0 when not predicted.
 	PredictedSeconds float64
-	// TimeoutSeconds is how long a local job may take before it counts as
+	// SlowAfterSeconds is how long a local job may take before it counts as
 	// too slow; 0 means no limit.
-	TimeoutSeconds float64
+	SlowAfterSeconds float64
 }
 
 // Settings are the policy's configuration.

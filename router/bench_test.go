@@ -148,7 +148,7 @@ func newHopRig(b *testing.B) *hopRig {
 	rt := New(Options{
 		Dialects: dialects.All(),
 		Upstreams: []*Upstream{{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true, Provider: p,
-			Window: func() (int, int) { i, _ := p.Info(); return i.NumCtx, i.NativeContext }, Timeout: 5 * time.Minute}},
+			Window: func() (int, int) { i, _ := p.Info(); return i.NumCtx, i.NativeContext }, SlowAfter: 5 * time.Minute}},
 		Settings:  policy.Settings{DefaultPrivacy: policy.Private, HeavyMinFiles: 5, HeavyMinTokens: 100000, DefaultOutputTokens: 8192},
 		Workspace: StoreWorkspace(store),
 		Tokens:    CounterTokens(counter),

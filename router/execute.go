@@ -233,7 +233,7 @@ func (rt *Router) firstByteTimeout(up *Upstream, in *inbound) time.Duration {
 	if up.FirstByteTimeout > 0 {
 		return up.FirstByteTimeout
 	}
-	if !up.Local || up.Timeout <= 0 {
+	if !up.Local || up.SlowAfter <= 0 {
 		return 0
 	}
 	pred := 0.0
@@ -242,7 +242,7 @@ func (rt *Router) firstByteTimeout(up *Upstream, in *inbound) time.Duration {
 			pred = in.d.PlanSeconds[i]
 		}
 	}
-	return up.Timeout + time.Duration(pred*float64(time.Second))
+	return up.SlowAfter + time.Duration(pred*float64(time.Second))
 }
 
 // collect reads a whole answer for a non-streaming client.

@@ -239,7 +239,7 @@ func (rt *Router) policyProviders(job *policy.Job) []policy.Provider {
 		p := policy.Provider{
 			Name: u.Name, Local: u.Local, Window: use, NativeWindow: native,
 			Unavailable: why, CoolingDown: u.health.coolingDown(now),
-			TimeoutSeconds: u.Timeout.Seconds(),
+			SlowAfterSeconds: u.SlowAfter.Seconds(),
 		}
 		if u.TokenFactor != nil {
 			p.TokenFactor = u.TokenFactor()

@@ -40,7 +40,7 @@ func newRig(t *testing.T, mod func(*Options)) *rig {
 	o := Options{
 		Dialects: dialects.All(),
 		Upstreams: []*Upstream{
-			{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true, Provider: g.local, ContextWindow: 262144, Timeout: 5 * time.Minute},
+			{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true, Provider: g.local, ContextWindow: 262144, SlowAfter: 5 * time.Minute},
 			{Name: "devstral", Kind: "mistral", Model: "devstral-latest", Provider: g.devstral, ContextWindow: 262144},
 			{Name: "gemini", Kind: "gemini", Model: "gemini-2.5-pro", Provider: g.gemini, ContextWindow: 1048576},
 		},
@@ -582,7 +582,7 @@ func TestFirstByteWaitsForThePrediction(t *testing.T) {
 		g := newRig(t, func(o *Options) {
 			o.Settings.DefaultPrivacy = policy.Public
 			u := o.Upstreams[0]
-			u.Timeout = 200 * time.Millisecond // over the prediction: local first
+			u.SlowAfter = 200 * time.Millisecond // over the prediction: local first
 			u.Predict = func(prompt, output int) (float64, bool) { return c.predicted, c.predicted > 0 }
 		})
 		g.local.delay = 300 * time.Millisecond // over the timeout, under timeout + prediction

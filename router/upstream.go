@@ -35,10 +35,12 @@ type Upstream struct {
 	// once per job and must be quick.
 	Check func() string
 	// FirstByteTimeout bounds the wait for the first chunk; 0 = for a local
-	// provider, the predicted time plus Timeout; for a cloud one, none.
+	// provider, the predicted time plus SlowAfter; for a cloud one, none.
 	FirstByteTimeout time.Duration
-	// Timeout is how long a local job may take before it counts as too slow.
-	Timeout time.Duration
+	// SlowAfter is how long a local job may take before it counts as too
+	// slow: a public job predicted to take longer goes to the cloud first.
+	// It cuts nothing off.
+	SlowAfter time.Duration
 	// Predict returns the predicted seconds for a job of this size (output
 	// 0: the client set no budget, assume a typical answer), and whether
 	// the provider can predict at all.

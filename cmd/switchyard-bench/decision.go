@@ -48,7 +48,7 @@ func newDecider(bpe *tokenize.BPE) *router.Router {
 	return router.New(router.Options{
 		Dialects: dialects.All(),
 		Upstreams: []*router.Upstream{{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true,
-			ContextWindow: 1 << 20, Timeout: 5 * time.Minute}},
+			ContextWindow: 1 << 20, SlowAfter: 5 * time.Minute}},
 		Settings:  policy.Settings{DefaultPrivacy: policy.Private, HeavyMinFiles: 5, HeavyMinTokens: 100000, Secrets: policy.SecretsLocal, DefaultOutputTokens: 8192},
 		Workspace: router.StoreWorkspace(workspace.NewStore(workspace.StoreOptions{})),
 		Tokens:    router.CounterTokens(counter),

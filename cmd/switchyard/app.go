@@ -109,7 +109,7 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.
 		key, _ = env(pc.APIKeyEnv)
 	}
 	u := &router.Upstream{Name: pc.Name, Kind: pc.Kind, Model: pc.Model, Local: pc.IsLocal(),
-		ContextWindow: pc.ContextWindow, FirstByteTimeout: pc.FirstByteTimeout, Timeout: pc.Timeout}
+		ContextWindow: pc.ContextWindow, FirstByteTimeout: pc.FirstByteTimeout, SlowAfter: pc.SlowAfter}
 	if pc.APIKeyEnv != "" && key == "" && !pc.IsLocal() {
 		// Configured but unavailable: routing skips it; nothing is built,
 		// so nothing could send to it by mistake.

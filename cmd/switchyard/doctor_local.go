@@ -49,17 +49,17 @@ func doctorLocal(ctx context.Context, r *report, lm *localModel) {
 		r.add(name+" memory", statusWarn, "upgrade Ollama so /api/show reports the model's shape", "could not compute the KV cache's size: the model's shape or this machine's memory is unknown")
 	}
 
-	if lm.cfg.Timeout > 0 && info.NumCtx > 0 {
+	if lm.cfg.SlowAfter > 0 && info.NumCtx > 0 {
 		full := lm.speed.PrefillSeconds(info.NumCtx, 0)
 		tps := float64(info.NumCtx) / full
-		fits := maxTokensWithin(lm, lm.cfg.Timeout.Seconds())
-		if full <= lm.cfg.Timeout.Seconds() {
+		fits := maxTokensWithin(lm, lm.cfg.SlowAfter.Seconds())
+		if full <= lm.cfg.SlowAfter.Seconds() {
 			r.add(name+" timeout", statusOK, "", "prefilling a full %d-token window takes about %.0f s at %.0f tokens/s, within the %s timeout",
-				info.NumCtx, full, tps, lm.cfg.Timeout)
+				info.NumCtx, full, tps, lm.cfg.SlowAfter)
 		} else {
 			r.add(name+" timeout", statusWarn, "nothing to do if that is intended; raise timeout: to keep more public jobs local",
 				"prefilling a full %d-token window takes about %.0f s at %.0f tokens/s, over the %s timeout: public jobs above ~%d tokens go to the cloud; private ones are still served, with keep-alives",
-				info.NumCtx, full, tps, lm.cfg.Timeout, fits)
+				info.NumCtx, full, tps, lm.cfg.SlowAfter, fits)
 		}
 	}
 }

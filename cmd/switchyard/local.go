@@ -160,7 +160,7 @@ func (m *localModel) upstream() *routerUpstream {
 	return &routerUpstream{
 		Name: m.cfg.Name, Kind: m.cfg.Kind, Model: m.cfg.Model, Local: true, Provider: m.p,
 		ContextWindow: m.cfg.ContextWindow, Window: m.window, DefinitionWindow: m.definitionWindow,
-		FirstByteTimeout: m.cfg.FirstByteTimeout, Timeout: m.cfg.Timeout,
+		FirstByteTimeout: m.cfg.FirstByteTimeout, SlowAfter: m.cfg.SlowAfter,
 		Predict: m.predict, Observe: m.checkReported, PrefillSpeed: m.speed.PrefillTPS, Check: m.check,
 	}
 }
