@@ -17,14 +17,14 @@ const (
 // Decide returns where job may run, in order, and why. It never places a
 // job whose privacy is not Public on a provider that is not Local, whatever
 // else it is told.
-func Decide(job Job, provs []Provider, s Settings) Decision {
+func Decide(job Job, provs []Candidate, s Settings) Decision {
 	dc := decider{job: job, provs: provs, s: s}
 	return dc.decide()
 }
 
 type decider struct {
 	job   Job
-	provs []Provider
+	provs []Candidate
 	s     Settings
 	d     Decision
 	// need is the room a provider's window must leave after the prompt.
@@ -101,7 +101,7 @@ func (dc *decider) decide() Decision {
 }
 
 // mode reads the request's model: a routing word, or a provider's name.
-func (dc *decider) mode() (string, *Provider) {
+func (dc *decider) mode() (string, *Candidate) {
 	m := dc.job.Model
 	for i := range dc.provs {
 		if dc.provs[i].Name == m {
@@ -116,7 +116,7 @@ func (dc *decider) mode() (string, *Provider) {
 }
 
 // tokensFor is the prompt size in p's tokenizer.
-func (dc *decider) tokensFor(p *Provider) int {
+func (dc *decider) tokensFor(p *Candidate) int {
 	f := p.TokenFactor
 	if f <= 0 {
 		f = 1
@@ -124,15 +124,15 @@ func (dc *decider) tokensFor(p *Provider) int {
 	return int(math.Ceil(float64(dc.job.PromptTokens) * f))
 }
 
-func (dc *decider) fits(p *Provider) bool {
+func (dc *decider) fits(p *Candidate) bool {
 	return p.Window > 0 && dc.tokensFor(p)+dc.need <= p.Window
 }
 
-func (dc *decider) cloudAllowed(p *Provider) bool {
+func (dc *decider) cloudAllowed(p *Candidate) bool {
 	return !p.Local && dc.d.Privacy == Public && (dc.job.Clouds == nil || slices.Contains(dc.job.Clouds, p.Name))
 }
 
-func (dc *decider) pinned(p *Provider) Decision {
+func (dc *decider) pinned(p *Candidate) Decision {
 	if !p.Local {
 		if dc.d.Privacy != Public {
 			return dc.refuse(CodePrivacy, "the request pinned cloud provider %s, but the job is private (%s); it may only run on this machine: use model auto or local", p.Name, dc.privacyWhy())
@@ -145,14 +145,14 @@ func (dc *decider) pinned(p *Provider) Decision {
 		return dc.refuse(CodeUnavailable, "provider %s is unavailable: %s", p.Name, p.Unavailable)
 	}
 	if !dc.fits(p) {
-		return dc.refuseTooLarge([]*Provider{p})
+		return dc.refuseTooLarge([]*Candidate{p})
 	}
 	dc.reasonFirst("pinned", "the request asked for provider %s", p.Name)
-	return dc.finish([]*Provider{p})
+	return dc.finish([]*Candidate{p})
 }
 
 func (dc *decider) planLocal(code, why string) Decision {
-	var fit, all []*Provider
+	var fit, all []*Candidate
 	for i := range dc.provs {
 		p := &dc.provs[i]
 		if !p.Local {
@@ -172,7 +172,7 @@ func (dc *decider) planLocal(code, why string) Decision {
 }
 
 func (dc *decider) planCloud() Decision {
-	var fit, all []*Provider
+	var fit, all []*Candidate
 	for i := range dc.provs {
 		p := &dc.provs[i]
 		if dc.cloudAllowed(p) {
@@ -190,7 +190,7 @@ func (dc *decider) planCloud() Decision {
 }
 
 func (dc *decider) planAuto() Decision {
-	var local, cloud, all []*Provider
+	var local, cloud, all []*Candidate
 	for i := range dc.provs {
 		p := &dc.provs[i]
 		if !p.Local && !dc.cloudAllowed(p) {
@@ -211,7 +211,7 @@ func (dc *decider) planAuto() Decision {
 			cloud = append(cloud, p)
 		}
 	}
-	var plan []*Provider
+	var plan []*Candidate
 	heavy := dc.heavy()
 	switch {
 	case len(local) == 0 && len(cloud) == 0:
@@ -248,12 +248,12 @@ func (dc *decider) heavy() string {
 	return strings.Join(why, ", ")
 }
 
-func (dc *decider) slow(p *Provider) bool {
+func (dc *decider) slow(p *Candidate) bool {
 	return p.PredictedSeconds > 0 && p.SlowAfterSeconds > 0 && p.PredictedSeconds > p.SlowAfterSeconds
 }
 
 // slowNote records that a local-only job will be slow but still served.
-func (dc *decider) slowNote(p *Provider) {
+func (dc *decider) slowNote(p *Candidate) {
 	if dc.slow(p) {
 		dc.reason("slow", "%s is predicted to take %.0f s, over its timeout of %.0f s; served anyway, and not cut off while it is predicted to finish", p.Name, p.PredictedSeconds, p.SlowAfterSeconds)
 	}
@@ -262,8 +262,8 @@ func (dc *decider) slowNote(p *Provider) {
 // healthyFirst moves providers cooling down after failures to the end of
 // the plan: they are tried only if every healthy one fails, which is how a
 // provider that recovered is found again without a job paying for it.
-func (dc *decider) healthyFirst(plan []*Provider) []*Provider {
-	var healthy, cooling []*Provider
+func (dc *decider) healthyFirst(plan []*Candidate) []*Candidate {
+	var healthy, cooling []*Candidate
 	for _, p := range plan {
 		if p.CoolingDown {
 			cooling = append(cooling, p)
@@ -281,7 +281,7 @@ func (dc *decider) healthyFirst(plan []*Provider) []*Provider {
 	return append(healthy, cooling...)
 }
 
-func (dc *decider) finish(plan []*Provider) Decision {
+func (dc *decider) finish(plan []*Candidate) Decision {
 	dc.d.Plan = make([]string, len(plan))
 	dc.d.PlanSeconds = make([]float64, len(plan))
 	for i, p := range plan {
@@ -300,8 +300,8 @@ func (dc *decider) finish(plan []*Provider) Decision {
 // noneFits refuses a job that no allowed provider can take: too large for
 // every window, or every provider unavailable. where is "local", "cloud" or
 // "" (any).
-func (dc *decider) noneFits(all []*Provider, where string) Decision {
-	var big []*Provider
+func (dc *decider) noneFits(all []*Candidate, where string) Decision {
+	var big []*Candidate
 	var down []string
 	for _, p := range all {
 		if p.Unavailable != "" {
@@ -326,9 +326,9 @@ func (dc *decider) noneFits(all []*Provider, where string) Decision {
 
 // refuseTooLarge refuses a job that fits none of big, with the numbers of
 // the largest window among them.
-func (dc *decider) refuseTooLarge(big []*Provider) Decision {
+func (dc *decider) refuseTooLarge(big []*Candidate) Decision {
 	d := dc.refuse(CodeContextLength, "%s", dc.tooLarge(big))
-	var widest *Provider
+	var widest *Candidate
 	for _, p := range big {
 		if widest == nil || p.Window > widest.Window {
 			widest = p
@@ -342,7 +342,7 @@ func (dc *decider) refuseTooLarge(big []*Provider) Decision {
 
 // tooLarge explains a job that does not fit the given providers, with the
 // numbers and what to do.
-func (dc *decider) tooLarge(big []*Provider) string {
+func (dc *decider) tooLarge(big []*Candidate) string {
 	var parts []string
 	for _, p := range big {
 		parts = append(parts, p.Name+": "+dc.sizeText(p))
@@ -364,7 +364,7 @@ func (dc *decider) tooLarge(big []*Provider) string {
 	return msg + " To fix: " + strings.Join(fix, ", or ") + "."
 }
 
-func (dc *decider) sizeText(p *Provider) string {
+func (dc *decider) sizeText(p *Candidate) string {
 	if p.Window <= 0 {
 		return "its context window is not known yet"
 	}

@@ -9,8 +9,8 @@ import (
 
 // The seed's setup: a local model capped at 131072 by its definition but
 // supporting 262144, Devstral at 256K, Gemini at 1M.
-func seedProviders() []Provider {
-	return []Provider{
+func seedProviders() []Candidate {
+	return []Candidate{
 		{Name: "local", Local: true, Window: 262144, PredictedSeconds: 10, SlowAfterSeconds: 300},
 		{Name: "devstral", Window: 262144, TokenFactor: 1.1},
 		{Name: "gemini", Window: 1048576, TokenFactor: 1.2},
@@ -23,7 +23,7 @@ func TestDecide(t *testing.T) {
 	type tc struct {
 		name    string
 		job     Job
-		provs   func([]Provider) []Provider
+		provs   func([]Candidate) []Candidate
 		s       func(Settings) Settings
 		plan    []string
 		code    string // first reason code, or refusal code
@@ -41,17 +41,17 @@ func TestDecide(t *testing.T) {
 		{name: "heavy-disabled", job: pub(Job{PromptTokens: 100000, Files: 50}),
 			s: func(s Settings) Settings { s.HeavyMinFiles, s.HeavyMinTokens = 0, 0; return s }, plan: []string{"local", "devstral", "gemini"}, code: "local_first"},
 		{name: "seed-public-too-slow", job: pub(Job{PromptTokens: 146760}),
-			provs: func(p []Provider) []Provider { p[0].PredictedSeconds = 367; return p },
+			provs: func(p []Candidate) []Candidate { p[0].PredictedSeconds = 367; return p },
 			s:     func(s Settings) Settings { s.HeavyMinTokens = 0; return s },
 			plan:  []string{"devstral", "gemini", "local"}, code: "too_slow_for_local"},
 		{name: "seed-public-too-large-for-capped-local", job: pub(Job{PromptTokens: 146760}),
-			provs: func(p []Provider) []Provider { p[0].Window, p[0].NativeWindow = 131072, 262144; return p },
+			provs: func(p []Candidate) []Candidate { p[0].Window, p[0].NativeWindow = 131072, 262144; return p },
 			plan:  []string{"devstral", "gemini"}, code: "too_large_for_local"},
 		{name: "seed-private-too-large-refused", job: priv(Job{PromptTokens: 146760}),
-			provs:   func(p []Provider) []Provider { p[0].Window, p[0].NativeWindow = 131072, 262144; return p },
+			provs:   func(p []Candidate) []Candidate { p[0].Window, p[0].NativeWindow = 131072, 262144; return p },
 			refusal: true, code: CodeContextLength, msg: []string{"146760", "131072", "262144", "private", "context_window"}},
 		{name: "seed-private-slow-served", job: priv(Job{PromptTokens: 146760}),
-			provs: func(p []Provider) []Provider { p[0].PredictedSeconds = 367; return p },
+			provs: func(p []Candidate) []Candidate { p[0].PredictedSeconds = 367; return p },
 			plan:  []string{"local"}, code: "private"},
 		{name: "public-devstral-too-small-goes-gemini", job: pub(Job{PromptTokens: 300000}),
 			plan: []string{"gemini"}, code: "too_large_for_local"},
@@ -63,16 +63,16 @@ func TestDecide(t *testing.T) {
 		{name: "clouds-list-restricts", job: pub(Job{PromptTokens: 1000, Files: 9, Clouds: []string{"gemini"}}),
 			plan: []string{"gemini", "local"}, code: "heavy"},
 		{name: "no-key-skipped", job: pub(Job{PromptTokens: 1000, Files: 9}),
-			provs: func(p []Provider) []Provider { p[1].Unavailable = "MISTRAL_API_KEY is not set"; return p },
+			provs: func(p []Candidate) []Candidate { p[1].Unavailable = "MISTRAL_API_KEY is not set"; return p },
 			plan:  []string{"gemini", "local"}, code: "heavy"},
 		{name: "cooling-down-tried-last", job: pub(Job{PromptTokens: 1000}),
-			provs: func(p []Provider) []Provider { p[0].CoolingDown = true; return p },
+			provs: func(p []Candidate) []Candidate { p[0].CoolingDown = true; return p },
 			plan:  []string{"devstral", "gemini", "local"}, code: "local_first"},
 		{name: "private-cooling-local-still-tried", job: priv(Job{PromptTokens: 1000}),
-			provs: func(p []Provider) []Provider { p[0].CoolingDown = true; return p },
+			provs: func(p []Candidate) []Candidate { p[0].CoolingDown = true; return p },
 			plan:  []string{"local"}, code: "private"},
 		{name: "private-no-local-at-all", job: priv(Job{PromptTokens: 1000}),
-			provs:   func(p []Provider) []Provider { return p[1:] },
+			provs:   func(p []Candidate) []Candidate { return p[1:] },
 			refusal: true, code: CodeUnavailable},
 		{name: "secret-makes-private", job: pub(Job{PromptTokens: 1000, Files: 9, Secrets: []string{"aws-access-key"}}),
 			plan: []string{"local"}, code: "private"},
@@ -83,7 +83,7 @@ func TestDecide(t *testing.T) {
 			s:    func(s Settings) Settings { s.Secrets = SecretsIgnore; return s },
 			plan: []string{"devstral", "gemini", "local"}, code: "heavy"},
 		{name: "model-local", job: pub(Job{Model: "local", PromptTokens: 1000, Files: 9}),
-			provs: func(p []Provider) []Provider { p[0].Name = "ollama"; return p },
+			provs: func(p []Candidate) []Candidate { p[0].Name = "ollama"; return p },
 			plan:  []string{"ollama"}, code: "local"},
 		{name: "model-cloud-public", job: pub(Job{Model: "cloud", PromptTokens: 1000}), plan: []string{"devstral", "gemini"}, code: "cloud"},
 		{name: "model-cloud-private-refused", job: priv(Job{Model: "cloud", PromptTokens: 1000}), refusal: true, code: CodePrivacy, msg: []string{"private"}},
@@ -91,12 +91,12 @@ func TestDecide(t *testing.T) {
 		{name: "pin-gemini-public", job: pub(Job{Model: "gemini", PromptTokens: 1000}), plan: []string{"gemini"}, code: "pinned"},
 		{name: "pin-outside-clouds-list", job: pub(Job{Model: "gemini", PromptTokens: 1000, Clouds: []string{"devstral"}}), refusal: true, code: CodePrivacy},
 		{name: "pin-unavailable", job: pub(Job{Model: "devstral", PromptTokens: 1000}),
-			provs:   func(p []Provider) []Provider { p[1].Unavailable = "MISTRAL_API_KEY is not set"; return p },
+			provs:   func(p []Candidate) []Candidate { p[1].Unavailable = "MISTRAL_API_KEY is not set"; return p },
 			refusal: true, code: CodeUnavailable, msg: []string{"MISTRAL_API_KEY"}},
 		{name: "pin-local-name", job: priv(Job{Model: "local", PromptTokens: 1000}), plan: []string{"local"}, code: "pinned"},
 		{name: "unknown-model-is-auto", job: priv(Job{Model: "gpt-4o", PromptTokens: 1000}), plan: []string{"local"}, code: "private"},
 		{name: "local-window-unknown-public", job: pub(Job{PromptTokens: 1000}),
-			provs: func(p []Provider) []Provider { p[0].Window = 0; return p },
+			provs: func(p []Candidate) []Candidate { p[0].Window = 0; return p },
 			plan:  []string{"devstral", "gemini"}, code: "too_large_for_local"},
 	}
 	for _, c := range cases {
@@ -166,7 +166,7 @@ func TestPrivateNeverCloud(t *testing.T) {
 	models := []string{"", "auto", "local", "cloud", "devstral", "gemini", "local2", "gpt-4o"}
 	privacies := []Privacy{"", Private, Public, "PUBLIC", "public "}
 	for i := 0; i < 20000; i++ {
-		provs := []Provider{
+		provs := []Candidate{
 			{Name: "local", Local: true, Window: r.IntN(300000), PredictedSeconds: float64(r.IntN(1000)), SlowAfterSeconds: 300, CoolingDown: r.IntN(4) == 0},
 			{Name: "devstral", Window: r.IntN(300000), TokenFactor: r.Float64() * 2, CoolingDown: r.IntN(4) == 0},
 			{Name: "local2", Local: true, Window: r.IntN(300000), CoolingDown: r.IntN(4) == 0},

@@ -33,8 +33,11 @@ type Job struct {
 	Secrets []string
 }
 
-// Provider is what the policy needs to know about one upstream.
-type Provider struct {
+// Candidate is one upstream as the policy sees it for one job: its window,
+// availability and predicted time. (configs.Provider is its configuration,
+// providers.Provider the adapter that talks to it, router.Upstream the
+// router's handle on both.)
+type Candidate struct {
 	Name  string
 	Local bool
 	// Window is the context window switchyard will use with this provider,

@@ -116,7 +116,7 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dia
 		rt.log.Debug("prompt", logID, rl.id, "body", string(body))
 	}
 	job := rt.gather(r.Header, req.Chat, memo)
-	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
+	d := policy.Decide(job, rt.candidates(&job), rt.opts.Settings)
 	rl.reason, rl.privacy, rl.estimated = d.Code(), string(d.Privacy), d.PromptTokens
 	setRouteHeaders(w.Header(), "none", d.Code(), string(d.Privacy), d.PromptTokens)
 	w.Header().Set("X-Switchyard-Privacy-Source", headerText(d.PrivacySource))

@@ -87,7 +87,7 @@ func (rt *Router) ExplainAs(dialect string, h http.Header, body []byte) (*Explan
 		return nil, e
 	}
 	job := rt.gather(h, req.Chat, memo)
-	d := policy.Decide(job, rt.policyProviders(&job), rt.opts.Settings)
+	d := policy.Decide(job, rt.candidates(&job), rt.opts.Settings)
 	return explanationOf(&d), nil
 }
 

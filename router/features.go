@@ -228,15 +228,15 @@ func parseCount(s string) (int, bool) {
 	return n, true
 }
 
-// policyProviders describes the upstreams to the policy for this job.
-func (rt *Router) policyProviders(job *policy.Job) []policy.Provider {
+// candidates describes the upstreams to the policy for this job.
+func (rt *Router) candidates(job *policy.Job) []policy.Candidate {
 	now := rt.now()
-	out := make([]policy.Provider, len(rt.upstreams))
+	out := make([]policy.Candidate, len(rt.upstreams))
 	for i, u := range rt.upstreams {
 		// Availability first: checking it may learn the window.
 		why := u.unavailable()
 		use, native := u.window()
-		p := policy.Provider{
+		p := policy.Candidate{
 			Name: u.Name, Local: u.Local, Window: use, NativeWindow: native,
 			Unavailable: why, CoolingDown: u.health.coolingDown(now),
 			SlowAfterSeconds: u.SlowAfter.Seconds(),
