@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/ingress/dialects"
+	"github.com/switchyard/switchyard/internal/barehop"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
@@ -158,37 +158,13 @@ func newHopRig(b *testing.B) *hopRig {
 	b.Cleanup(g.switchyard.Close)
 
 	target, _ := url.Parse(g.upstream.URL)
-	g.bare = httptest.NewServer(bareHop(target))
+	g.bare = httptest.NewServer(barehop.New(target))
 	b.Cleanup(g.bare.Close)
 
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	b.Cleanup(tr.CloseIdleConnections)
 	g.client = &http.Client{Transport: tr}
 	return g
-}
-
-// bareHop is the cheapest honest proxy: httputil.ReverseProxy that reads
-// the body whole before forwarding it and flushes every write.
-func bareHop(target *url.URL) http.Handler {
-	tr := &http.Transport{MaxIdleConnsPerHost: 8, IdleConnTimeout: 90 * time.Second}
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(target)
-		},
-		Transport:     tr,
-		FlushInterval: -1,
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, "cannot read the request body", http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		rp.ServeHTTP(w, r)
-	})
 }
 
 // hopPath is one way to the fake: a URL and the body to post there.

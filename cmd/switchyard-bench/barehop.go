@@ -2,14 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
@@ -17,33 +14,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
-)
 
-// bareHop is the baseline every switchyard figure is compared with: the
-// cheapest honest proxy, httputil.ReverseProxy, that reads the request body
-// whole and builds the outbound request from the bytes (a proxy that hands
-// the inbound body over lets net/http cut streams: golang/go#40747,
-// STYLE.md), flushes every write, and pools as many idle connections per
-// upstream as switchyard's ollama transport (8), so both reuse connections
-// alike.
-func bareHop(target *url.URL) http.Handler {
-	rp := &httputil.ReverseProxy{
-		Rewrite:       func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
-		Transport:     &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 8, IdleConnTimeout: 90 * time.Second},
-		FlushInterval: -1,
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, "cannot read the request body", http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		rp.ServeHTTP(w, r)
-	})
-}
+	"github.com/switchyard/switchyard/internal/barehop"
+)
 
 // serveBareHop is the child process's side (-serve-bare-hop): serve on a
 // loopback port, print "listening URL", stop on SIGTERM.
@@ -56,7 +29,7 @@ func serveBareHop(upstream string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: bareHop(target), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: barehop.New(target), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("listening http://%s\n", ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

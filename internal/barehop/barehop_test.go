@@ -1,4 +1,4 @@
-package main
+package barehop
 
 import (
 	"bufio"
@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// TestBareHop runs a real backend behind the bare hop: the backend must
+// TestStreams runs a real backend behind the bare hop: the backend must
 // get the body whole, and the client each line as soon as it is written.
-func TestBareHop(t *testing.T) {
+func TestStreams(t *testing.T) {
 	release := make(chan struct{})
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -33,7 +33,7 @@ func TestBareHop(t *testing.T) {
 	}))
 	defer backend.Close()
 	target, _ := url.Parse(backend.URL)
-	hop := httptest.NewServer(bareHop(target))
+	hop := httptest.NewServer(New(target))
 	defer hop.Close()
 	defer hop.Client().CloseIdleConnections()
 
