@@ -103,6 +103,10 @@ type Policy struct {
 	Heavy               Heavy  `mapstructure:"heavy"`
 	Secrets             string `mapstructure:"secrets"`
 	DefaultOutputTokens int    `mapstructure:"default_output_tokens"`
+	// UnknownModel is what a request's model id means when it is neither
+	// auto, local, cloud nor a provider's name (Claude Code's claude-…
+	// ids): one of those.
+	UnknownModel string `mapstructure:"unknown_model"`
 }
 
 // Heavy says when a public job is heavy enough to go to the cloud first.

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -315,5 +316,21 @@ func TestSlowAfterAlias(t *testing.T) {
 				t.Errorf("slow_after %s, want %s", got, c.want)
 			}
 		})
+	}
+}
+
+func TestUnknownModel(t *testing.T) {
+	cfg, err := Read(nil, BuiltIn, envOf(nil))
+	if err != nil || cfg.Policy.UnknownModel != "auto" {
+		t.Fatalf("bundled: %v %q", err, cfg.Policy.UnknownModel)
+	}
+	for v, ok := range map[string]bool{"cloud": true, "devstral": true, "local": true, "claude": false} {
+		_, err := Read(strings.NewReader("policy:\n  unknown_model: "+v+"\n"), "t.yaml", envOf(nil))
+		if (err == nil) != ok {
+			t.Errorf("unknown_model %s: %v", v, err)
+		}
+		if !ok && !strings.Contains(fmt.Sprint(err), `policy.unknown_model: must be auto, local, cloud or a provider's name, not "claude"`) {
+			t.Errorf("unknown_model %s: %v", v, err)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -69,6 +70,9 @@ func (c *Config) Validate() []Problem {
 	}
 	if c.Policy.DefaultOutputTokens <= 0 {
 		add("policy.default_output_tokens", "must be positive")
+	}
+	if m := c.Policy.UnknownModel; m != "" && m != "auto" && m != "local" && m != "cloud" && !slices.ContainsFunc(c.Providers, func(p Provider) bool { return p.Name == m }) {
+		add("policy.unknown_model", "must be auto, local, cloud or a provider's name, not %q", m)
 	}
 	return p
 }

@@ -29,6 +29,9 @@ type decider struct {
 	d     Decision
 	// need is the room a provider's window must leave after the prompt.
 	need int
+	// aliased is set when the request's model was an unknown id that
+	// Settings.UnknownModel gave a meaning.
+	aliased bool
 }
 
 func (dc *decider) decide() Decision {
@@ -83,10 +86,10 @@ func (dc *decider) decide() Decision {
 	case "pinned":
 		return dc.pinned(pinned)
 	case ModelLocal:
-		return dc.planLocal("local", "the request asked for model local")
+		return dc.planLocal("local", dc.asked("model local"))
 	case ModelCloud:
 		if d.Privacy != Public {
-			return dc.refuse(CodePrivacy, "the request asked for model cloud, but the job is private (%s); it may only run on this machine: use model auto or local", dc.privacyWhy())
+			return dc.refuse(CodePrivacy, "%s, but the job is private (%s); it may only run on this machine: use model auto or local", dc.asked("model cloud"), dc.privacyWhy())
 		}
 		return dc.planCloud()
 	}
@@ -100,19 +103,39 @@ func (dc *decider) decide() Decision {
 	return dc.planAuto()
 }
 
-// mode reads the request's model: a routing word, or a provider's name.
+// mode reads the request's model: a routing word, or a provider's name;
+// any other id means what Settings.UnknownModel says.
 func (dc *decider) mode() (string, *Candidate) {
-	m := dc.job.Model
+	if mode, p, ok := dc.modeOf(dc.job.Model); ok {
+		return mode, p
+	}
+	if mode, p, ok := dc.modeOf(dc.s.UnknownModel); ok {
+		dc.aliased = mode != ModelAuto
+		return mode, p
+	}
+	return ModelAuto, nil
+}
+
+// asked says what the request asked for: what, or the model id that
+// policy.unknown_model made mean what.
+func (dc *decider) asked(what string) string {
+	if dc.aliased {
+		return fmt.Sprintf("the request's model %q means %s (policy.unknown_model)", dc.job.Model, what)
+	}
+	return "the request asked for " + what
+}
+
+func (dc *decider) modeOf(m string) (string, *Candidate, bool) {
 	for i := range dc.provs {
 		if dc.provs[i].Name == m {
-			return "pinned", &dc.provs[i]
+			return "pinned", &dc.provs[i], true
 		}
 	}
 	switch m {
-	case ModelLocal, ModelCloud:
-		return m, nil
+	case ModelAuto, ModelLocal, ModelCloud:
+		return m, nil, true
 	}
-	return ModelAuto, nil
+	return "", nil, false
 }
 
 // tokensFor is the prompt size in p's tokenizer.
@@ -147,7 +170,7 @@ func (dc *decider) pinned(p *Candidate) Decision {
 	if !dc.fits(p) {
 		return dc.refuseTooLarge([]*Candidate{p})
 	}
-	dc.reasonFirst("pinned", "the request asked for provider %s", p.Name)
+	dc.reasonFirst("pinned", "%s", dc.asked("provider "+p.Name))
 	return dc.finish([]*Candidate{p})
 }
 
@@ -185,7 +208,7 @@ func (dc *decider) planCloud() Decision {
 	if len(fit) == 0 {
 		return dc.noneFits(all, "cloud")
 	}
-	dc.reasonFirst("cloud", "the request asked for model cloud")
+	dc.reasonFirst("cloud", "%s", dc.asked("model cloud"))
 	return dc.finish(dc.healthyFirst(fit))
 }
 

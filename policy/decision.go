@@ -76,6 +76,11 @@ type Settings struct {
 	// DefaultOutputTokens is the output budget assumed when a job asks for
 	// none; 0 = 8192 (Decide is the one place that default is applied).
 	DefaultOutputTokens int
+	// UnknownModel is what a request's model means when it is neither a
+	// routing word (auto, local, cloud) nor a provider's name: Claude Code
+	// sends its own claude-… ids, Codex gpt-…. One of those words or a
+	// provider's name; "" = auto.
+	UnknownModel string
 }
 
 // What Settings.Secrets may say.

@@ -76,6 +76,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 			DefaultPrivacy: policy.Privacy(cfg.Policy.DefaultPrivacy),
 			HeavyMinFiles:  cfg.Policy.Heavy.MinFiles, HeavyMinTokens: cfg.Policy.Heavy.MinTokens,
 			Secrets: cfg.Policy.Secrets, DefaultOutputTokens: cfg.Policy.DefaultOutputTokens,
+			UnknownModel: cfg.Policy.UnknownModel,
 		},
 		AuthToken:         token,
 		MaxBodyBytes:      int64(cfg.Server.MaxBodyBytes),
