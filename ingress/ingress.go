@@ -128,10 +128,13 @@ type Counter interface {
 	EncodeCount(promptTokens int) []byte
 }
 
-// ModelLister is a Dialect with its own shape of GET /v1/models, which
-// it claims by the request (Anthropic's clients send anthropic-version).
+// ModelLister is a Dialect with its own shape of GET /v1/models. A
+// request to an endpoint that is no dialect's (the model list, a 404) is
+// answered in the first dialect whose clients' mark it carries, and in the
+// first dialect when it carries none.
 type ModelLister interface {
-	// ListsModels reports whether r asks for this dialect's model list.
+	// ListsModels reports whether r carries the mark of this dialect's
+	// clients (Anthropic's anthropic-version header).
 	ListsModels(r *http.Request) bool
 	// EncodeModels renders the list, in order.
 	EncodeModels(models []Model) []byte

@@ -286,3 +286,35 @@ func failureText(name string, err error) string {
 	}
 	return name + ": " + err.Error()
 }
+
+// countHandler serves a dialect's token-count endpoint: the prompt counted
+// as the decision counts it (the local model's own tokenizer once it has
+// one), with whether that count is exact in X-Switchyard-Tokens-Exact.
+func (rt *Router) countHandler(c ingress.Counter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rl := logOf(r)
+		body, e := rt.readBody(w, r)
+		if e != nil {
+			rl.err = e
+			writeError(w, r, e)
+			return
+		}
+		req, err := c.DecodeCount(r, body)
+		if err != nil {
+			e := asAPIError(err)
+			rl.err = e
+			writeError(w, r, e)
+			return
+		}
+		n, exact := 0, false
+		if rt.opts.Tokens != nil {
+			n, exact = rt.opts.Tokens.CountRequest(req.Chat)
+		}
+		rl.estimated = n
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Switchyard-Estimated-Tokens", strconv.Itoa(n))
+		h.Set("X-Switchyard-Tokens-Exact", strconv.FormatBool(exact))
+		w.Write(c.EncodeCount(n))
+	})
+}

@@ -77,8 +77,8 @@ type Router struct {
 	reloadErr atomic.Pointer[string]
 	sessions  sessions
 	decoder   *requestDecoder
-	// chatPaths is the dialect of each chat endpoint's path.
-	chatPaths map[string]ingress.Dialect
+	// paths is the dialect of each of the dialects' endpoints.
+	paths     map[string]dialectPath
 	endpoints []endpoint
 	// active counts requests being handled, bookkeeping after the answer
 	// included (tests wait for it to reach zero).
@@ -104,7 +104,7 @@ func New(o Options) *Router {
 		o.KeepAliveInterval = 15 * time.Second
 	}
 	rt := &Router{opts: o, upstreams: o.Upstreams, byName: map[string]*Upstream{}, log: o.Logger,
-		decoder: newRequestDecoder(o.MessageCacheBytes), chatPaths: map[string]ingress.Dialect{}}
+		decoder: newRequestDecoder(o.MessageCacheBytes), paths: map[string]dialectPath{}}
 	if len(o.Dialects) == 0 {
 		panic("router: Options.Dialects is empty")
 	}
@@ -121,7 +121,14 @@ func New(o Options) *Router {
 		for _, pattern := range d.Routes() {
 			rt.endpoints = append(rt.endpoints, endpoint{pattern, d.Title() + ", streaming and not, with tools", rt.chatHandler(d)})
 			_, path, _ := strings.Cut(pattern, " ")
-			rt.chatPaths[path] = d
+			rt.paths[path] = dialectPath{d, true}
+		}
+		if c, ok := d.(ingress.Counter); ok {
+			for _, pattern := range c.CountRoutes() {
+				rt.endpoints = append(rt.endpoints, endpoint{pattern, d.Title() + ": the prompt's tokens, counted as routing counts them", rt.countHandler(c)})
+				_, path, _ := strings.Cut(pattern, " ")
+				rt.paths[path] = dialectPath{d, false}
+			}
 		}
 	}
 	rt.endpoints = append(rt.endpoints,
@@ -172,9 +179,10 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt.active.Add(1)
 	defer rt.active.Add(-1)
 	start := time.Now()
-	dl, isChat := rt.chatPaths[r.URL.Path]
-	if !isChat {
-		dl = rt.opts.Dialects[0]
+	dp, ok := rt.paths[r.URL.Path]
+	dl, isChat := dp.dl, dp.chat
+	if !ok {
+		dl = rt.dialectOf(r)
 	}
 	l := &requestLog{id: newID("req_"), route: "none", start: start, dl: dl, routed: isChat}
 	sw := &statusWriter{ResponseWriter: w}
@@ -276,24 +284,55 @@ func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *Router) handleModels(w http.ResponseWriter, r *http.Request) {
-	type model struct {
-		ID      string `json:"id"`
-		Object  string `json:"object"`
-		Created int64  `json:"created"`
-		OwnedBy string `json:"owned_by"`
-	}
-	created := rt.now().Unix()
-	list := []model{
-		{ID: policy.ModelAuto, Object: "model", Created: created, OwnedBy: "switchyard"},
-		{ID: policy.ModelLocal, Object: "model", Created: created, OwnedBy: "switchyard"},
-		{ID: policy.ModelCloud, Object: "model", Created: created, OwnedBy: "switchyard"},
+	created := rt.now()
+	list := []ingress.Model{
+		{ID: policy.ModelAuto, DisplayName: "switchyard: the policy decides", OwnedBy: "switchyard", Created: created, ContextWindow: rt.widest(false)},
+		{ID: policy.ModelLocal, DisplayName: "switchyard: this machine only", OwnedBy: "switchyard", Created: created, ContextWindow: rt.widest(true)},
+		{ID: policy.ModelCloud, DisplayName: "switchyard: a cloud model", OwnedBy: "switchyard", Created: created},
 	}
 	for _, u := range rt.upstreams {
 		if u.Name == policy.ModelLocal {
 			continue
 		}
-		list = append(list, model{ID: u.Name, Object: "model", Created: created, OwnedBy: u.Kind})
+		use, _ := u.window()
+		list = append(list, ingress.Model{ID: u.Name, DisplayName: u.Name + " (" + u.Kind + " " + u.Model + ")",
+			OwnedBy: u.Kind, Created: created, ContextWindow: use})
+	}
+	ml, ok := rt.dialectOf(r).(ingress.ModelLister)
+	if !ok {
+		ml = rt.opts.Dialects[0].(ingress.ModelLister)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": list})
+	w.Write(ml.EncodeModels(list))
+}
+
+// widest is the largest window among the local upstreams, or all of them.
+func (rt *Router) widest(localOnly bool) int {
+	n := 0
+	for _, u := range rt.upstreams {
+		if u.Local || !localOnly {
+			use, _ := u.window()
+			n = max(n, use)
+		}
+	}
+	return n
+}
+
+// dialectOf is the dialect a request to no dialect's endpoint is answered
+// in: the first whose clients' mark it carries (ingress.ModelLister), else
+// the first dialect.
+func (rt *Router) dialectOf(r *http.Request) ingress.Dialect {
+	for _, d := range rt.opts.Dialects {
+		if ml, ok := d.(ingress.ModelLister); ok && ml.ListsModels(r) {
+			return d
+		}
+	}
+	return rt.opts.Dialects[0]
+}
+
+// dialectPath is a dialect endpoint's path: whose, and whether it is the
+// chat endpoint (routed, measured) or another (count_tokens).
+type dialectPath struct {
+	dl   ingress.Dialect
+	chat bool
 }
