@@ -1,8 +1,12 @@
-// Package providertest is the conformance suite every provider passes. It
-// drives a provider through switchyard's real HTTP surface (router) with the
-// go-openai client, against that vendor's fake, so what it checks is what an
-// agent sees: plain and streamed answers, a multi-turn tool-call round trip,
-// parallel tool calls, usage, 429 then success, 5xx, and cancellation.
+// Package providertest is the conformance suite every provider passes,
+// against its vendor's fake: plain and streamed answers, a multi-turn
+// tool-call round trip, parallel tool calls, usage, 429 then success, 5xx,
+// and cancellation. It runs twice over: once on providers.Provider itself
+// (switchyard's own request in, chunks out: what the provider owes every
+// dialect), then through switchyard's real HTTP surface (router) with the
+// client of every ingress dialect (ingresstest.Client, each with its
+// vendor's SDK), so what it checks is also what an agent of each dialect
+// sees.
 //
 // Each vendor's test file adapts its fake to a Backend and calls Run.
 package providertest
@@ -12,26 +16,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress/dialects"
+	"github.com/switchyard/switchyard/ingress/ingresstest"
+	"github.com/switchyard/switchyard/ingress/openaichat/openaichattest"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/router"
 )
 
 // Call is a tool call a fake is told to make.
-type Call struct {
-	Name string
-	Args map[string]any
-}
+type Call = ingresstest.Call
 
 // Backend is one provider pointed at its vendor's fake, with the fake's
 // scripting reduced to what the suite needs. Every func is required.
@@ -57,27 +57,6 @@ type Backend struct {
 	Slow func(delay time.Duration, text string)
 	// Requests counts the chat requests the fake received.
 	Requests func() int
-}
-
-type harness struct {
-	b      *Backend
-	client *openai.Client
-}
-
-func setup(t *testing.T, newBackend func(t *testing.T) *Backend) *harness {
-	t.Helper()
-	b := newBackend(t)
-	rt := router.New(router.Options{
-		Dialects: dialects.All(),
-		Upstreams: []*router.Upstream{{Name: b.Name, Kind: b.Kind, Model: b.Model, Local: b.Local,
-			Provider: untouched{b.Provider, t}, ContextWindow: b.Window}},
-		Settings: policy.Settings{DefaultPrivacy: policy.Public, Secrets: policy.SecretsIgnore, DefaultOutputTokens: 1024},
-	})
-	srv := httptest.NewServer(rt)
-	t.Cleanup(srv.Close)
-	cfg := openai.DefaultConfig("unused")
-	cfg.BaseURL = srv.URL + "/v1"
-	return &harness{b: b, client: openai.NewClientWithConfig(cfg)}
 }
 
 // untouched fails the test when the provider modifies the request it was
@@ -117,9 +96,33 @@ func (s checkedStream) Close() error {
 	return s.Stream.Close()
 }
 
+// Clients are the dialect clients the HTTP suite runs with, one per
+// ingress dialect.
+var Clients = []ingresstest.Client{openaichattest.Client{}}
+
 // Run runs the suite.
 func Run(t *testing.T, newBackend func(t *testing.T) *Backend) {
-	cases := []struct {
+	direct := []struct {
+		name string
+		fn   func(*testing.T, *Backend, providers.Provider)
+	}{
+		{"plain", directPlain},
+		{"streamed", directStreamed},
+		{"tool-call-round-trip", directToolRoundTrip},
+		{"parallel-tool-calls", directParallel},
+		{"rate-limited-then-success", directRateLimited},
+		{"server-error", directServerError},
+		{"client-cancellation", directCancellation},
+	}
+	t.Run("provider", func(t *testing.T) {
+		for _, c := range direct {
+			t.Run(c.name, func(t *testing.T) {
+				b := newBackend(t)
+				c.fn(t, b, untouched{b.Provider, t})
+			})
+		}
+	})
+	viaHTTP := []struct {
 		name string
 		fn   func(*testing.T, *harness)
 	}{
@@ -132,115 +135,77 @@ func Run(t *testing.T, newBackend func(t *testing.T) *Backend) {
 		{"server-error", testServerError},
 		{"client-cancellation", testCancellation},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { c.fn(t, setup(t, newBackend)) })
+	for _, cl := range Clients {
+		t.Run(cl.Name(), func(t *testing.T) {
+			for _, c := range viaHTTP {
+				t.Run(c.name, func(t *testing.T) { c.fn(t, setup(t, newBackend, cl)) })
+			}
+		})
 	}
 }
 
-func user(s string) openai.ChatCompletionMessage {
-	return openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: s}
+// harness is one backend behind switchyard's HTTP surface, and a client.
+type harness struct {
+	b    *Backend
+	cl   ingresstest.Client
+	base string
 }
 
-var readFile = openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
-	Name: "read_file", Description: "Read a file from the repository",
-	Parameters: json.RawMessage(`{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}`),
-}}
+func setup(t *testing.T, newBackend func(t *testing.T) *Backend, cl ingresstest.Client) *harness {
+	t.Helper()
+	b := newBackend(t)
+	rt := router.New(router.Options{
+		Dialects: dialects.All(),
+		Upstreams: []*router.Upstream{{Name: b.Name, Kind: b.Kind, Model: b.Model, Local: b.Local,
+			Provider: untouched{b.Provider, t}, ContextWindow: b.Window}},
+		Settings: policy.Settings{DefaultPrivacy: policy.Public, Secrets: policy.SecretsIgnore, DefaultOutputTokens: 1024},
+	})
+	srv := httptest.NewServer(rt)
+	t.Cleanup(srv.Close)
+	return &harness{b: b, cl: cl, base: srv.URL}
+}
 
-func (h *harness) request(msgs ...openai.ChatCompletionMessage) openai.ChatCompletionRequest {
-	return openai.ChatCompletionRequest{Model: h.b.Name, Messages: msgs, Tools: []openai.Tool{readFile}}
+func (h *harness) conversation(first string) ingresstest.Conversation {
+	c := h.cl.New(h.base, h.b.Name)
+	c.User(first)
+	return c
+}
+
+func send(t *testing.T, c ingresstest.Conversation, stream bool) *ingresstest.Answer {
+	t.Helper()
+	a, err := c.Send(context.Background(), stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 func testPlain(t *testing.T, h *harness) {
 	h.b.Text("Hello", ", world")
-	resp, err := h.client.CreateChatCompletion(context.Background(), h.request(user("say hello")))
-	if err != nil {
-		t.Fatal(err)
+	a := send(t, h.conversation("say hello"), false)
+	if a.Text != "Hello, world" || a.Finish != string(chat.FinishStop) || len(a.Calls) != 0 {
+		t.Errorf("text %q finish %q calls %v", a.Text, a.Finish, a.Calls)
 	}
-	if got := resp.Choices[0].Message.Content; got != "Hello, world" {
-		t.Errorf("content %q", got)
+	if a.Route != h.b.Name {
+		t.Errorf("route %q", a.Route)
 	}
-	if resp.Choices[0].FinishReason != openai.FinishReasonStop {
-		t.Errorf("finish %q", resp.Choices[0].FinishReason)
-	}
-	if resp.Header().Get("X-Switchyard-Route") != h.b.Name {
-		t.Errorf("route %q", resp.Header().Get("X-Switchyard-Route"))
-	}
-}
-
-// stream reads a whole stream: text, tool calls accumulated by index, the
-// finish reason and usage.
-func (h *harness) stream(t *testing.T, req openai.ChatCompletionRequest) (string, map[int]*openai.ToolCall, openai.FinishReason, *openai.Usage) {
-	t.Helper()
-	req.Stream = true
-	st, err := h.client.CreateChatCompletionStream(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var text strings.Builder
-	calls := map[int]*openai.ToolCall{}
-	var finish openai.FinishReason
-	var usage *openai.Usage
-	for {
-		c, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.Usage != nil {
-			usage = c.Usage
-		}
-		if len(c.Choices) == 0 {
-			continue
-		}
-		d := c.Choices[0].Delta
-		text.WriteString(d.Content)
-		for _, tc := range d.ToolCalls {
-			if tc.Index == nil {
-				t.Fatal("a streamed tool call without index")
-			}
-			acc := calls[*tc.Index]
-			if acc == nil {
-				acc = &openai.ToolCall{}
-				calls[*tc.Index] = acc
-			}
-			if tc.ID != "" {
-				acc.ID = tc.ID
-			}
-			if tc.Function.Name != "" {
-				acc.Function.Name = tc.Function.Name
-			}
-			acc.Function.Arguments += tc.Function.Arguments
-		}
-		if c.Choices[0].FinishReason != "" {
-			finish = c.Choices[0].FinishReason
-		}
-	}
-	return text.String(), calls, finish, usage
 }
 
 func testStreamed(t *testing.T, h *harness) {
 	h.b.Text("one ", "two ", "three")
-	text, calls, finish, _ := h.stream(t, h.request(user("count")))
-	if text != "one two three" || len(calls) != 0 || finish != openai.FinishReasonStop {
-		t.Errorf("text %q calls %v finish %q", text, calls, finish)
+	a := send(t, h.conversation("count"), true)
+	if a.Text != "one two three" || len(a.Calls) != 0 || a.Finish != string(chat.FinishStop) || a.Route != h.b.Name {
+		t.Errorf("text %q calls %v finish %q route %q", a.Text, a.Calls, a.Finish, a.Route)
 	}
 }
 
 func testUsage(t *testing.T, h *harness) {
-	h.b.Text("fine")
-	req := h.request(user("how are you"))
-	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-	_, _, _, usage := h.stream(t, req)
-	if usage == nil || usage.PromptTokens <= 0 || usage.CompletionTokens <= 0 || usage.TotalTokens != usage.PromptTokens+usage.CompletionTokens {
-		t.Errorf("usage %+v", usage)
-	}
-	h.b.Text("fine")
-	resp, err := h.client.CreateChatCompletion(context.Background(), h.request(user("how are you")))
-	if err != nil || resp.Usage.PromptTokens <= 0 {
-		t.Errorf("non-streamed usage %+v %v", resp.Usage, err)
+	for _, stream := range []bool{true, false} {
+		h.b.Text("fine")
+		a := send(t, h.conversation("how are you"), stream)
+		if a.PromptTokens <= 0 || a.OutputTokens <= 0 {
+			t.Errorf("stream %v: usage %d + %d", stream, a.PromptTokens, a.OutputTokens)
+		}
 	}
 }
 
@@ -251,105 +216,93 @@ func testUsage(t *testing.T, h *harness) {
 // tool_name) on the later turns.
 func testToolRoundTrip(t *testing.T, h *harness) {
 	h.b.ToolCalls(Call{Name: "read_file", Args: map[string]any{"path": "main.go"}})
-	history := []openai.ChatCompletionMessage{user("what does main.go do?")}
-	resp, err := h.client.CreateChatCompletion(context.Background(), h.request(history...))
-	if err != nil {
-		t.Fatal(err)
+	c := h.conversation("what does main.go do?")
+	a := send(t, c, false)
+	if a.Finish != string(chat.FinishToolCalls) || len(a.Calls) != 1 {
+		t.Fatalf("turn 1: finish %q calls %+v", a.Finish, a.Calls)
 	}
-	msg := resp.Choices[0].Message
-	if resp.Choices[0].FinishReason != openai.FinishReasonToolCalls || len(msg.ToolCalls) != 1 {
-		t.Fatalf("turn 1: finish %q calls %+v", resp.Choices[0].FinishReason, msg.ToolCalls)
-	}
-	call := msg.ToolCalls[0]
-	if call.ID == "" || call.Function.Name != "read_file" || call.Type != openai.ToolTypeFunction {
+	if call := a.Calls[0]; call.ID == "" || call.Name != "read_file" || call.Args["path"] != "main.go" {
 		t.Fatalf("turn 1 call %+v", call)
 	}
-	var args map[string]any
-	if err := json.Unmarshal([]byte(call.Function.Arguments), &args); err != nil || args["path"] != "main.go" {
-		t.Fatalf("arguments %q", call.Function.Arguments)
-	}
-	history = append(history, msg, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: call.ID, Content: "package main\nfunc main() {}"})
-
+	c.Results("package main\nfunc main() {}")
 	h.b.Text("It does nothing.")
-	resp, err = h.client.CreateChatCompletion(context.Background(), h.request(history...))
-	if err != nil {
-		t.Fatalf("turn 2: %v", err)
+	if a := send(t, c, false); a.Text != "It does nothing." {
+		t.Fatalf("turn 2: %q", a.Text)
 	}
-	if got := resp.Choices[0].Message.Content; got != "It does nothing." {
-		t.Fatalf("turn 2: %q", got)
-	}
-	history = append(history, resp.Choices[0].Message, user("thanks"))
+	c.User("thanks")
 	h.b.Text("You're welcome.")
-	text, _, _, _ := h.stream(t, h.request(history...))
-	if text != "You're welcome." {
-		t.Errorf("turn 3: %q", text)
+	if a := send(t, c, true); a.Text != "You're welcome." {
+		t.Errorf("turn 3: %q", a.Text)
 	}
 }
 
 func testParallelToolCalls(t *testing.T, h *harness) {
-	h.b.ToolCalls(Call{Name: "read_file", Args: map[string]any{"path": "a.go"}}, Call{Name: "read_file", Args: map[string]any{"path": "b.go"}})
-	_, calls, finish, _ := h.stream(t, h.request(user("read a.go and b.go")))
-	if finish != openai.FinishReasonToolCalls || len(calls) != 2 {
-		t.Fatalf("finish %q calls %d", finish, len(calls))
+	two := []Call{{Name: "read_file", Args: map[string]any{"path": "a.go"}}, {Name: "read_file", Args: map[string]any{"path": "b.go"}}}
+	h.b.ToolCalls(two...)
+	a := send(t, h.conversation("read a.go and b.go"), true)
+	checkTwoCalls(t, a)
+	// The same answer, whole, and the results sent back together.
+	h.b.ToolCalls(two...)
+	c := h.conversation("read a.go and b.go")
+	checkTwoCalls(t, send(t, c, false))
+	c.Results("package a", "package b")
+	h.b.Text("Two packages.")
+	if a := send(t, c, false); a.Text != "Two packages." {
+		t.Fatalf("results back: %q", a.Text)
 	}
-	if calls[0] == nil || calls[1] == nil || calls[0].ID == calls[1].ID || calls[0].ID == "" {
-		t.Fatalf("calls %+v %+v", calls[0], calls[1])
+}
+
+func checkTwoCalls(t *testing.T, a *ingresstest.Answer) {
+	t.Helper()
+	if a.Finish != string(chat.FinishToolCalls) || len(a.Calls) != 2 {
+		t.Fatalf("finish %q calls %d", a.Finish, len(a.Calls))
 	}
-	paths := map[string]bool{}
-	for _, c := range calls {
-		var a map[string]string
-		json.Unmarshal([]byte(c.Function.Arguments), &a)
-		paths[a["path"]] = true
+	if a.Calls[0].ID == a.Calls[1].ID || a.Calls[0].ID == "" {
+		t.Fatalf("calls %+v", a.Calls)
 	}
+	paths := map[any]bool{a.Calls[0].Args["path"]: true, a.Calls[1].Args["path"]: true}
 	if !paths["a.go"] || !paths["b.go"] {
 		t.Errorf("paths %v", paths)
 	}
-	// The same answer, whole, and the results sent back together.
-	h.b.ToolCalls(Call{Name: "read_file", Args: map[string]any{"path": "a.go"}}, Call{Name: "read_file", Args: map[string]any{"path": "b.go"}})
-	history := []openai.ChatCompletionMessage{user("read a.go and b.go")}
-	resp, err := h.client.CreateChatCompletion(context.Background(), h.request(history...))
-	if err != nil || len(resp.Choices[0].Message.ToolCalls) != 2 {
-		t.Fatalf("whole: %+v %v", resp, err)
+}
+
+// failure is err as the dialect client decoded switchyard's error answer.
+func failure(t *testing.T, err error) *ingresstest.Failure {
+	t.Helper()
+	var f *ingresstest.Failure
+	if !errors.As(err, &f) {
+		t.Fatalf("want an error answer, got %v", err)
 	}
-	m := resp.Choices[0].Message
-	history = append(history, m,
-		openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: m.ToolCalls[0].ID, Content: "package a"},
-		openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: m.ToolCalls[1].ID, Content: "package b"})
-	h.b.Text("Two packages.")
-	resp, err = h.client.CreateChatCompletion(context.Background(), h.request(history...))
-	if err != nil || resp.Choices[0].Message.Content != "Two packages." {
-		t.Fatalf("results back: %+v %v", resp, err)
-	}
+	return f
 }
 
 func testRateLimited(t *testing.T, h *harness) {
 	h.b.Fail(429, 1, 0)
 	h.b.Text("after the wait")
-	resp, err := h.client.CreateChatCompletion(context.Background(), h.request(user("hi")))
+	a, err := h.conversation("hi").Send(context.Background(), false)
 	if h.b.Retries {
-		if err != nil || resp.Choices[0].Message.Content != "after the wait" {
-			t.Fatalf("%+v %v", resp, err)
+		if err != nil || a.Text != "after the wait" {
+			t.Fatalf("%+v %v", a, err)
 		}
 		if n := h.b.Requests(); n != 2 {
 			t.Errorf("%d requests, want 2", n)
 		}
 		return
 	}
-	var apiErr *openai.APIError
-	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 429 || apiErr.Code != "rate_limited" {
-		t.Fatalf("want rate_limited 429, got %v", err)
+	if f := failure(t, err); f.Status != 429 {
+		t.Fatalf("want 429, got %+v", f)
 	}
 }
 
 func testServerError(t *testing.T, h *harness) {
 	h.b.Fail(500, 10, 0)
-	_, err := h.client.CreateChatCompletion(context.Background(), h.request(user("hi")))
-	var apiErr *openai.APIError
-	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 502 || apiErr.Code != "upstream_error" {
-		t.Fatalf("want upstream_error 502, got %v", err)
+	_, err := h.conversation("hi").Send(context.Background(), false)
+	f := failure(t, err)
+	if f.Status < 500 {
+		t.Fatalf("want a server error, got %+v", f)
 	}
-	if !strings.Contains(apiErr.Message, h.b.Name) {
-		t.Errorf("the message does not say which provider failed: %q", apiErr.Message)
+	if !strings.Contains(f.Message, h.b.Name) {
+		t.Errorf("the message does not say which provider failed: %q", f.Message)
 	}
 }
 
@@ -358,8 +311,7 @@ func testCancellation(t *testing.T, h *harness) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := h.client.CreateChatCompletion(ctx, h.request(user("hi")))
-	if err == nil {
+	if _, err := h.conversation("hi").Send(ctx, false); err == nil {
 		t.Fatal("no error")
 	}
 	if d := time.Since(start); d > 5*time.Second {
