@@ -5,19 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/providers/gemini/geminifake"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
@@ -46,32 +44,12 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-func writeConfig(t *testing.T, dir, body string) string {
+// seedConfig is testConfig with the seed issue's body limit, 1 MiB.
+func seedConfig(t *testing.T, dir, ollamaURL string) configs.Config {
 	t.Helper()
-	path := filepath.Join(dir, "switchyard.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func seedConfig(listen, ollamaURL, dir, extraProviders string) string {
-	return fmt.Sprintf(`
-listen: %s
-server:
-  max_body_bytes: 1MiB
-  shutdown_timeout: 5s
-log:
-  level: warn
-providers:
-  - name: local
-    kind: ollama
-    base_url: %s
-    model: qwen3-coder:30b
-    memory: 64GiB
-%saudit:
-  path: %s/egress.jsonl
-`, listen, ollamaURL, extraProviders, dir)
+	cfg := testConfig(t, dir, ollamaURL)
+	cfg.Server.MaxBodyBytes = 1 << 20
+	return cfg
 }
 
 func startSeed(t *testing.T, env map[string]string) *seedRig {
@@ -80,9 +58,7 @@ func startSeed(t *testing.T, env map[string]string) *seedRig {
 	up := httptest.NewServer(fake)
 	t.Cleanup(up.Close)
 	dir := t.TempDir()
-	listen := freePort(t)
-	path := writeConfig(t, dir, seedConfig(listen, up.URL, dir, ""))
-	return runServe(t, fake, listen, dir, path, env)
+	return startDaemon(t, dir, seedConfig(t, dir, up.URL), fake, env)
 }
 
 // runServe runs `switchyard serve` in-process with the config at path
@@ -217,13 +193,9 @@ func TestDoctorSeed(t *testing.T) {
 	up := httptest.NewServer(fake)
 	defer up.Close()
 	dir := t.TempDir()
-	path := writeConfig(t, dir, seedConfig(freePort(t), up.URL, dir, `  - name: devstral
-    kind: mistral
-    base_url: http://127.0.0.1:1/v1
-    model: mistral-medium-3-5
-    api_key_env: MISTRAL_TEST_KEY_UNSET
-    context_window: 262144
-`))
+	cfg := seedConfig(t, dir, up.URL)
+	cfg.Providers = append(cfg.Providers, cloudProvider("devstral", configs.KindMistral, "http://127.0.0.1:1/v1", "mistral-medium-3-5", "MISTRAL_TEST_KEY_UNSET", 262144))
+	path := writeConfigOf(t, dir, cfg)
 	r := runDoctor(context.Background(), path, nil, func(string) (string, bool) { return "", false })
 	var out bytes.Buffer
 	printReport(&out, r)
@@ -267,31 +239,13 @@ func TestDoctorCloudModels(t *testing.T) {
 	up := httptest.NewServer(fake)
 	defer up.Close()
 	dir := t.TempDir()
-	path := writeConfig(t, dir, seedConfig(freePort(t), up.URL, dir, fmt.Sprintf(`  - name: devstral
-    kind: mistral
-    base_url: %[1]s
-    model: mistral-medium-3-5
-    api_key_env: K1
-    context_window: 262144
-  - name: devstral-old
-    kind: mistral
-    base_url: %[1]s
-    model: devstral-latest
-    api_key_env: K1
-    context_window: 262144
-  - name: gemini
-    kind: gemini
-    base_url: %[2]s
-    model: gemini-2.5-pro
-    api_key_env: K2
-    context_window: 1048576
-  - name: gemini-gone
-    kind: gemini
-    base_url: %[2]s
-    model: gemini-0.9-gone
-    api_key_env: K2
-    context_window: 1048576
-`, ms.URL, gs.URL)))
+	cfg := seedConfig(t, dir, up.URL)
+	cfg.Providers = append(cfg.Providers,
+		cloudProvider("devstral", configs.KindMistral, ms.URL, "mistral-medium-3-5", "K1", 262144),
+		cloudProvider("devstral-old", configs.KindMistral, ms.URL, "devstral-latest", "K1", 262144),
+		cloudProvider("gemini", configs.KindGemini, gs.URL, "gemini-2.5-pro", "K2", 1048576),
+		cloudProvider("gemini-gone", configs.KindGemini, gs.URL, "gemini-0.9-gone", "K2", 1048576))
+	path := writeConfigOf(t, dir, cfg)
 	env := map[string]string{"K1": mistralfake.DefaultAPIKey, "K2": "fake-key"}
 	r := runDoctor(context.Background(), path, nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	var out bytes.Buffer

@@ -25,13 +25,9 @@ func TestExplainCommandDecisionShape(t *testing.T) {
 	up := httptest.NewServer(fake)
 	defer up.Close()
 	dir := t.TempDir()
-	cfg, err := configs.Read(strings.NewReader(seedConfig(freePort(t), up.URL, dir, `  - name: devstral
-    kind: mistral
-    base_url: http://127.0.0.1:1/v1
-    model: mistral-medium-3-5
-    api_key_env: MISTRAL_TEST_KEY_UNSET
-    context_window: 262144
-`)), "t.yaml", func(string) (string, bool) { return "", false })
+	seed := seedConfig(t, dir, up.URL)
+	seed.Providers = append(seed.Providers, cloudProvider("devstral", configs.KindMistral, "http://127.0.0.1:1/v1", "mistral-medium-3-5", "MISTRAL_TEST_KEY_UNSET", 262144))
+	cfg, err := configs.Read(strings.NewReader(configYAML(t, seed)), "t.yaml", func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/providers/gemini/geminifake"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
@@ -59,7 +60,7 @@ func TestLocalDown(t *testing.T) {
 // TestCloud429ThenNextCloud: Devstral rate-limits past its retries; Gemini
 // answers, and the headers say so.
 func TestCloud429ThenNextCloud(t *testing.T) {
-	g := startFull(t, rigConfig{policy: "  heavy:\n    min_files: 1\n"})
+	g := startFull(t, rigConfig{edit: func(c *configs.Config) { c.Policy.Heavy.MinFiles = 1 }})
 	g.mistral.Enqueue(mistralfake.Reply{Status: 429, RetryAfter: "0", Times: 10})
 	g.gemini.Enqueue(geminifake.TextReply("gemini here"))
 	resp, body := post(t, g.url, hello, map[string]string{"X-Switchyard-Repo": g.public, "X-Switchyard-Files": "3"})
@@ -123,7 +124,7 @@ func TestKeysNeverWritten(t *testing.T) {
 	done := make(chan struct{})
 	go func() { io.Copy(&logs, r); close(done) }()
 
-	g := startFull(t, rigConfig{policy: "  heavy:\n    min_files: 1\n"})
+	g := startFull(t, rigConfig{edit: func(c *configs.Config) { c.Policy.Heavy.MinFiles = 1 }})
 	_ = slog.Default()
 	var seen bytes.Buffer
 	keys := []string{mistralfake.DefaultAPIKey, "fake-key"}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
 	"github.com/switchyard/switchyard/providers/gemini/geminifake"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
@@ -32,10 +32,8 @@ type fullRig struct {
 }
 
 type rigConfig struct {
-	ollamaURL string // "" = the fake
-	local     string // extra YAML for the local provider
-	policy    string // the policy section
-	server    string // extra YAML under server:
+	ollamaURL string                // "" = the fake
+	edit      func(*configs.Config) // the test's changes, nil for none
 }
 
 func startFull(t *testing.T, rc rigConfig) *fullRig {
@@ -61,38 +59,15 @@ func startFull(t *testing.T, rc rigConfig) *fullRig {
 		os.MkdirAll(repo, 0o755)
 		os.WriteFile(filepath.Join(repo, ".switchyard.yaml"), []byte("privacy: "+privacy+"\n"), 0o644)
 	}
-	listen := freePort(t)
-	cfg := fmt.Sprintf(`
-listen: %s
-server:
-  shutdown_timeout: 5s
-%slog:
-  level: warn
-providers:
-  - name: local
-    kind: ollama
-    base_url: %s
-    model: qwen3-coder:30b
-    memory: 64GiB
-%s  - name: devstral
-    kind: mistral
-    base_url: %s
-    model: devstral-latest
-    api_key_env: TEST_MISTRAL_KEY
-    context_window: 262144
-  - name: gemini
-    kind: gemini
-    base_url: %s
-    model: gemini-2.5-pro
-    api_key_env: TEST_GEMINI_KEY
-    context_window: 1048576
-policy:
-%saudit:
-  path: %s/egress.jsonl
-`, listen, rc.server, rc.ollamaURL, rc.local, ms.URL, gs.URL, rc.policy, dir)
-	path := writeConfig(t, dir, cfg)
+	cfg := testConfig(t, dir, rc.ollamaURL)
+	cfg.Providers = append(cfg.Providers,
+		cloudProvider("devstral", configs.KindMistral, ms.URL, "devstral-latest", "TEST_MISTRAL_KEY", 262144),
+		cloudProvider("gemini", configs.KindGemini, gs.URL, "gemini-2.5-pro", "TEST_GEMINI_KEY", 1048576))
+	if rc.edit != nil {
+		rc.edit(&cfg)
+	}
 	env := map[string]string{"TEST_MISTRAL_KEY": mistralfake.DefaultAPIKey, "TEST_GEMINI_KEY": "fake-key"}
-	g.seedRig = runServe(t, fake, listen, dir, path, env)
+	g.seedRig = startDaemon(t, dir, cfg, fake, env)
 	// The tokenizer is built in the background once Ollama answers.
 	if rc.ollamaURL == up.URL {
 		waitExact(t, g.url)
@@ -185,7 +160,7 @@ func seedPrompt(t *testing.T, n int) string {
 // TestSeedArithmetic replays the seed: a 146,760-token job, prefill at
 // ~400 tokens/s, a 5-minute local timeout.
 func TestSeedArithmetic(t *testing.T) {
-	g := startFull(t, rigConfig{policy: "  heavy:\n    min_tokens: 0\n    min_files: 0\n"})
+	g := startFull(t, rigConfig{edit: func(c *configs.Config) { c.Policy.Heavy.MinTokens, c.Policy.Heavy.MinFiles = 0, 0 }})
 	body := seedPrompt(t, 146760)
 
 	pub := explainVia(t, g.url, body, map[string]string{"X-Switchyard-Repo": g.public})
@@ -209,7 +184,7 @@ func TestSeedArithmetic(t *testing.T) {
 // impose, a private job is refused with the numbers and the fix, and a
 // public one goes to the cloud.
 func TestSeedWindowCap(t *testing.T) {
-	g := startFull(t, rigConfig{local: "    context_window: 131072\n"})
+	g := startFull(t, rigConfig{edit: func(c *configs.Config) { c.Providers[0].ContextWindow = 131072 }})
 	body := seedPrompt(t, 146760)
 	priv := explainVia(t, g.url, body, map[string]string{"X-Switchyard-Repo": g.private})
 	if priv.Refusal == nil || priv.Refusal.Code != "context_length_exceeded" {
@@ -244,10 +219,10 @@ func TestSeedWindowCap(t *testing.T) {
 // when private it is served locally, with keep-alive comments during the
 // silent prefill, and not cut off.
 func TestSlowPrivateServedWithKeepAlives(t *testing.T) {
-	g := startFull(t, rigConfig{
-		local:  "    prefill_tokens_per_second: 1000\n    timeout: 1s\n",
-		server: "  keepalive_interval: 200ms\n",
-	})
+	g := startFull(t, rigConfig{edit: func(c *configs.Config) {
+		c.Providers[0].PrefillTokensPerSecond, c.Providers[0].SlowAfter = 1000, time.Second
+		c.Server.KeepAliveInterval = 200 * time.Millisecond
+	}})
 	body := strings.TrimSuffix(seedPrompt(t, 3000), "}") + `,"stream":true}`
 
 	pub := explainVia(t, g.url, body, map[string]string{"X-Switchyard-Repo": g.public})

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama"
 	"github.com/switchyard/switchyard/providers/ollama/realollama"
@@ -42,27 +42,15 @@ type realRig struct {
 // client keeps no idle connection, so goleak sees none after a test.
 var client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
-func startReal(t *testing.T, s *realollama.Server, model, extra string) *realRig {
+func startReal(t *testing.T, s *realollama.Server, model string, edit func(*configs.Provider)) *realRig {
 	t.Helper()
 	dir := t.TempDir()
-	listen := freePort(t)
-	cfg := fmt.Sprintf(`
-listen: %s
-server:
-  shutdown_timeout: 5s
-log:
-  level: warn
-providers:
-  - name: local
-    kind: ollama
-    base_url: %s
-    model: %s
-    memory: 64GiB
-%saudit:
-  path: %s/egress.jsonl
-`, listen, s.URL, model, extra, dir)
-	path := writeConfig(t, dir, cfg)
-	return &realRig{seedRig: runServe(t, nil, listen, dir, path, nil), ollama: s}
+	cfg := testConfig(t, dir, s.URL)
+	cfg.Providers[0].Model = model
+	if edit != nil {
+		edit(&cfg.Providers[0])
+	}
+	return &realRig{seedRig: startDaemon(t, dir, cfg, nil, nil), ollama: s}
 }
 
 // waitFor polls cond until it holds; the bound is against a hang, not a
@@ -221,7 +209,7 @@ type completion struct {
 // /api/show, and every estimate equals Ollama's prompt_eval_count.
 func TestRealOllamaWindowAndExactCounts(t *testing.T) {
 	s := realollama.Start(t, realollama.Options{})
-	r := startReal(t, s, s.Model, "")
+	r := startReal(t, s, s.Model, nil)
 	r.waitExact(t)
 
 	e := r.explain(t, chatBody(false, 1, user("hello")))
@@ -273,7 +261,7 @@ func TestRealOllamaQwen3CoderRendererCounts(t *testing.T) {
 	s := realollama.Start(t, realollama.Options{})
 	const coder = "tiny-qwen3-coder:e2e"
 	s.CreateVariant(t, realollama.Variant{Name: coder, Renderer: "qwen3-coder", Parser: "qwen3-coder"})
-	r := startReal(t, s, coder, "")
+	r := startReal(t, s, coder, nil)
 	r.waitExact(t)
 	for name, body := range conversations() {
 		t.Run(name, func(t *testing.T) {
@@ -296,7 +284,7 @@ func TestRealOllamaQwen3CoderRendererCounts(t *testing.T) {
 // context-length error, not a silently cut prompt.
 func TestRealOllamaSmallWindow(t *testing.T) {
 	s := realollama.Start(t, realollama.Options{})
-	r := startReal(t, s, s.Model, "    context_window: 512\n")
+	r := startReal(t, s, s.Model, func(p *configs.Provider) { p.ContextWindow = 512 })
 	r.waitExact(t)
 	long := strings.Repeat("hello ", 1000)
 	resp, b := r.post(t, "/v1/chat/completions", chatBody(false, 16, user(long)))
@@ -334,7 +322,7 @@ func TestRealOllamaSmallWindow(t *testing.T) {
 func TestRealOllamaStreamPrefillAndCancel(t *testing.T) {
 	s := realollama.Start(t, realollama.Options{Env: []string{"OLLAMA_DEBUG=1"}})
 	before := goleak.IgnoreCurrent()
-	r := startReal(t, s, s.Model, "    prefill_tokens_per_second: 400\n")
+	r := startReal(t, s, s.Model, func(p *configs.Provider) { p.PrefillTokensPerSecond = 400 })
 	r.waitExact(t)
 
 	for i := range 3 {

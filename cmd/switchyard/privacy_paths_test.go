@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -142,23 +141,10 @@ func privacyPathsDaemon(t *testing.T) *httptest.Server {
 	t.Cleanup(ollama.Close)
 	dev := mistralfake.Start(mistralfake.Options{APIKey: privMistralKey})
 	t.Cleanup(dev.Close)
-	cfg, err := configs.Read(strings.NewReader(fmt.Sprintf(`providers:
-  - name: local
-    kind: ollama
-    base_url: %s
-    model: qwen3-coder:30b
-    memory: 64GiB
-    context_window: 32768
-  - name: devstral
-    kind: mistral
-    base_url: %s
-    model: devstral-latest
-    api_key_env: PRIV_MISTRAL_KEY
-    context_window: 262144
-`, ollama.URL, dev.URL)), "privacy-paths", privEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testConfig(t, t.TempDir(), ollama.URL)
+	c.Providers[0].ContextWindow = 32768
+	c.Providers = append(c.Providers, cloudProvider("devstral", configs.KindMistral, dev.URL, "devstral-latest", "PRIV_MISTRAL_KEY", 262144))
+	cfg := readConfig(t, c, privEnv)
 	a, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), privEnv, appExtras{})
 	if err != nil {
 		t.Fatal(err)

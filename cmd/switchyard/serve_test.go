@@ -74,9 +74,14 @@ func TestServeLifecycle(t *testing.T) {
 	up := httptest.NewServer(fake)
 	defer up.Close()
 	dir := t.TempDir()
-	listen := freePort(t)
-	base := seedConfig(listen, up.URL, dir, "")
-	cfgPath := writeConfig(t, dir, base)
+	base := seedConfig(t, dir, up.URL)
+	listen := base.Listen
+	cfgPath := writeConfigOf(t, dir, base)
+	with := func(privacy string) []byte {
+		c := base
+		c.Policy.DefaultPrivacy = privacy
+		return []byte(configYAML(t, c))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfgPath, func(string) (string, bool) { return "", false }) }()
@@ -101,7 +106,7 @@ func TestServeLifecycle(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 
 	// A valid change: the default privacy becomes public.
-	os.WriteFile(cfgPath, []byte(base+"policy:\n  default_privacy: public\n"), 0o600)
+	os.WriteFile(cfgPath, with("public"), 0o600)
 	sock.expect(t, "RELOADING=1")
 	sock.expect(t, "READY=1")
 	if ex := explainVia(t, url, hello, nil); ex.Privacy != "public" {
@@ -110,7 +115,7 @@ func TestServeLifecycle(t *testing.T) {
 
 	// An invalid change is refused; the previous configuration serves.
 	time.Sleep(10 * time.Millisecond)
-	os.WriteFile(cfgPath, []byte(base+"policy:\n  default_privacy: sometimes\n"), 0o600)
+	os.WriteFile(cfgPath, with("sometimes"), 0o600)
 	sock.expect(t, "RELOADING=1")
 	sock.expect(t, "READY=1")
 	if rz := getBody(t, url+"/readyz"); !strings.Contains(rz, "reload_error") || !strings.Contains(rz, "policy.default_privacy") {
