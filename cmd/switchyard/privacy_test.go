@@ -264,8 +264,8 @@ func (r *privRig) newSegment(n int) privSegment {
 	return s
 }
 
-func (s privSegment) config(r *privRig) string {
-	localURL, window, memory := r.localGate.url(), 32768, "64GiB"
+func (s privSegment) config(t *testing.T, r *privRig) configs.Config {
+	localURL, window, memory := r.localGate.url(), 32768, configs.ByteSize(64<<30)
 	switch s.local {
 	case "dead":
 		localURL = "http://127.0.0.1:1"
@@ -273,53 +273,31 @@ func (s privSegment) config(r *privRig) string {
 		localURL, window = "http://127.0.0.1:1", 0
 	}
 	if s.autoWindow {
-		window, memory = 0, "24GiB" // the memory arithmetic caps the native 262144
+		window, memory = 0, 24<<30 // the memory arithmetic caps the native 262144
 	}
-	fbt, localFBT := "5s", "0s"
+	fbt, localFBT := 5*time.Second, time.Duration(0)
 	if s.fast {
-		fbt, localFBT = "100ms", "100ms"
+		fbt, localFBT = 100*time.Millisecond, 100*time.Millisecond
 	}
-	dev := fmt.Sprintf(`  - name: devstral
-    kind: mistral
-    base_url: %s/v1
-    model: devstral-latest
-    api_key_env: PRIV_MISTRAL_KEY
-    context_window: %d
-    first_byte_timeout: %s
-`, r.devGate.url(), s.devstralWindow, fbt)
-	gem := fmt.Sprintf(`  - name: gemini
-    kind: gemini
-    base_url: %s
-    model: gemini-2.5-pro
-    api_key_env: PRIV_GEMINI_KEY
-    context_window: 1048576
-    first_byte_timeout: %s
-`, r.gemGate.url(), fbt)
-	clouds := dev + gem
+	cfg := testConfig(t, t.TempDir(), localURL)
+	cfg.Log.Level = "error"
+	local := &cfg.Providers[0]
+	local.Memory, local.ContextWindow, local.FirstByteTimeout = memory, window, localFBT
+	dev := cloudProvider("devstral", configs.KindMistral, r.devGate.url()+"/v1", "devstral-latest", "PRIV_MISTRAL_KEY", s.devstralWindow)
+	gem := cloudProvider("gemini", configs.KindGemini, r.gemGate.url(), "gemini-2.5-pro", "PRIV_GEMINI_KEY", 1048576)
+	dev.FirstByteTimeout, gem.FirstByteTimeout = fbt, fbt
 	if s.geminiFirst {
-		clouds = gem + dev
+		cfg.Providers = append(cfg.Providers, gem, dev)
+	} else {
+		cfg.Providers = append(cfg.Providers, dev, gem)
 	}
-	def := "private"
+	cfg.Policy.DefaultPrivacy = "private"
 	if s.defaultPublic {
-		def = "public"
+		cfg.Policy.DefaultPrivacy = "public"
 	}
-	return fmt.Sprintf(`log:
-  level: error
-providers:
-  - name: local
-    kind: ollama
-    base_url: %s
-    model: qwen3-coder:30b
-    memory: %s
-    context_window: %d
-    first_byte_timeout: %s
-%spolicy:
-  default_privacy: %s
-  heavy:
-    min_files: 5
-    min_tokens: 6000
-  secrets: %s
-`, localURL, memory, window, localFBT, clouds, def, s.secrets)
+	cfg.Policy.Heavy.MinFiles, cfg.Policy.Heavy.MinTokens = 5, 6000
+	cfg.Policy.Secrets = s.secrets
+	return cfg
 }
 
 // ----------------------------------------------------------------- the run
@@ -329,10 +307,7 @@ func (r *privRig) run(t *testing.T, total int) {
 	log := slog.New(slog.DiscardHandler)
 	for n, done := 0, 0; done < total; n++ {
 		seg := r.newSegment(n)
-		cfg, err := configs.Read(strings.NewReader(seg.config(r)), fmt.Sprintf("privacy segment %d", n), privEnv)
-		if err != nil {
-			t.Fatalf("segment %d config: %v", n, err)
-		}
+		cfg := readConfig(t, seg.config(t, r), privEnv)
 		a, err := build(ctx, cfg, log, privEnv, appExtras{egress: r.egress})
 		if err != nil {
 			t.Fatalf("segment %d build: %v", n, err)
@@ -372,7 +347,7 @@ func (r *privRig) do(t *testing.T, base string, seg *privSegment, j *privJob) {
 	r.devGate.reset(j.devScript)
 	r.gemGate.reset(j.gemScript)
 
-	req, _ := http.NewRequest(http.MethodPost, base+"/v1/chat/completions", bytes.NewReader(j.body))
+	req, _ := http.NewRequest(http.MethodPost, base+j.path, bytes.NewReader(j.body))
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range j.headers {
 		req.Header.Set(k, v)
@@ -1081,6 +1056,9 @@ type privJob struct {
 	pinnedCloud bool
 	headers     map[string]string
 	body        []byte
+	// path is the endpoint of the job's dialect: chat completions, or
+	// Anthropic messages for a third of the jobs.
+	path        string
 	localScript []ollamafake.Reply
 	localDown   bool
 	devScript   []any
@@ -1390,6 +1368,11 @@ func (r *privRig) newJob(t *testing.T, seg *privSegment, window, id int) *privJo
 	}
 	sh.marker += r.nonce + "-" + strconv.Itoa(id)
 	j.body = r.buildBody(sh, j.model, stream)
+	j.path = "/v1/chat/completions"
+	if privWritesAnthropic && r.rng.IntN(3) == 0 {
+		j.body, j.path = privAnthropic(r.rng, j.body), "/v1/messages"
+		j.cat += "+anthropic"
+	}
 	r.scriptFaults(j, seg)
 	if seg.local != "up" {
 		j.cat += "+local-dead"
@@ -1761,25 +1744,11 @@ func TestPrivacyLookupGaps(t *testing.T) {
 	defer ollama.Close()
 	dev := mistralfake.Start(mistralfake.Options{APIKey: privMistralKey})
 	defer dev.Close()
-	cfg, err := configs.Read(strings.NewReader(fmt.Sprintf(`providers:
-  - name: local
-    kind: ollama
-    base_url: %s
-    model: qwen3-coder:30b
-    memory: 64GiB
-    context_window: 32768
-  - name: devstral
-    kind: mistral
-    base_url: %s
-    model: devstral-latest
-    api_key_env: PRIV_MISTRAL_KEY
-    context_window: 262144
-policy:
-  default_privacy: public
-`, ollama.URL, dev.URL)), "gaps", privEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testConfig(t, t.TempDir(), ollama.URL)
+	c.Providers[0].ContextWindow = 32768
+	c.Providers = append(c.Providers, cloudProvider("devstral", configs.KindMistral, dev.URL, "devstral-latest", "PRIV_MISTRAL_KEY", 262144))
+	c.Policy.DefaultPrivacy = "public"
+	cfg := readConfig(t, c, privEnv)
 	a, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), privEnv, appExtras{})
 	if err != nil {
 		t.Fatal(err)
