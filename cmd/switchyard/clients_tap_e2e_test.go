@@ -107,7 +107,8 @@ func (b *tapBody) Close() error {
 		sc := bufio.NewScanner(bytes.NewReader(b.ex.answer))
 		sc.Buffer(nil, 1<<24)
 		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), ":") {
+			// An SSE comment (chat completions) or Anthropic's ping.
+			if strings.HasPrefix(sc.Text(), ":") || sc.Text() == "event: ping" {
 				b.ex.keepAlives++
 			}
 		}
