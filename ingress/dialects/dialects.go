@@ -4,10 +4,11 @@ package dialects
 
 import (
 	"github.com/switchyard/switchyard/ingress"
+	"github.com/switchyard/switchyard/ingress/anthropic"
 	"github.com/switchyard/switchyard/ingress/openaichat"
 )
 
 // All returns the dialects in the order their routes are mounted.
 func All() []ingress.Dialect {
-	return []ingress.Dialect{openaichat.Dialect{}}
+	return []ingress.Dialect{openaichat.Dialect{}, anthropic.Dialect{}}
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/ingress/anthropic/anthropictest"
 	"github.com/switchyard/switchyard/ingress/dialects"
 	"github.com/switchyard/switchyard/ingress/ingresstest"
 	"github.com/switchyard/switchyard/ingress/openaichat/openaichattest"
@@ -98,7 +99,7 @@ func (s checkedStream) Close() error {
 
 // Clients are the dialect clients the HTTP suite runs with, one per
 // ingress dialect.
-var Clients = []ingresstest.Client{openaichattest.Client{}}
+var Clients = []ingresstest.Client{openaichattest.Client{}, anthropictest.Client{}}
 
 // Run runs the suite.
 func Run(t *testing.T, newBackend func(t *testing.T) *Backend) {

@@ -1,0 +1,140 @@
+package router
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/ingress/anthropic"
+	"github.com/switchyard/switchyard/policy"
+)
+
+// The router's side of a second dialect: the same decision, headers and
+// refusals whatever the dialect, each written in the dialect's own words,
+// and the endpoints a dialect adds (count_tokens, its model list).
+
+const anthropicHello = `{"model":"auto","max_tokens":256,"system":"be brief","messages":[{"role":"user","content":"hello there"}]}`
+
+func TestAnthropicRoutedLikeChat(t *testing.T) {
+	g := newRig(t, nil)
+	resp := g.post(t, "/v1/messages?beta=true", anthropicHello, map[string]string{"anthropic-version": "2023-06-01"})
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || resp.Header.Get("X-Switchyard-Route") != "local" || resp.Header.Get("X-Switchyard-Privacy") != "private" {
+		t.Fatalf("%d route %q privacy %q: %s", resp.StatusCode, resp.Header.Get("X-Switchyard-Route"), resp.Header.Get("X-Switchyard-Privacy"), body)
+	}
+	var m struct {
+		Type, Role string
+		Content    []struct{ Type, Text string }
+		StopReason string `json:"stop_reason"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil || m.Type != "message" || len(m.Content) != 1 || m.Content[0].Text != "Hello" || m.StopReason != "end_turn" {
+		t.Errorf("answer %s", body)
+	}
+	// The same job through explain, named by its dialect.
+	ex := g.post(t, "/v1/switchyard/explain?dialect=anthropic", anthropicHello, nil)
+	var e struct{ Chosen string }
+	json.NewDecoder(ex.Body).Decode(&e)
+	if ex.StatusCode != 200 || e.Chosen != "local" {
+		t.Errorf("explain: %d %+v", ex.StatusCode, e)
+	}
+}
+
+// anthropicError reads Anthropic's envelope.
+func anthropicError(t *testing.T, resp *http.Response) (typ, msg string) {
+	t.Helper()
+	var b struct {
+		Type  string
+		Error struct{ Type, Message string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil || b.Type != "error" {
+		t.Fatalf("not Anthropic's envelope: %v %+v", err, b)
+	}
+	return b.Error.Type, b.Error.Message
+}
+
+func TestAnthropicRefusalsInItsEnvelope(t *testing.T) {
+	g := newRig(t, nil)
+	// A private job pinned to a cloud: 403 permission_error.
+	resp := g.post(t, "/v1/messages", strings.Replace(anthropicHello, `"auto"`, `"devstral"`, 1), nil)
+	if typ, _ := anthropicError(t, resp); resp.StatusCode != 403 || typ != "permission_error" || resp.Header.Get("X-Switchyard-Reason") != policy.CodePrivacy {
+		t.Errorf("pinned cloud: %d %s reason %s", resp.StatusCode, typ, resp.Header.Get("X-Switchyard-Reason"))
+	}
+	// Too large for the only window it may use: the wording Claude Code
+	// compacts on, with the numbers.
+	big := `{"model":"auto","max_tokens":256,"messages":[{"role":"user","content":"` + strings.Repeat("word ", 1200000) + `"}]}`
+	resp = g.post(t, "/v1/messages", big, nil)
+	typ, msg := anthropicError(t, resp)
+	if resp.StatusCode != 400 || typ != "invalid_request_error" || !strings.HasPrefix(msg, "prompt is too long: ") || !strings.Contains(msg, " > 262144 maximum") {
+		t.Errorf("too large: %d %s %q", resp.StatusCode, typ, msg[:min(len(msg), 200)])
+	}
+	// A body that is not a request: 400, naming the field.
+	resp = g.post(t, "/v1/messages", `{"model":"auto","messages":[{"role":"user","content":"x"}]}`, nil)
+	if typ, msg := anthropicError(t, resp); resp.StatusCode != 400 || typ != "invalid_request_error" || !strings.Contains(msg, "max_tokens") {
+		t.Errorf("no max_tokens: %d %s %q", resp.StatusCode, typ, msg)
+	}
+	// No provider available: 529 overloaded_error, which Claude Code retries.
+	g2 := newRig(t, func(o *Options) { o.Upstreams[0].Unavailable = "down for the test" })
+	resp = g2.post(t, "/v1/messages", anthropicHello, nil)
+	if typ, _ := anthropicError(t, resp); resp.StatusCode != 529 || typ != "overloaded_error" {
+		t.Errorf("unavailable: %d %s", resp.StatusCode, typ)
+	}
+	// An unknown path asked with Anthropic's header: its envelope.
+	req, _ := http.NewRequest(http.MethodGet, g.srv.URL+"/v1/messages/batches", nil)
+	req.Header.Set("anthropic-version", "2023-06-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if typ, _ := anthropicError(t, resp); resp.StatusCode != 404 || typ != "not_found_error" {
+		t.Errorf("unknown path: %d %s", resp.StatusCode, typ)
+	}
+}
+
+func TestAnthropicCountAndModels(t *testing.T) {
+	g := newRig(t, nil)
+	body := `{"model":"auto","messages":[{"role":"user","content":"count these words please"}]}`
+	resp := g.post(t, "/v1/messages/count_tokens?beta=true", body, nil)
+	var c struct {
+		InputTokens int `json:"input_tokens"`
+	}
+	json.NewDecoder(resp.Body).Decode(&c)
+	want, _ := lenCounter{}.CountRequest(mustDecodeAnthropic(t, body))
+	if resp.StatusCode != 200 || c.InputTokens != want || resp.Header.Get("X-Switchyard-Estimated-Tokens") == "" {
+		t.Errorf("count: %d %d, want %d", resp.StatusCode, c.InputTokens, want)
+	}
+	for _, anthropic := range []bool{true, false} {
+		req, _ := http.NewRequest(http.MethodGet, g.srv.URL+"/v1/models", nil)
+		if anthropic {
+			req.Header.Set("anthropic-version", "2023-06-01")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list struct {
+			Object string
+			Data   []struct{ ID, Type, Object string }
+		}
+		json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if len(list.Data) < 4 || list.Data[0].ID != "auto" {
+			t.Fatalf("anthropic %v: %+v", anthropic, list)
+		}
+		if anthropic && (list.Data[0].Type != "model" || list.Object != "") || !anthropic && (list.Object != "list" || list.Data[0].Object != "model") {
+			t.Errorf("anthropic %v: the list is in the wrong shape: %+v", anthropic, list)
+		}
+	}
+}
+
+func mustDecodeAnthropic(t *testing.T, body string) *chat.Request {
+	t.Helper()
+	req, err := anthropic.Dialect{}.DecodeCount(nil, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req.Chat
+}
