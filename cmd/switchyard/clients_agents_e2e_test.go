@@ -71,6 +71,27 @@ var codingAgents = []codingAgent{
 				[]string{"OPENCODE_DISABLE_AUTOUPDATE=1", "OPENCODE_DISABLE_MODELS_FETCH=1"}
 		},
 	},
+	{
+		// Claude Code 2.1.328: Write {file_path, content}; the directory is
+		// stated in a role "system" entry of messages ("Primary working
+		// directory: …"). It speaks only Anthropic Messages (POST
+		// /v1/messages?beta=true). CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC
+		// stops every request to a host but the base URL (telemetry, the
+		// update check, the /api/hello preconnect: strace shows one
+		// connect, to the base URL), and a proxy on a closed port makes any
+		// stray request fail at once rather than reach a vendor.
+		name: "claude-code",
+		chat: "/v1/messages",
+		tool: "Write",
+		args: func(path, content string) string { return jsonObject("file_path", path, "content", content) },
+		command: func(t *testing.T, k *clientKit, home, base, prompt string) (string, []string, []string) {
+			return k.claude, []string{"-p", prompt, "--allowedTools", "Write", "--max-turns", "4", "--output-format", "text"},
+				[]string{"ANTHROPIC_BASE_URL=" + base, "ANTHROPIC_AUTH_TOKEN=unused-by-switchyard", "ANTHROPIC_MODEL=auto",
+					"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "DISABLE_TELEMETRY=1", "DISABLE_ERROR_REPORTING=1",
+					"DISABLE_AUTOUPDATER=1", "HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9",
+					"NO_PROXY=127.0.0.1,localhost"}
+		},
+	},
 }
 
 // newRepo makes a git repository with one commit and a .switchyard.yaml

@@ -108,11 +108,39 @@ func ollamaTurn(body []byte) (turn, error) {
 	for _, m := range req.Messages {
 		all.WriteString(m.Content + "\n")
 	}
-	if n := len(req.Messages); n > 0 {
-		t.lastRole, t.lastText = req.Messages[n-1].Role, req.Messages[n-1].Content
+	roles, texts := make([]string, len(req.Messages)), make([]string, len(req.Messages))
+	for i, m := range req.Messages {
+		roles[i], texts[i] = m.Role, m.Content
 	}
+	t.lastRole, t.lastText = lastTurn(roles, texts)
 	t.allText = all.String()
 	return t, nil
+}
+
+// lastTurn is who spoke last and what they said since the model last
+// spoke: the user's messages after the last assistant or tool message
+// (with any system notes among them, as Claude Code puts its environment
+// block after the prompt, and a provider may pass that on as a user
+// message), or the last message itself.
+func lastTurn(roles, texts []string) (role, text string) {
+	n := len(roles)
+	if n == 0 {
+		return "", ""
+	}
+	i := n
+	for i > 0 && (roles[i-1] == "user" || roles[i-1] == "system") {
+		i--
+	}
+	if i == n {
+		return roles[n-1], texts[n-1]
+	}
+	role = "system"
+	for j := i; j < n; j++ {
+		if roles[j] == "user" {
+			role = "user"
+		}
+	}
+	return role, strings.Join(texts[i:], "\n")
 }
 
 // mistralTurn reads a Mistral chat completions body.
@@ -136,9 +164,11 @@ func mistralTurn(body []byte) (turn, error) {
 	for _, m := range req.Messages {
 		all.WriteString(m.Text() + "\n")
 	}
-	if n := len(req.Messages); n > 0 {
-		t.lastRole, t.lastText = req.Messages[n-1].Role, req.Messages[n-1].Text()
+	roles, texts := make([]string, len(req.Messages)), make([]string, len(req.Messages))
+	for i, m := range req.Messages {
+		roles[i], texts[i] = m.Role, m.Text()
 	}
+	t.lastRole, t.lastText = lastTurn(roles, texts)
 	t.allText = all.String()
 	return t, nil
 }
