@@ -167,6 +167,33 @@ func (c *corpus) bigConversation(repo, tag string, size int) conversation {
 
 // request is the conversation plus one new user message, as an OpenAI
 // chat completions body.
+// anthropicRequest is the same turn as request, as Claude Code sends it:
+// Anthropic Messages, the system prompt at the top, text in blocks. Only
+// a conversation of system and user text (shortConversation) is written
+// this way.
+func (c conversation) anthropicRequest(last string, stream bool) []byte {
+	type block struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	type message struct {
+		Role    string  `json:"role"`
+		Content []block `json:"content"`
+	}
+	var system []block
+	var msgs []message
+	for _, m := range c.messages {
+		if m.Role == "system" {
+			system = append(system, block{"text", *m.Content})
+			continue
+		}
+		msgs = append(msgs, message{m.Role, []block{{"text", *m.Content}}})
+	}
+	msgs = append(msgs, message{"user", []block{{"text", last}}})
+	b, _ := json.Marshal(map[string]any{"model": "auto", "stream": stream, "system": system, "messages": msgs, "max_tokens": 512})
+	return b
+}
+
 func (c conversation) request(last string, stream bool) []byte {
 	msgs := append(c.messages[:len(c.messages):len(c.messages)], text("user", last))
 	b, _ := json.Marshal(map[string]any{"model": "auto", "stream": stream, "messages": msgs, "max_tokens": 512})

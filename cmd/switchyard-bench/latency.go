@@ -15,6 +15,7 @@ import (
 //	direct      client ──/api/chat──────────────────────────────▶ fake Ollama
 //	bare hop    client ──/api/chat──▶ ReverseProxy (child process) ──▶ fake Ollama
 //	switchyard  client ──/v1/chat/completions──▶ switchyard serve (child) ──▶ fake Ollama
+//	switchyard anthropic  client ──/v1/messages──▶ the same daemon ──▶ fake Ollama
 //
 // The direct and bare-hop clients send the exact body switchyard's ollama
 // adapter sent for the same OpenAI request, captured from the fake, so the
@@ -73,7 +74,9 @@ func measureLatency(ctx context.Context, fake *fakeOllama, hop *hopProcess, sy *
 	client := newClient(64)
 	defer client.CloseIdleConnections()
 	for _, c := range latencyCases {
-		openai := shortConversation("/nonexistent/bench").request("#latency Rename parseCount to parseDecimal in router/features.go, update every caller, run the tests of the router package, and tell me which files you changed and why.", c.stream)
+		conv := shortConversation("/nonexistent/bench")
+		const ask = "#latency Rename parseCount to parseDecimal in router/features.go, update every caller, run the tests of the router package, and tell me which files you changed and why."
+		openai, anthropic := conv.request(ask, c.stream), conv.anthropicRequest(ask, c.stream)
 		a, err := post(ctx, client, sy.URL+"/v1/chat/completions", openai, nil)
 		if err != nil || a.status != http.StatusOK {
 			return nil, fmt.Errorf("switchyard: %v %+v", err, a)
@@ -82,14 +85,15 @@ func measureLatency(ctx context.Context, fake *fakeOllama, hop *hopProcess, sy *
 		if !ok {
 			return nil, errNoChat
 		}
-		syDone := []byte(`"finish_reason":"stop"`)
+		syDone, anDone := []byte(`"finish_reason":"stop"`), []byte(`"stop_reason":"end_turn"`)
 		if c.stream {
-			syDone = []byte("data: [DONE]\n\n")
+			syDone, anDone = []byte("data: [DONE]\n\n"), []byte("event: message_stop\n")
 		}
 		paths := []path{
 			{"direct", fake.URL + "/api/chat", native, []byte("\"done\":true")},
 			{"bare hop", hop.URL + "/api/chat", native, []byte("\"done\":true")},
 			{"switchyard", sy.URL + "/v1/chat/completions", openai, syDone},
+			{"switchyard anthropic", sy.URL + "/v1/messages", anthropic, anDone},
 		}
 		for ci, conc := range []int{1, 64} {
 			progress(fmt.Sprintf("latency: %s at concurrency %d", c.name, conc))
@@ -144,10 +148,13 @@ func measurePaths(ctx context.Context, client *http.Client, paths []path, n, con
 		rows[i].AddedMedianUS = rows[i].MedianUS - rows[0].MedianUS
 		rows[i].AddedP99US = rows[i].P99US - rows[0].P99US
 	}
-	bare, sy := &rows[1], &rows[2]
-	sy.AddedMedianXBare = ratio(sy.AddedMedianUS, bare.AddedMedianUS)
-	sy.AddedP99XBare = ratio(sy.AddedP99US, bare.AddedP99US)
-	sy.RPSXBare = ratio(sy.RPS, bare.RPS)
+	bare := &rows[1]
+	for i := 2; i < len(rows); i++ {
+		sy := &rows[i]
+		sy.AddedMedianXBare = ratio(sy.AddedMedianUS, bare.AddedMedianUS)
+		sy.AddedP99XBare = ratio(sy.AddedP99US, bare.AddedP99US)
+		sy.RPSXBare = ratio(sy.RPS, bare.RPS)
+	}
 	return rows, nil
 }
 
