@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -137,4 +139,41 @@ func mustDecodeAnthropic(t *testing.T, body string) *chat.Request {
 		t.Fatal(err)
 	}
 	return req.Chat
+}
+
+// A message an Anthropic client resends is decoded once too, the tool
+// results it splits into included, and the cached path gives what Decode
+// gives.
+func TestDecoderReusesAnthropicMessages(t *testing.T) {
+	d := newRequestDecoder(1 << 20)
+	an := anthropic.Dialect{}
+	post := func() *http.Request { return httptest.NewRequest(http.MethodPost, "/v1/messages", nil) }
+	turn := []string{`{"role":"user","content":"read a.go"}`,
+		`{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"read","input":{"path":"a.go"}}]}`,
+		`{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"package a"},{"type":"text","text":"and?"}]}`}
+	body := func(msgs []string) []byte {
+		return []byte(`{"model":"auto","max_tokens":64,"system":"be brief","messages":[` + strings.Join(msgs, ",") + `]}`)
+	}
+	_, m1, err := d.decode(an, post(), body(turn))
+	if err != nil || m1 == nil {
+		t.Fatalf("first turn: %v, memo %v", err, m1)
+	}
+	turn = append(turn, `{"role":"assistant","content":"a is a package"}`, `{"role":"user","content":"thanks"}`)
+	got, m2, err := d.decode(an, post(), body(turn))
+	if err != nil || m2 == nil {
+		t.Fatalf("second turn: %v", err)
+	}
+	// system, user, assistant, tool, user ("and?"), then the new two.
+	if len(m2.messages) != 7 {
+		t.Fatalf("%d messages decoded", len(m2.messages))
+	}
+	for i := range 5 {
+		if m2.messages[i] != m1.messages[i] {
+			t.Errorf("message %d decoded again", i)
+		}
+	}
+	want, _ := an.Decode(post(), body(turn))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got.Chat, want.Chat)
+	}
 }
