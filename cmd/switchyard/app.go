@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/configs"
@@ -18,6 +17,7 @@ import (
 	"github.com/switchyard/switchyard/policy/workspace"
 	"github.com/switchyard/switchyard/providers/gemini"
 	"github.com/switchyard/switchyard/providers/mistral"
+	"github.com/switchyard/switchyard/providers/ollama"
 	"github.com/switchyard/switchyard/providers/openaicompat"
 	"github.com/switchyard/switchyard/providers/retry"
 	"github.com/switchyard/switchyard/router"
@@ -25,17 +25,20 @@ import (
 	"github.com/switchyard/switchyard/router/metrics"
 )
 
-type routerUpstream = router.Upstream
-
 // app is one configuration, wired: its router, its upstreams and the
-// background work that keeps the local model's facts fresh.
+// background work that keeps the local models' facts fresh.
 type app struct {
 	cfg       *configs.Config
 	router    *router.Router
 	upstreams []*router.Upstream
 	locals    []*localModel
-	tokens    *tokenCounter
 	stop      context.CancelFunc
+}
+
+// localModel is a configured Ollama model and its configuration.
+type localModel struct {
+	*ollama.Local
+	cfg configs.Provider
 }
 
 // appExtras are the daemon's lasting parts an app uses; all may be nil.
@@ -51,7 +54,9 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 	mem := machineMemory()
 	var ups []*router.Upstream
 	for _, pc := range cfg.Providers {
-		u, lm, err := upstreamFor(ctx, pc, mem, log, env)
+		// The first local model counts tokens for the router: its window
+		// is the hard wall.
+		u, lm, err := upstreamFor(ctx, pc, mem, len(a.locals) == 0, log, env)
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: %w", pc.Name, err)
 		}
@@ -61,10 +66,13 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		ups = append(ups, u)
 	}
 	a.upstreams = ups
-	for _, lm := range a.locals {
-		x.metrics.Local(lm.cfg.Name, lm.speed.PrefillTPS, func() int { w, _ := lm.window(); return w })
+	var tokens router.TokenCounter = router.CounterTokens(tokenize.NewCounter())
+	for i, lm := range a.locals {
+		x.metrics.Local(lm.cfg.Name, lm.Speed().PrefillTPS, func() int { w, _ := lm.Window(); return w })
+		if i == 0 {
+			tokens = lm
+		}
 	}
-	a.tokens = newTokenCounter()
 	token := ""
 	if cfg.Auth.TokenEnv != "" {
 		token, _ = env(cfg.Auth.TokenEnv)
@@ -82,7 +90,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		MaxBodyBytes:      int64(cfg.Server.MaxBodyBytes),
 		KeepAliveInterval: cfg.Server.KeepAliveInterval,
 		Workspace:         router.StoreWorkspace(workspace.NewStore(workspace.StoreOptions{})),
-		Tokens:            a.tokens,
+		Tokens:            tokens,
 		Inspector:         router.PolicyInspector,
 		Logger:            log,
 		Metrics:           x.metrics,
@@ -99,12 +107,13 @@ func (a *app) start(ctx context.Context, log *slog.Logger) {
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
 	for _, lm := range a.locals {
-		go a.watchLocal(bg, lm, log)
+		go lm.Watch(bg)
 	}
 }
 
 // upstreamFor is the one place that switches on a provider's kind.
-func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.Logger, env configs.Env) (*router.Upstream, *localModel, error) {
+// A local Ollama model counts tokens when countTokens.
+func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countTokens bool, log *slog.Logger, env configs.Env) (*router.Upstream, *localModel, error) {
 	key := ""
 	if pc.APIKeyEnv != "" {
 		key, _ = env(pc.APIKeyEnv)
@@ -126,7 +135,7 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.
 	}
 	switch pc.Kind {
 	case configs.KindOllama:
-		lm := newLocalModel(pc, mem, log)
+		lm := newLocalModel(pc, mem, countTokens, log)
 		return lm.upstream(), lm, nil
 	case configs.KindMistral:
 		u.Provider = mistral.New(mistral.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key})
@@ -152,55 +161,25 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, log *slog.
 	return u, nil, nil
 }
 
-// primeLocal asks Ollama once for the model's facts, from which the token
-// counter learns how Ollama renders the model's prompt, and, the first time
-// it answers, for its vocabulary, from which the exact tokenizer is built.
-func (a *app) primeLocal(ctx context.Context, lm *localModel, log *slog.Logger) error {
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	info, err := lm.p.Refresh(rctx)
-	cancel()
-	if err != nil {
-		return err
+func newLocalModel(pc configs.Provider, machineMemory int64, countTokens bool, log *slog.Logger) *localModel {
+	mem := int64(pc.Memory)
+	if mem == 0 {
+		mem = machineMemory
 	}
-	log.Info("local model", "provider", lm.cfg.Name, "model", info.Model, "native_context", info.NativeContext,
-		"definition_num_ctx", info.DefinitionNumCtx, "num_ctx", info.NumCtx, "ollama", info.Version)
-	if changed, err := a.tokens.setFormat(lm, info); changed && err != nil {
-		log.Warn("token counts are not exact: switchyard cannot render this model's prompt as Ollama does", "provider", lm.cfg.Name, "error", err)
-	}
-	if a.tokens.wants(lm) {
-		vctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		v, verr := lm.p.Vocabulary(vctx)
-		cancel()
-		if verr == nil {
-			verr = a.tokens.setVocabulary(lm, v)
-			// The vocabulary as Ollama sent it (~5 MB of JSON, tens of MB
-			// as Go strings) is garbage now: give the memory back to the
-			// system rather than idling on it.
-			releaseStartupMemory()
-		}
-		if verr != nil {
-			log.Warn("local tokenizer unavailable; token counts are calibrated estimates that err high", "provider", lm.cfg.Name, "error", verr)
-		}
-	}
-	return nil
+	return &localModel{cfg: pc, Local: ollama.NewLocal(ollama.LocalOptions{
+		Options: ollama.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, ContextWindow: pc.ContextWindow, Logger: log},
+		Memory:  mem, KVCacheType: pc.KVCacheType,
+		PrefillTokensPerSecond: pc.PrefillTokensPerSecond, DecodeTokensPerSecond: pc.DecodeTokensPerSecond,
+		CountTokens: countTokens, VocabularyLoaded: releaseStartupMemory,
+	})}
 }
 
-// watchLocal primes the local model until Ollama answers, then refreshes
-// now and then so a model changed under us is noticed even when idle.
-func (a *app) watchLocal(ctx context.Context, lm *localModel, log *slog.Logger) {
-	wait := time.Second
-	for {
-		if err := a.primeLocal(ctx, lm, log); err != nil {
-			log.Warn("local model not reachable yet", "provider", lm.cfg.Name, "error", err, "retry_in", wait)
-			wait = min(wait*2, time.Minute)
-		} else {
-			wait = 5 * time.Minute
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
+func (lm *localModel) upstream() *router.Upstream {
+	return &router.Upstream{
+		Name: lm.cfg.Name, Kind: lm.cfg.Kind, Model: lm.cfg.Model, Local: true, Provider: lm.Provider(),
+		ContextWindow: lm.cfg.ContextWindow, Window: lm.Window, DefinitionWindow: lm.DefinitionWindow,
+		FirstByteTimeout: lm.cfg.FirstByteTimeout, SlowAfter: lm.cfg.SlowAfter,
+		Predict: lm.Predict, Observe: lm.CheckReported, PrefillSpeed: lm.Speed().PrefillTPS, Check: lm.Check,
 	}
 }
 

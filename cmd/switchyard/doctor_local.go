@@ -12,7 +12,7 @@ import (
 func doctorLocal(ctx context.Context, r *report, lm *localModel) {
 	name := lm.cfg.Name
 	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	info, err := lm.p.Refresh(rctx)
+	info, err := lm.Provider().Refresh(rctx)
 	cancel()
 	if err != nil {
 		r.add(name+" ollama", statusFail, fmt.Sprintf("start Ollama (systemctl start ollama, or ollama serve) and check base_url, or pull the model: ollama pull %s", lm.cfg.Model),
@@ -22,7 +22,7 @@ func doctorLocal(ctx context.Context, r *report, lm *localModel) {
 	r.add(name+" ollama", statusOK, "", "Ollama %s at %s answers", orUnknown(info.Version), lm.cfg.BaseURL)
 	r.add(name+" model", statusOK, "", "%s is present (%s, native context %d)", info.Model, orUnknown(info.Architecture), info.NativeContext)
 
-	f := lm.fit(info)
+	f := lm.Fit(info)
 	switch {
 	case info.DefinitionNumCtx > 0 && info.DefinitionNumCtx < info.NativeContext:
 		msg := fmt.Sprintf("model definition caps num_ctx at %d; the model supports %d; switchyard sends num_ctx=%d",
@@ -50,7 +50,7 @@ func doctorLocal(ctx context.Context, r *report, lm *localModel) {
 	}
 
 	if lm.cfg.SlowAfter > 0 && info.NumCtx > 0 {
-		full := lm.speed.PrefillSeconds(info.NumCtx, 0)
+		full := lm.Speed().PrefillSeconds(info.NumCtx, 0)
 		tps := float64(info.NumCtx) / full
 		fits := maxTokensWithin(lm, lm.cfg.SlowAfter.Seconds())
 		if full <= lm.cfg.SlowAfter.Seconds() {
@@ -69,7 +69,7 @@ func maxTokensWithin(lm *localModel, seconds float64) int {
 	lo, hi := 0, 1<<24
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if lm.speed.PrefillSeconds(mid, 0) <= seconds {
+		if lm.Speed().PrefillSeconds(mid, 0) <= seconds {
 			lo = mid
 		} else {
 			hi = mid - 1

@@ -68,7 +68,7 @@ func explain(ctx context.Context, cfg *configs.Config, h http.Header, body []byt
 	defer a.close()
 	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	for _, lm := range a.locals {
-		if err := a.primeLocal(pctx, lm, log); err != nil {
+		if err := lm.Prime(pctx); err != nil {
 			fmt.Fprintf(errw, "switchyard: %s is not reachable (%v); its window is unknown and counts are estimates\n", lm.cfg.Name, err)
 		}
 	}

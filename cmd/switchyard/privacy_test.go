@@ -316,11 +316,11 @@ func (r *privRig) run(t *testing.T, total int) {
 		r.localGate.reset(nil, false) // the last job may have left Ollama "down"
 		for _, lm := range a.locals {
 			if seg.local == "up" {
-				if err := a.primeLocal(ctx, lm, log); err != nil {
+				if err := lm.Prime(ctx); err != nil {
 					t.Fatalf("segment %d: priming the local model: %v", n, err)
 				}
 			}
-			window, _ = lm.window()
+			window, _ = lm.Window()
 		}
 		srv := httptest.NewServer(a.router)
 		count := min(total-done, 300+r.rng.IntN(400))
