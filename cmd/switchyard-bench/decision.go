@@ -13,6 +13,7 @@ import (
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/workspace"
+	"github.com/switchyard/switchyard/providers/ollama"
 	"github.com/switchyard/switchyard/router"
 )
 
@@ -42,16 +43,16 @@ type decisionResult struct {
 // workspace store, file counting and the credential scan. Only Explain is
 // called on it, so its provider is never reached.
 func newDecider(bpe *tokenize.BPE) *router.Router {
-	counter := tokenize.NewCounter()
-	counter.SetVocabulary(bpe)
-	counter.SetRenderer(tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"}))
+	local := ollama.NewLocal(ollama.LocalOptions{Options: ollama.Options{Name: "local", Model: "qwen3-coder:30b"}, CountTokens: true})
+	local.SetFormat(ollama.ModelInfo{Model: "qwen3-coder:30b", Renderer: "qwen3-coder"})
+	local.SetTokenizer(bpe)
 	return router.New(router.Options{
 		Dialects: dialects.All(),
 		Upstreams: []*router.Upstream{{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true,
 			ContextWindow: 1 << 20, SlowAfter: 5 * time.Minute}},
 		Settings:  policy.Settings{DefaultPrivacy: policy.Private, HeavyMinFiles: 5, HeavyMinTokens: 100000, Secrets: policy.SecretsLocal, DefaultOutputTokens: 8192},
 		Workspace: router.StoreWorkspace(workspace.NewStore(workspace.StoreOptions{})),
-		Tokens:    router.CounterTokens(counter),
+		Tokens:    local,
 		Inspector: router.PolicyInspector,
 	})
 }

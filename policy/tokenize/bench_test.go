@@ -9,16 +9,11 @@ import (
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
+	"github.com/switchyard/switchyard/providers/ollama"
 	"github.com/switchyard/switchyard/providers/ollama/realollama"
 )
 
-func joinSamples(tb testing.TB) string {
-	var b strings.Builder
-	for _, s := range loadSamples(tb) {
-		b.WriteString(s.text)
-	}
-	return b.String()
-}
+func joinSamples(tb testing.TB) string { return tokenizetest.JoinedSamples(tb) }
 
 // BenchmarkCount measures exact counting over all samples, with the word
 // cache warm as it is in a running daemon. Target: 20 MB/s on one core.
@@ -45,22 +40,7 @@ func BenchmarkCountCold(b *testing.B) {
 	}
 }
 
-// bigRequest is a conversation of about 1 MiB: the samples as tool
-// results between short turns, then chunks of them as user messages.
-func bigRequest(tb testing.TB) *chat.Request {
-	req := agentRequest()
-	all := joinSamples(tb)
-	for _, s := range loadSamples(tb) {
-		req.Messages = append(req.Messages,
-			chat.Message{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{Name: "read_file", Arguments: `{"path": "` + s.name + `"}`}}},
-			chat.Message{Role: chat.RoleTool, Content: text(s.text)})
-	}
-	for i := 0; len(tokenize.RenderPrompt(req)) < 1<<20; i++ {
-		off := (i * 1 << 16) % (len(all) - 1<<16)
-		req.Messages = append(req.Messages, msg(chat.RoleUser, all[off:off+1<<16]))
-	}
-	return req
-}
+func bigRequest(tb testing.TB) *chat.Request { return tokenizetest.BigRequest(tb) }
 
 // withTurn returns req with one more user message.
 func withTurn(req *chat.Request, s string) *chat.Request {
@@ -73,22 +53,34 @@ func withTurn(req *chat.Request, s string) *chat.Request {
 // has never seen: empty word and message caches.
 func BenchmarkCountRequestCold(b *testing.B) { benchmarkColdWith(b, nil) }
 
+// countWith counts requests with bpe as switchyard counts for a local
+// model: rendered as Ollama renders them for the model info describes
+// (through the Ollama adapter's translation, as ollama.Local does), or
+// with Qwen3's chat template for nil.
+func countWith(bpe *tokenize.BPE, info *ollama.ModelInfo) func(*chat.Request) {
+	if info == nil {
+		c := tokenize.NewCounter()
+		c.SetVocabulary(bpe)
+		return func(req *chat.Request) { c.CountRequest(req) }
+	}
+	l := ollama.NewLocal(ollama.LocalOptions{Options: ollama.Options{Model: info.Model}, CountTokens: true})
+	l.SetFormat(*info)
+	l.SetTokenizer(bpe)
+	return func(req *chat.Request) { l.CountRequest(req) }
+}
+
 // benchmarkColdWith counts bigRequest with new caches each time, rendering
-// with r (nil: Qwen3's chat template).
-func benchmarkColdWith(b *testing.B, r *tokenize.Renderer) {
+// for the model info describes (nil: Qwen3's chat template).
+func benchmarkColdWith(b *testing.B, info *ollama.ModelInfo) {
 	bpe := tokenizetest.Qwen3BPE(b)
 	req := bigRequest(b)
 	b.SetBytes(int64(len(tokenize.RenderPrompt(req))))
 	for b.Loop() {
 		b.StopTimer()
 		tokenize.ResetWordCache(bpe)
-		c := tokenize.NewCounter()
-		c.SetVocabulary(bpe)
-		if r != nil {
-			c.SetRenderer(r)
-		}
+		count := countWith(bpe, info)
 		b.StartTimer()
-		c.CountRequest(req)
+		count(req)
 	}
 }
 
@@ -115,19 +107,14 @@ func BenchmarkEstimate(b *testing.B) {
 	}
 }
 
-// benchmarkWarmWith counts an agent's turns, rendering with r (nil:
-// Qwen3's chat template, message by message). With a Renderer, as Ollama
-// renders for the served model, the whole prompt is rendered every turn
-// and counted from where the previous turn's prompt agrees with it.
-func benchmarkWarmWith(b *testing.B, r *tokenize.Renderer) {
-	bpe := tokenizetest.Qwen3BPE(b)
-	c := tokenize.NewCounter()
-	c.SetVocabulary(bpe)
-	if r != nil {
-		c.SetRenderer(r)
-	}
+// benchmarkWarmWith counts an agent's turns, rendering for the model info
+// describes (nil: Qwen3's chat template, message by message). Rendered as
+// Ollama renders for the served model, the whole prompt is rendered every
+// turn and counted from where the previous turn's prompt agrees with it.
+func benchmarkWarmWith(b *testing.B, info *ollama.ModelInfo) {
+	count := countWith(tokenizetest.Qwen3BPE(b), info)
 	base := bigRequest(b)
-	c.CountRequest(base)
+	count(base)
 	reqs := make([]*chat.Request, 1024)
 	for i := range reqs {
 		reqs[i] = withTurn(base, fmt.Sprintf("turn %d: and now fix the failing test in file %d", i+1, i))
@@ -135,7 +122,7 @@ func benchmarkWarmWith(b *testing.B, r *tokenize.Renderer) {
 	runtime.GC()
 	i := 0
 	for b.Loop() {
-		c.CountRequest(reqs[i%len(reqs)])
+		count(reqs[i%len(reqs)])
 		i++
 	}
 }
@@ -143,18 +130,18 @@ func benchmarkWarmWith(b *testing.B, r *tokenize.Renderer) {
 // BenchmarkCountRequestWarmTemplate renders through a Go template (the
 // rig's Qwen3 ChatML template, as Ollama executes it). Target: under 1 ms.
 func BenchmarkCountRequestWarmTemplate(b *testing.B) {
-	benchmarkWarmWith(b, tokenize.NewRenderer(tokenize.PromptFormat{Template: realollama.ChatTemplate}))
+	benchmarkWarmWith(b, &ollama.ModelInfo{Template: realollama.ChatTemplate})
 }
 
 // BenchmarkCountRequestWarmQwen3Coder renders with the port of Ollama's
 // qwen3-coder renderer. Target: under 1 ms.
 func BenchmarkCountRequestWarmQwen3Coder(b *testing.B) {
-	benchmarkWarmWith(b, tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"}))
+	benchmarkWarmWith(b, &ollama.ModelInfo{Renderer: "qwen3-coder"})
 }
 
 // BenchmarkCountRequestColdQwen3Coder is BenchmarkCountRequestCold
 // rendering as Ollama does for qwen3-coder, which counts a large prompt on
 // every core.
 func BenchmarkCountRequestColdQwen3Coder(b *testing.B) {
-	benchmarkColdWith(b, tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"}))
+	benchmarkColdWith(b, &ollama.ModelInfo{Renderer: "qwen3-coder"})
 }

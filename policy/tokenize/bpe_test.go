@@ -1,60 +1,18 @@
 package tokenize_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
 )
 
-// sample is one calibration file with its true Qwen3 token count.
-type sample struct {
-	name   string
-	text   string
-	tokens int
-}
+type sample = tokenizetest.Sample
 
-// loadSamples reads testdata/samples, whose true counts (from the Qwen3
-// tokenizer, text alone) are in testdata/counts.tsv.
-func loadSamples(tb testing.TB) []sample {
-	tb.Helper()
-	f, err := os.Open(filepath.Join("testdata", "counts.tsv"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	var out []sample
-	sc := bufio.NewScanner(f)
-	sc.Scan() // header
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), "\t")
-		if len(fields) != 3 {
-			tb.Fatalf("counts.tsv: bad line %q", sc.Text())
-		}
-		n, err := strconv.Atoi(fields[0])
-		if err != nil {
-			tb.Fatal(err)
-		}
-		text, err := os.ReadFile(filepath.Join("testdata", "samples", fields[2]+".txt"))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if size, _ := strconv.Atoi(fields[1]); size != len(text) {
-			tb.Fatalf("%s: %d bytes, counts.tsv says %d", fields[2], len(text), size)
-		}
-		out = append(out, sample{fields[2], string(text), n})
-	}
-	if len(out) == 0 {
-		tb.Fatal("no samples")
-	}
-	return out
-}
+func loadSamples(tb testing.TB) []sample { return tokenizetest.Samples(tb) }
 
 // TestBPEMatchesOllama checks the counter against what a real Ollama's
 // engine encoded every sample and every reference string to. The counts in
@@ -75,8 +33,8 @@ func TestBPEMatchesOllama(t *testing.T) {
 		names[r.Name] = true
 	}
 	for _, s := range loadSamples(t) {
-		if !names["sample/"+s.name] {
-			t.Errorf("%s has no record of Ollama's count", s.name)
+		if !names["sample/"+s.Name] {
+			t.Errorf("%s has no record of Ollama's count", s.Name)
 		}
 	}
 	// Twice: cold, then through the word cache.
@@ -105,7 +63,7 @@ func checkOllamaTokens(t *testing.T, rec []ollamaTokens) {
 		texts["reference/"+r.Name] = r.Text
 	}
 	for _, s := range loadSamples(t) {
-		texts["sample/"+s.name] = s.text
+		texts["sample/"+s.Name] = s.Text
 	}
 	bpe := tokenizetest.Qwen3BPE(t)
 	for _, r := range rec {

@@ -16,30 +16,7 @@ func msg(role chat.Role, s string) chat.Message {
 	return chat.Message{Role: role, Content: text(s)}
 }
 
-// agentRequest is a request as a coding agent sends one: a system
-// prompt, tools, a user query, an assistant turn with two tool calls, two
-// tool results, and a final assistant answer that reasoned first.
-func agentRequest() *chat.Request {
-	return &chat.Request{
-		Messages: []chat.Message{
-			msg(chat.RoleSystem, "You are a coding agent. Working directory: /home/u/src/app"),
-			msg(chat.RoleUser, "Why does the build fail?"),
-			{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{
-				{ID: "c1", Name: "read_file", Arguments: `{"path": "go.mod"}`},
-				{ID: "c2", Name: "run", Arguments: `{"cmd":"go build ./..."}`},
-			}},
-			{Role: chat.RoleTool, ToolCallID: "c1", Content: text("module example.com/app\n\ngo 1.26\n")},
-			{Role: chat.RoleTool, ToolCallID: "c2", Content: text("main.go:3:2: undefined: x")},
-			msg(chat.RoleAssistant, "<think>\nx is undefined\n</think>\n\nLine 3 uses `x`, which is never declared."),
-			msg(chat.RoleUser, "Fix it, café ☕"),
-		},
-		Tools: []chat.Tool{
-			{Name: "read_file", Description: "Read a file.\nReturns its text.", Parameters: json.RawMessage(
-				`{"type":"object","properties":{"path":{"type":"string","description":"a path, \u00e9 and \"quotes\""}},"required":["path"]}`)},
-			{Name: "run", Description: "Run a command.", Parameters: json.RawMessage(`{"type": "object", "properties": {"cmd": {"type": "string"}, "n": {"type":"integer","default":1.5}}}`)},
-		},
-	}
-}
+func agentRequest() *chat.Request { return tokenizetest.AgentRequest() }
 
 func TestRenderPromptFollowsQwen3Template(t *testing.T) {
 	// Written out by hand from the chat_template in

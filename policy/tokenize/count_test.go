@@ -89,7 +89,7 @@ func TestCounterConcurrent(t *testing.T) {
 	// licence starts with a newline): the truth is the rendering's count.
 	want := make([]int, len(samples))
 	for i, s := range samples {
-		want[i] = bpe.Count(tokenize.RenderPrompt(&chat.Request{Messages: []chat.Message{msg(chat.RoleUser, s.text)}}))
+		want[i] = bpe.Count(tokenize.RenderPrompt(&chat.Request{Messages: []chat.Message{msg(chat.RoleUser, s.Text)}}))
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -100,9 +100,9 @@ func TestCounterConcurrent(t *testing.T) {
 			for i := range samples {
 				k := (i + g) % len(samples)
 				s := samples[k]
-				req := &chat.Request{Messages: []chat.Message{msg(chat.RoleUser, s.text)}}
+				req := &chat.Request{Messages: []chat.Message{msg(chat.RoleUser, s.Text)}}
 				if got := c.CountRequest(req).Tokens; got != want[k] {
-					errs <- fmt.Errorf("%s: %d, want %d", s.name, got, want[k])
+					errs <- fmt.Errorf("%s: %d, want %d", s.Name, got, want[k])
 					return
 				}
 			}

@@ -37,12 +37,9 @@ type Counter struct {
 	prompts  promptMemos
 }
 
-// counterState is what SetVocabulary and SetRenderer swap as one.
+// counterState is what SetVocabulary swaps.
 type counterState struct {
 	bpe *BPE
-	// render renders requests as Ollama does for the served model; nil
-	// renders Qwen3's chat template (RenderPrompt).
-	render *Renderer
 	// gen tells cache entries of one tokenizer from another's, so that a
 	// count made just before a swap is never served after it.
 	gen uint64
@@ -70,19 +67,7 @@ func NewCounter() *Counter {
 func (c *Counter) SetVocabulary(b *BPE) {
 	for {
 		old := c.state.Load()
-		if c.state.CompareAndSwap(old, &counterState{bpe: b, render: old.render, gen: old.gen + 1}) {
-			return
-		}
-	}
-}
-
-// SetRenderer makes CountRequest render requests with r, as Ollama renders
-// them for the served model; nil goes back to Qwen3's chat template.
-func (c *Counter) SetRenderer(r *Renderer) {
-	for {
-		old := c.state.Load()
-		// Cached counts are of text, whoever rendered it: gen stays.
-		if c.state.CompareAndSwap(old, &counterState{bpe: old.bpe, render: r, gen: old.gen}) {
+		if c.state.CompareAndSwap(old, &counterState{bpe: b, gen: old.gen + 1}) {
 			return
 		}
 	}
@@ -105,19 +90,13 @@ func (s *counterState) count(text string) Count {
 	return Count{Tokens: s.bpe.Count(text), Exact: true}
 }
 
-// CountRequest returns the prompt tokens req costs the local model: every
-// message rendered through the model's template (the Renderer given to
-// SetRenderer, else Qwen3's chat template), the tool definitions, and the
-// generation prompt. The output budget (req.MaxTokens) is the caller's to
-// add. The count is exact when the vocabulary is known and the rendering
-// is exactly Ollama's.
+// CountRequest returns the prompt tokens req costs a model that reads
+// Qwen3's chat template (RenderPrompt): every message, the tool
+// definitions, and the generation prompt. The output budget
+// (req.MaxTokens) is the caller's to add. The count is exact when the
+// vocabulary is known, for a model that reads that template.
 func (c *Counter) CountRequest(req *chat.Request) Count {
 	s := c.state.Load()
-	if s.render != nil {
-		buf := getPromptBuffer()
-		exact := s.render.renderTo(buf, req)
-		return Count{Tokens: c.countPrompt(s, buf), Exact: exact && s.bpe != nil}
-	}
 	total := 0
 	for _, ch := range renderChunks(req) {
 		k := c.key(ch, s.gen)
@@ -130,6 +109,25 @@ func (c *Counter) CountRequest(req *chat.Request) Count {
 		total += n
 	}
 	return Count{Tokens: total, Exact: s.bpe != nil}
+}
+
+// CountPrompt returns the tokens of the prompt r renders for in, exact
+// when the vocabulary is known. It fails when r cannot render in (see
+// Renderer.Render); nothing is counted then.
+//
+// The whole prompt is rendered every time and counted from where an
+// earlier prompt of the same conversation agrees with it (promptMemo),
+// and the text between added tokens through the segment cache, so a turn
+// that adds a message costs rendering and comparing, and counting what
+// is new.
+func (c *Counter) CountPrompt(r *Renderer, in *PromptInput) (Count, error) {
+	s := c.state.Load()
+	buf := getPromptBuffer()
+	if err := r.renderTo(buf, in); err != nil {
+		putPromptBuffer(buf)
+		return Count{}, err
+	}
+	return Count{Tokens: c.countPrompt(s, buf), Exact: s.bpe != nil}, nil
 }
 
 // key hashes a chunk's text without building it. Two independent 64-bit

@@ -14,11 +14,15 @@
 //   - Correction scales our count by what a cloud provider reports, for
 //     providers whose tokenizer we do not have.
 //
-// Counter puts them together for the router: it renders a request as Ollama
-// renders it for the served model (Renderer: the model's Go template, or a
-// port of the built-in renderer it names), or through Qwen's chat template
-// until it knows the model, and caches counts per message, since coding
-// agents resend the whole conversation every turn.
+// Counter puts them together for the router. CountPrompt counts the
+// prompt a Renderer renders from a PromptInput: the model's Go template,
+// executed as Ollama's template engine executes it, or a port of a
+// renderer built into Ollama (qwen3-coder). What goes into a PromptInput is
+// the caller's (the Ollama adapter builds it in the pass that builds the
+// body it sends, so a count is of what is sent). CountRequest counts a
+// request through Qwen3's chat template instead, for when the model's own
+// rendering is not known. Both cache counts, since coding agents resend
+// the whole conversation every turn.
 //
 // # Special tokens
 //

@@ -14,14 +14,14 @@ import (
 func TestEstimateErrsHighOnSamples(t *testing.T) {
 	var table strings.Builder
 	for _, s := range loadSamples(t) {
-		got := tokenize.Estimate(s.text)
-		ratio := float64(got) / float64(s.tokens)
-		fmt.Fprintf(&table, "\n%-56s estimate %6d true %6d ratio %.3f", s.name, got, s.tokens, ratio)
-		if got < s.tokens {
-			t.Errorf("%s: Estimate = %d, under the true %d", s.name, got, s.tokens)
+		got := tokenize.Estimate(s.Text)
+		ratio := float64(got) / float64(s.Tokens)
+		fmt.Fprintf(&table, "\n%-56s estimate %6d true %6d ratio %.3f", s.Name, got, s.Tokens, ratio)
+		if got < s.Tokens {
+			t.Errorf("%s: Estimate = %d, under the true %d", s.Name, got, s.Tokens)
 		}
-		if limit := overLimit(s.name); ratio > limit {
-			t.Errorf("%s: Estimate = %d, %.1f%% over the true %d (limit %.0f%%)", s.name, got, 100*(ratio-1), s.tokens, 100*(limit-1))
+		if limit := overLimit(s.Name); ratio > limit {
+			t.Errorf("%s: Estimate = %d, %.1f%% over the true %d (limit %.0f%%)", s.Name, got, 100*(ratio-1), s.Tokens, 100*(limit-1))
 		}
 	}
 	t.Log(table.String())

@@ -15,9 +15,8 @@ import (
 
 // This file executes a model's chat template the way Ollama 0.17.4 does
 // (template/template.go Parse and Execute, with its data model and
-// template functions; server/prompt.go chatPrompt and renderPrompt for
-// what happens to the messages before). Ollama is not imported: its module
-// would bring its whole server in.
+// template functions). Ollama is not imported: its module would bring its
+// whole server in.
 
 // ollamaTemplate is a parsed template.Template.
 type ollamaTemplate struct {
@@ -42,10 +41,10 @@ var templateFuncs = template.FuncMap{
 		return time.Now().AddDate(0, 0, -1).Format("2006-01-02")
 	},
 	"toTypeScriptType": func(v any) string {
-		if p, ok := v.(toolProperty); ok {
+		if p, ok := v.(ToolProperty); ok {
 			return p.ToTypeScriptType()
 		}
-		if p, ok := v.(*toolProperty); ok && p != nil {
+		if p, ok := v.(*ToolProperty); ok && p != nil {
 			return p.ToTypeScriptType()
 		}
 		return "any"
@@ -167,6 +166,10 @@ func identifiers(n parse.Node) ([]string, error) {
 // templateToolCallFunction, templateArgs, templateTool and its parts, with
 // their String methods (what a template prints for them).
 
+// imageData is api.ImageData. Templates never see the bytes, only how
+// many images there are, so images are empty ones.
+type imageData []byte
+
 type templateMessage struct {
 	Role       string
 	Content    string
@@ -225,29 +228,32 @@ type templateToolFunctionParameters struct {
 	Properties templateProperties `json:"properties"`
 }
 
-type templateProperties map[string]toolProperty
+type templateProperties map[string]ToolProperty
 
 func (t templateProperties) String() string {
 	if t == nil {
 		return "{}"
 	}
-	b, _ := json.Marshal(map[string]toolProperty(t))
+	b, _ := json.Marshal(map[string]ToolProperty(t))
 	return string(b)
 }
 
 // collate is template.go's collate: consecutive messages of one role but
 // "tool" merge into one, joined by "\n\n"; the system messages, joined the
-// same way, are also returned apart as .System.
-func collate(msgs []apiMessage) (string, []*apiMessage) {
+// same way, are also returned apart as .System. msgs is not modified: a
+// merged message is a copy.
+func collate(msgs []PromptMessage) (string, []*PromptMessage) {
 	var system []string
-	var collated []*apiMessage
+	var collated []*PromptMessage
 	// Contents of the run being merged, joined once at its end: agents
 	// send long runs of user messages, and appending to a growing string
 	// one message at a time would copy it over and over.
 	var run []string
 	flush := func() {
 		if len(run) > 1 {
-			collated[len(collated)-1].Content = strings.Join(run, "\n\n")
+			merged := *collated[len(collated)-1]
+			merged.Content = strings.Join(run, "\n\n")
+			collated[len(collated)-1] = &merged
 		}
 		run = run[:0]
 	}
@@ -267,7 +273,7 @@ func collate(msgs []apiMessage) (string, []*apiMessage) {
 	return strings.Join(system, "\n\n"), collated
 }
 
-func templateMessages(msgs []*apiMessage) []*templateMessage {
+func templateMessages(msgs []*PromptMessage) []*templateMessage {
 	if msgs == nil {
 		return nil
 	}
@@ -278,13 +284,17 @@ func templateMessages(msgs []*apiMessage) []*templateMessage {
 			calls = append(calls, templateToolCall{ID: tc.ID, Function: templateToolCallFunction{
 				Index: tc.Function.Index, Name: tc.Function.Name, Arguments: templateArgs(tc.Function.Arguments.toMap())}})
 		}
-		out[i] = &templateMessage{Role: m.Role, Content: m.Content, Thinking: m.Thinking, Images: m.Images,
+		var images []imageData
+		if m.Images > 0 {
+			images = make([]imageData, m.Images)
+		}
+		out[i] = &templateMessage{Role: m.Role, Content: m.Content, Thinking: m.Thinking, Images: images,
 			ToolCalls: calls, ToolName: m.ToolName, ToolCallID: m.ToolCallID}
 	}
 	return out
 }
 
-func templateToolsOf(tools []apiTool) templateTools {
+func templateToolsOf(tools []PromptTool) templateTools {
 	if tools == nil {
 		return nil
 	}
@@ -300,7 +310,7 @@ func templateToolsOf(tools []apiTool) templateTools {
 }
 
 // execute is template.go's Template.Execute for a chat (no suffix).
-func (t *ollamaTemplate) execute(w io.Writer, msgs []apiMessage, tools []apiTool, think thinkValue) error {
+func (t *ollamaTemplate) execute(w io.Writer, msgs []PromptMessage, tools []PromptTool, think Think) error {
 	system, messages := collate(msgs)
 	if slices.Contains(t.vars, "messages") {
 		return t.t.Execute(w, map[string]any{
@@ -310,7 +320,7 @@ func (t *ollamaTemplate) execute(w io.Writer, msgs []apiMessage, tools []apiTool
 			"Response":   "",
 			"Think":      think.Bool(),
 			"ThinkLevel": think.String(),
-			"IsThinkSet": think.set,
+			"IsThinkSet": think.Set,
 		})
 	}
 	return t.executeLegacy(w, messages, think)
@@ -318,12 +328,12 @@ func (t *ollamaTemplate) execute(w io.Writer, msgs []apiMessage, tools []apiTool
 
 // executeLegacy renders a template without .Messages once per exchange,
 // then the last one cut before its {{ .Response }}.
-func (t *ollamaTemplate) executeLegacy(w io.Writer, messages []*apiMessage, think thinkValue) error {
+func (t *ollamaTemplate) executeLegacy(w io.Writer, messages []*PromptMessage, think Think) error {
 	var b strings.Builder
 	var system, prompt, response string
 	data := func() map[string]any {
 		return map[string]any{"System": system, "Prompt": prompt, "Response": response,
-			"Think": think.Bool(), "ThinkLevel": think.String(), "IsThinkSet": think.set}
+			"Think": think.Bool(), "ThinkLevel": think.String(), "IsThinkSet": think.Set}
 	}
 	execute := func() error {
 		if err := t.t.Execute(&b, data()); err != nil {

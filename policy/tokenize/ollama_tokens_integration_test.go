@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +18,16 @@ import (
 
 	"github.com/switchyard/switchyard/providers/ollama/realollama"
 )
+
+// Run with
+//
+//	go test -tags integration ./policy/tokenize/ -run RealOllama [-record]
+//
+// -record rewrites testdata/ollama/tokens.json from the run.
+
+var record = flag.Bool("record", false, "rewrite "+ollamaTokensPath+" with what this run observed")
+
+func TestMain(m *testing.M) { realollama.Main(m) }
 
 // TestRealOllamaTokenizes has a real Ollama's engine tokenize every
 // reference string and every sample (/api/generate with raw, so nothing but
@@ -33,7 +44,7 @@ func TestRealOllamaTokenizes(t *testing.T) {
 	idsRe := regexp.MustCompile(`msg=encoded .* ids="?\[([0-9 ]*)\]`)
 	var rec []ollamaTokens
 	for _, smp := range loadSamples(t) {
-		rec = append(rec, ollamaTokens{Name: "sample/" + smp.name, Count: generateRaw(t, quiet, smp.text)})
+		rec = append(rec, ollamaTokens{Name: "sample/" + smp.Name, Count: generateRaw(t, quiet, smp.Text)})
 	}
 	for _, r := range loadReference(t) {
 		if strings.TrimSpace(r.Text) == "" {

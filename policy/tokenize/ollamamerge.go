@@ -8,7 +8,8 @@ import (
 // Ollama's own engine (tokenizer/bytepairencoding.go Encode, 0.17.4), which
 // runs Qwen3-Coder, does not apply merges the way Hugging Face does, and its
 // prompt_eval_count is what a local window holds. Two differences, both
-// measured against a real Ollama (ollama_render_integration_test.go):
+// measured against a real Ollama (ollama_tokens_integration_test.go and
+// providers/ollama/prompt_integration_test.go):
 //
 //   - a piece that is itself a vocabulary token is that one token, merges
 //     or not;

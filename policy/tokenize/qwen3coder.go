@@ -28,10 +28,11 @@ const (
 )
 
 // renderQwen3Coder is Qwen3CoderRenderer.Render.
-func renderQwen3Coder(b *promptBuffer, messages []apiMessage, tools []apiTool) {
+func renderQwen3Coder(b *promptBuffer, in *PromptInput) {
+	messages, tools := in.Messages, in.Tools
 	// The first system message wins; the others are dropped.
 	var system string
-	filtered := make([]apiMessage, 0, len(messages))
+	filtered := make([]PromptMessage, 0, len(messages))
 	for _, m := range messages {
 		if m.Role != "system" {
 			filtered = append(filtered, m)
@@ -71,7 +72,7 @@ func renderQwen3Coder(b *promptBuffer, messages []apiMessage, tools []apiTool) {
 				}
 				for _, tc := range m.ToolCalls {
 					writeAll(b, "\n<tool_call>\n<function=", tc.Function.Name, ">")
-					for name, v := range tc.Function.Arguments.all() {
+					for name, v := range tc.Function.Arguments.All() {
 						writeAll(b, "\n<parameter=", name, ">\n", qwen3CoderArgument(v), "\n</parameter>")
 					}
 					b.WriteString("\n</function>\n</tool_call>")
@@ -103,14 +104,14 @@ func renderQwen3Coder(b *promptBuffer, messages []apiMessage, tools []apiTool) {
 	}
 }
 
-func writeQwen3CoderTool(b *promptBuffer, t *apiTool) {
+func writeQwen3CoderTool(b *promptBuffer, t *PromptTool) {
 	f := &t.Function
 	b.WriteString("\n<function>\n<name>" + f.Name + "</name>")
 	if f.Description != "" {
 		b.WriteString("\n<description>" + f.Description + "</description>")
 	}
 	b.WriteString("\n<parameters>")
-	for name, p := range f.Parameters.Properties.all() {
+	for name, p := range f.Parameters.Properties.All() {
 		b.WriteString("\n<parameter>\n<name>" + name + "</name>")
 		if len(p.Type) > 0 {
 			b.WriteString("\n<type>" + qwen3CoderType(p.Type) + "</type>")
@@ -163,7 +164,7 @@ func writeAdditionalKeys(b *promptBuffer, obj any, handled ...string) {
 }
 
 // qwen3CoderType is formatToolDefinitionType.
-func qwen3CoderType(t propertyType) string {
+func qwen3CoderType(t PropertyType) string {
 	switch len(t) {
 	case 0:
 		return "[]"

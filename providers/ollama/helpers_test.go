@@ -18,8 +18,12 @@ import (
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
 
+// testMain runs the tests; the integration tests, which start real Ollama
+// servers, set it to realollama.Main.
+var testMain = func(m *testing.M) { goleak.VerifyTestMain(m) }
+
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	testMain(m)
 }
 
 // env is a fake Ollama and a Provider pointed at it.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchyard/switchyard/chat"
@@ -60,12 +60,11 @@ type Local struct {
 	mu                     sync.Mutex
 	lastPrompt, lastOutput int
 
-	// tokens counts prompts; it learns the model's rendering and
-	// vocabulary only when opts.CountTokens. format is the one it renders
-	// with.
-	tokens   *tokenize.Counter
-	formatMu sync.Mutex
-	format   *tokenize.PromptFormat
+	// tokens counts prompts, with the vocabulary Prime fetches when
+	// opts.CountTokens. prompt renders them as Ollama does, once Prime has
+	// learnt how; nil renders Qwen3's chat template.
+	tokens *tokenize.Counter
+	prompt atomic.Pointer[prompter]
 }
 
 // probeEvery bounds how often a job may wait on asking a silent Ollama.
@@ -204,6 +203,10 @@ func (l *Local) CheckReported(estimated int, u chat.Usage) {
 // told its template and vocabulary, estimated with Qwen3's chat template
 // until then, and always for a Local made without CountTokens.
 func (l *Local) CountRequest(req *chat.Request) (int, bool) {
+	if pr := l.prompt.Load(); pr != nil {
+		n := pr.count(l.tokens, req)
+		return n.Tokens, n.Exact
+	}
 	n := l.tokens.CountRequest(req)
 	return n.Tokens, n.Exact
 }
@@ -224,7 +227,7 @@ func (l *Local) Prime(ctx context.Context) error {
 	if !l.opts.CountTokens {
 		return nil
 	}
-	if changed, err := l.setFormat(info); changed && err != nil {
+	if changed, err := l.SetFormat(info); changed && err != nil {
 		l.log.Warn("token counts are not exact: switchyard cannot render this model's prompt as Ollama does", "provider", l.opts.Name, "error", err)
 	}
 	if !l.tokens.Exact() {
@@ -269,31 +272,25 @@ func (l *Local) setVocabulary(v Vocabulary) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", l.opts.Model, err)
 	}
-	l.tokens.SetVocabulary(bpe)
+	l.SetTokenizer(bpe)
 	return nil
 }
 
-// setFormat makes the counter render prompts as Ollama does for the model
-// info describes. It reports whether that changed the rendering, and the
-// renderer's problem when it cannot render exactly as Ollama does.
-func (l *Local) setFormat(info ModelInfo) (bool, error) {
-	f := tokenize.PromptFormat{Model: info.Model, Family: info.Family, Template: info.Template, Renderer: info.Renderer,
-		System: info.System, Thinks: info.Thinks()}
-	for _, m := range info.Messages {
-		f.Messages = append(f.Messages, tokenize.FormatMessage{Role: m.Role, Content: m.Content})
-	}
-	l.formatMu.Lock()
-	defer l.formatMu.Unlock()
-	if l.format != nil && samePromptFormat(*l.format, f) {
+// SetTokenizer makes CountRequest exact with b, the model's tokenizer, as
+// Prime does with the vocabulary Ollama sends; nil makes it estimate
+// again.
+func (l *Local) SetTokenizer(b *tokenize.BPE) { l.tokens.SetVocabulary(b) }
+
+// SetFormat makes CountRequest render prompts as Ollama does for the
+// model info describes, as Prime does with what Ollama answers. It reports
+// whether that changed the rendering, and the renderer's problem when it
+// cannot render exactly as Ollama does.
+func (l *Local) SetFormat(info ModelInfo) (bool, error) {
+	f := formatOf(info)
+	if old := l.prompt.Load(); old != nil && old.format.equal(&f) {
 		return false, nil
 	}
-	l.format = &f
-	r := tokenize.NewRenderer(f)
-	l.tokens.SetRenderer(r)
-	return true, r.Err()
-}
-
-func samePromptFormat(a, b tokenize.PromptFormat) bool {
-	return a.Model == b.Model && a.Family == b.Family && a.Template == b.Template && a.Renderer == b.Renderer &&
-		a.System == b.System && a.Thinks == b.Thinks && slices.Equal(a.Messages, b.Messages)
+	pr := l.p.newPrompter(f)
+	l.prompt.Store(pr)
+	return true, pr.Err()
 }

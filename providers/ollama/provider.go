@@ -83,6 +83,12 @@ type Provider struct {
 	// that a caller waiting for it still honours its context.
 	refreshing chan struct{}
 
+	// args and tools keep what tool-call arguments and tool schemas
+	// decode to, for the bodies Chat sends and the prompts a count
+	// renders alike.
+	args  *argsCache
+	tools *toolCache
+
 	mu        sync.Mutex
 	info      *ModelInfo
 	stale     bool      // Ollama said the model is not found: refresh first
@@ -107,6 +113,8 @@ func New(o Options) *Provider {
 		client:     o.HTTPClient,
 		log:        o.Logger,
 		refreshing: make(chan struct{}, 1),
+		args:       newArgsCache(),
+		tools:      newToolCache(),
 	}
 	if p.client == nil {
 		p.client = &http.Client{Transport: NewTransport()}

@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/policy/tokenize"
 )
 
 // translate turns a switchyard Request into Ollama's /api/chat body, sending
 // the window numCtx. thinks says whether the model has the thinking
 // capability. Every error is a KindRequest *providers.Error naming what is
-// wrong with the job.
+// wrong with the job. The same pass makes what a count renders
+// (promptInput, prompt.go), so that the count is of what is sent.
 func (p *Provider) translate(req *chat.Request, numCtx int, thinks thinkMode) (*chatRequest, error) {
 	no := false
 	out := &chatRequest{
@@ -35,14 +39,13 @@ func (p *Provider) translate(req *chat.Request, numCtx int, thinks thinkMode) (*
 	if req.MaxTokens > 0 {
 		out.Options.NumPredict = req.MaxTokens
 	}
-	msgs, err := p.translateMessages(req.Messages)
-	if err != nil {
+	if err := p.translateMessages(req.Messages, &out.Messages, nil); err != nil {
 		return nil, err
 	}
-	out.Messages = msgs
-	if out.Tools, err = p.translateTools(req.Tools, req.ToolChoice); err != nil {
+	if err, _ := p.translateTools(req.Tools, req.ToolChoice, &out.Tools, nil); err != nil {
 		return nil, err
 	}
+	var err error
 	if out.Format, err = p.translateFormat(req.ResponseFormat); err != nil {
 		return nil, err
 	}
@@ -52,65 +55,98 @@ func (p *Provider) translate(req *chat.Request, numCtx int, thinks thinkMode) (*
 	return out, nil
 }
 
-// translateMessages converts the conversation. Tool results need the name
-// of the tool that produced them (Ollama's templates render tool_name), which
-// OpenAI carries only on the assistant's call: it is looked up through
-// tool_call_id, as Ollama's own /v1 layer does (openai/openai.go
-// nameFromToolCallID).
-func (p *Provider) translateMessages(in []chat.Message) ([]chatMessage, error) {
+// translateMessages converts the conversation into the messages sent
+// (wire) and, where prompt is not nil, appends to it what Ollama's chat
+// handler decodes them into for its renderer: roles lowercased
+// (api.Message's UnmarshalJSON), images as their number, arguments as the
+// ordered map Ollama reads. Either may be nil. It returns the adapter's
+// first refusal, a KindRequest *providers.Error, but goes on to the end,
+// so that a count can render the rest.
+//
+// Tool results need the name of the tool that produced them (Ollama's
+// templates render tool_name), which OpenAI carries only on the
+// assistant's call: it is looked up through tool_call_id, as Ollama's own
+// /v1 layer does (openai/openai.go nameFromToolCallID).
+func (p *Provider) translateMessages(in []chat.Message, wire *[]chatMessage, prompt *[]tokenize.PromptMessage) error {
+	var refused error
+	refuse := func(err error) {
+		if refused == nil {
+			refused = err
+		}
+	}
 	if len(in) == 0 {
-		return nil, p.requestError("the request has no messages")
+		refuse(p.requestError("the request has no messages"))
+	}
+	if wire != nil {
+		*wire = make([]chatMessage, 0, len(in))
 	}
 	callNames := make(map[string]string)
-	out := make([]chatMessage, 0, len(in))
 	for i := range in {
 		m := &in[i]
-		cm := chatMessage{Role: string(m.Role)}
 		switch m.Role {
 		case chat.RoleSystem, chat.RoleUser, chat.RoleAssistant, chat.RoleTool:
 		default:
-			return nil, p.requestError("message %d has unknown role %q", i, m.Role)
+			refuse(p.requestError("message %d has unknown role %q", i, m.Role))
 		}
-		text, images, err := p.translateContent(i, m.Content)
+		text, images, n, err := p.translateContent(i, m.Content, wire != nil)
 		if err != nil {
-			return nil, err
+			refuse(err)
 		}
-		cm.Content, cm.Images = text, images
+		var calls []chatToolCall
+		var pcalls []tokenize.PromptToolCall
 		for j, tc := range m.ToolCalls {
-			args, err := toolArguments(tc.Arguments)
-			if err != nil {
-				return nil, p.requestError("message %d: tool call %d (%s, id %q) has invalid JSON arguments: %v", i, j, tc.Name, tc.ID, err)
+			args, err := p.args.decode(tc.Arguments)
+			if err := argumentsError(err); err != nil {
+				refuse(p.requestError("message %d: tool call %d (%s, id %q) has invalid JSON arguments: %v", i, j, tc.Name, tc.ID, err))
 			}
-			cm.ToolCalls = append(cm.ToolCalls, chatToolCall{
-				ID:       tc.ID,
-				Function: chatToolFunction{Index: j, Name: tc.Name, Arguments: args},
-			})
+			if wire != nil {
+				calls = append(calls, chatToolCall{ID: tc.ID,
+					Function: chatToolFunction{Index: j, Name: tc.Name, Arguments: argumentsJSON(tc.Arguments)}})
+			}
+			if prompt != nil {
+				pcalls = append(pcalls, tokenize.PromptToolCall{ID: tc.ID,
+					Function: tokenize.PromptCall{Index: j, Name: tc.Name, Arguments: args}})
+			}
 			if tc.ID != "" {
 				callNames[tc.ID] = tc.Name
 			}
 		}
+		var toolCallID, toolName string
 		if m.Role == chat.RoleTool {
-			cm.ToolCallID = m.ToolCallID
-			cm.ToolName = callNames[m.ToolCallID]
-			if cm.ToolName == "" {
+			toolCallID, toolName = m.ToolCallID, callNames[m.ToolCallID]
+			if toolName == "" {
 				// A client that names the tool on the result itself (OpenAI's
 				// legacy function role did) still gets it through.
-				cm.ToolName = m.Name
+				toolName = m.Name
 			}
 		}
-		out = append(out, cm)
+		if wire != nil {
+			*wire = append(*wire, chatMessage{Role: string(m.Role), Content: text, Images: images,
+				ToolCalls: calls, ToolName: toolName, ToolCallID: toolCallID})
+		}
+		if prompt != nil {
+			*prompt = append(*prompt, tokenize.PromptMessage{Role: strings.ToLower(string(m.Role)), Content: text, Images: n,
+				ToolCalls: pcalls, ToolName: toolName, ToolCallID: toolCallID})
+		}
 	}
-	return out, nil
+	return refused
 }
 
-// translateContent joins text parts and collects images as base64. Parts
-// are joined with a newline: Ollama's /v1 layer turns each part into a
-// message of its own, so parts are separate units of text, and gluing them
-// without a separator would merge the last word of one with the first of
-// the next.
-func (p *Provider) translateContent(msg int, parts []chat.Part) (string, []string, error) {
+// translateContent joins text parts and counts the images, collecting
+// them as base64 when encode is set (a count has no use for their bytes).
+// Parts are joined with a newline: Ollama's /v1 layer turns each part into
+// a message of its own, so parts are separate units of text, and gluing
+// them without a separator would merge the last word of one with the
+// first of the next.
+func (p *Provider) translateContent(msg int, parts []chat.Part, encode bool) (string, []string, int, error) {
+	if len(parts) == 1 && parts[0].Type == chat.PartText {
+		// The common case, without copying what may be megabytes.
+		return parts[0].Text, nil, 0, nil
+	}
 	var text strings.Builder
 	var images []string
+	n := 0
+	var refused error
 	first := true
 	for j, part := range parts {
 		switch part.Type {
@@ -121,16 +157,22 @@ func (p *Provider) translateContent(msg int, parts []chat.Part) (string, []strin
 			text.WriteString(part.Text)
 			first = false
 		case chat.PartImage:
+			n++
+			if !encode {
+				continue
+			}
 			b64, err := imageBase64(part.ImageURL)
-			if err != nil {
-				return "", nil, p.requestError("message %d, part %d: %v", msg, j, err)
+			if err != nil && refused == nil {
+				refused = p.requestError("message %d, part %d: %v", msg, j, err)
 			}
 			images = append(images, b64)
 		default:
-			return "", nil, p.requestError("message %d, part %d: unsupported content type %q", msg, j, part.Type)
+			if refused == nil {
+				refused = p.requestError("message %d, part %d: unsupported content type %q", msg, j, part.Type)
+			}
 		}
 	}
-	return text.String(), images, nil
+	return text.String(), images, n, refused
 }
 
 // imageBase64 returns the standard base64 of an image given as a data: URL.
@@ -167,28 +209,25 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-// toolArguments decodes OpenAI's JSON-text arguments into the JSON object
-// Ollama wants. Empty arguments mean a call without parameters.
-func toolArguments(s string) (json.RawMessage, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return json.RawMessage("{}"), nil
+// argumentsJSON is OpenAI's JSON-text arguments as the JSON object Ollama
+// wants, once argsCache has found them to be one; empty arguments mean a
+// call without parameters. The bytes are the string's own, not a copy:
+// json.Marshal only reads them (and compacts them as it writes the body).
+func argumentsJSON(s string) json.RawMessage {
+	if strings.TrimSpace(s) == "" {
+		return json.RawMessage("{}")
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, []byte(s)); err != nil {
-		return nil, err
-	}
-	if buf.Bytes()[0] != '{' {
-		return nil, errorString("arguments must be a JSON object")
-	}
-	return buf.Bytes(), nil
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// translateTools maps tools and tool_choice. Ollama has no tool_choice
-// (PROVIDERS.md §2): "none" is honoured by sending no tools, a named
-// function by offering only that one; "required" cannot be enforced and is
-// sent as "auto".
-func (p *Provider) translateTools(tools []chat.Tool, choice *chat.ToolChoice) ([]chatTool, error) {
+// translateTools maps tools and tool_choice into the tools sent (wire)
+// and, where prompt is not nil, what Ollama decodes them into; either may
+// be nil. Ollama has no tool_choice (PROVIDERS.md §2): "none" is honoured
+// by sending no tools, a named function by offering only that one;
+// "required" cannot be enforced and is sent as "auto". It returns the
+// adapter's first refusal (a KindRequest *providers.Error) and, apart,
+// Ollama's: a tool it would answer 400 for.
+func (p *Provider) translateTools(tools []chat.Tool, choice *chat.ToolChoice, wire *[]chatTool, prompt *[]tokenize.PromptTool) (refused, ollama error) {
 	if choice != nil && choice.Mode == "none" {
 		return nil, nil
 	}
@@ -196,30 +235,48 @@ func (p *Provider) translateTools(tools []chat.Tool, choice *chat.ToolChoice) ([
 	if choice != nil && choice.Mode == "function" {
 		only = choice.Name
 	}
-	out := make([]chatTool, 0, len(tools))
+	var out []chatTool
+	offered := 0
 	for _, t := range tools {
 		if only != "" && t.Name != only {
 			continue
 		}
-		if t.Name == "" {
-			return nil, p.requestError("a tool has no name")
+		offered++
+		if t.Name == "" && refused == nil {
+			refused = p.requestError("a tool has no name")
 		}
-		var params json.RawMessage
+		var raw json.RawMessage
 		if len(t.Parameters) > 0 && string(t.Parameters) != "null" {
-			if !json.Valid(t.Parameters) {
-				return nil, p.requestError("tool %s: parameters are not valid JSON", t.Name)
-			}
-			params = t.Parameters
+			raw = t.Parameters
 		}
-		out = append(out, chatTool{Type: "function", Function: chatToolSpec{Name: t.Name, Description: t.Description, Parameters: params}})
+		params, valid, err := p.tools.decode(raw)
+		if !valid {
+			if refused == nil {
+				refused = p.requestError("tool %s: parameters are not valid JSON", t.Name)
+			}
+			raw = nil
+		}
+		if err != nil && ollama == nil {
+			ollama = fmt.Errorf("tool %s: %w", t.Name, err)
+		}
+		ct := chatTool{Type: "function", Function: chatToolSpec{Name: t.Name, Description: t.Description, Parameters: raw}}
+		if wire != nil {
+			if out == nil {
+				out = make([]chatTool, 0, len(tools))
+			}
+			out = append(out, ct)
+		}
+		if prompt != nil {
+			*prompt = append(*prompt, promptTool(&ct.Function, params))
+		}
 	}
-	if only != "" && len(out) == 0 {
-		return nil, p.requestError("tool_choice names function %q, which is not among the tools", only)
+	if only != "" && offered == 0 && refused == nil {
+		refused = p.requestError("tool_choice names function %q, which is not among the tools", only)
 	}
-	if len(out) == 0 {
-		return nil, nil
+	if wire != nil {
+		*wire = out
 	}
-	return out, nil
+	return refused, ollama
 }
 
 // translateFormat maps response_format: json_object becomes "json",
@@ -260,11 +317,15 @@ const (
 // is not supported for this model" to a string otherwise (server/routes.go
 // ChatHandler, v0.17.4: "string values currently only allowed for
 // harmony/gptoss models").
-func thinkModeOf(info ModelInfo) thinkMode {
+func thinkModeOf(info ModelInfo) thinkMode { return thinkModeFor(info.Thinks(), info.Parser) }
+
+// thinkModeFor is the mode of a model that thinks or not, with the output
+// parser parser.
+func thinkModeFor(thinks bool, parser string) thinkMode {
 	switch {
-	case !info.Thinks():
+	case !thinks:
 		return thinkNone
-	case info.Parser == "harmony":
+	case parser == "harmony":
 		return thinkLevels
 	}
 	return thinkOnOff

@@ -1,4 +1,4 @@
-package tokenize_test
+package ollama
 
 import (
 	"encoding/json"
@@ -7,15 +7,14 @@ import (
 	"testing"
 
 	"github.com/switchyard/switchyard/chat"
-	"github.com/switchyard/switchyard/policy/tokenize"
+	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
 )
 
 // renderCase is a request as the router hands it to the counter and the
-// Ollama adapter. The integration test (ollama_render_integration_test.go)
-// sends each through switchyard's Ollama adapter to a real Ollama 0.17.4
-// and records the prompt it rendered and its prompt_eval_count in
-// testdata/ollama/observed.json; the unit tests check the renderer and the
-// counter against that record.
+// Ollama adapter. The integration test (prompt_integration_test.go) sends
+// each through the adapter to a real Ollama 0.17.4 and records the prompt
+// it rendered and its prompt_eval_count in testdata/observed.json; the unit
+// tests check the prompter and the counter against that record.
 type renderCase struct {
 	name string
 	req  *chat.Request
@@ -28,6 +27,12 @@ const (
 	templateModel = "tiny-qwen3:v-128k"
 	coderModel    = "tiny-qwen3-coder:render"
 )
+
+func text(s string) []chat.Part { return []chat.Part{{Type: chat.PartText, Text: s}} }
+
+func msg(role chat.Role, s string) chat.Message {
+	return chat.Message{Role: role, Content: text(s)}
+}
 
 func userMsg(s string) chat.Message      { return msg(chat.RoleUser, s) }
 func systemMsg(s string) chat.Message    { return msg(chat.RoleSystem, s) }
@@ -103,7 +108,7 @@ var renderCases = []renderCase{
 		Messages: []chat.Message{userMsg("no tools please")}}},
 	{"tool-choice-function", &chat.Request{Tools: []chat.Tool{weather, editTool}, ToolChoice: &chat.ToolChoice{Mode: "function", Name: "edit_file"},
 		Messages: []chat.Message{userMsg("edit")}}},
-	{"agent-conversation", agentRequest()},
+	{"agent-conversation", tokenizetest.AgentRequest()},
 }
 
 // observedPrompt is what a real Ollama rendered for one case and model.
@@ -117,12 +122,12 @@ type observedPrompt struct {
 // observedFormats are the /api/show facts of the models the cases were
 // rendered for, as recorded.
 type observed struct {
-	Ollama  string                           `json:"ollama"`
-	Formats map[string]tokenize.PromptFormat `json:"formats"`
-	Prompts []observedPrompt                 `json:"prompts"`
+	Ollama  string                  `json:"ollama"`
+	Formats map[string]promptFormat `json:"formats"`
+	Prompts []observedPrompt        `json:"prompts"`
 }
 
-const observedPath = "testdata/ollama/observed.json"
+const observedPath = "testdata/observed.json"
 
 func loadObserved(t *testing.T) observed {
 	t.Helper()

@@ -1,4 +1,4 @@
-package tokenize_test
+package ollama
 
 import (
 	"encoding/json"
@@ -9,6 +9,17 @@ import (
 	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
 )
+
+// newPrompterFor is the prompter of a Provider that is never asked
+// anything, for the model f describes.
+func newPrompterFor(f promptFormat) *prompter { return New(Options{}).newPrompter(f) }
+
+// newCounter is an exact Qwen3 counter.
+func newCounter(t testing.TB) *tokenize.Counter {
+	c := tokenize.NewCounter()
+	c.SetVocabulary(tokenizetest.Qwen3BPE(t))
+	return c
+}
 
 func caseNamed(t *testing.T, name string) *chat.Request {
 	t.Helper()
@@ -22,37 +33,38 @@ func caseNamed(t *testing.T, name string) *chat.Request {
 }
 
 // TestRendererMatchesOllama renders every case as a real Ollama 0.17.4
-// rendered it (testdata/ollama/observed.json), for a model with a Go
-// template and for one with the qwen3-coder renderer, and counts exactly
-// its prompt_eval_count.
+// rendered it (testdata/observed.json), for a model with a Go template and
+// for one with the qwen3-coder renderer, and counts exactly its
+// prompt_eval_count.
 func TestRendererMatchesOllama(t *testing.T) {
 	o := loadObserved(t)
 	if len(o.Prompts) != 2*len(renderCases) {
 		t.Errorf("%d recorded prompts for %d cases and 2 models: record again", len(o.Prompts), len(renderCases))
 	}
-	bpe := tokenizetest.Qwen3BPE(t)
-	counters := map[string]*tokenize.Counter{}
+	type counting struct {
+		r *prompter
+		c *tokenize.Counter
+	}
+	counters := map[string]counting{}
 	for model, f := range o.Formats {
-		r := tokenize.NewRenderer(f)
+		r := newPrompterFor(f)
 		if r.Err() != nil {
 			t.Fatalf("%s: %v", model, r.Err())
 		}
-		c := tokenize.NewCounter()
-		c.SetVocabulary(bpe)
-		c.SetRenderer(r)
-		counters[model] = c
+		counters[model] = counting{r, newCounter(t)}
 	}
 	for _, p := range o.Prompts {
 		t.Run(p.Model+"/"+p.Case, func(t *testing.T) {
 			req := caseNamed(t, p.Case)
-			r := tokenize.NewRenderer(o.Formats[p.Model])
+			r := newPrompterFor(o.Formats[p.Model])
 			got, exact := r.Render(req)
 			if got != p.Prompt || !exact {
 				t.Errorf("rendered (exact %v)\n%q\nOllama rendered\n%q", exact, got, p.Prompt)
 			}
 			// Twice: the second count comes from the segment cache.
+			cc := counters[p.Model]
 			for pass := range 2 {
-				if n := counters[p.Model].CountRequest(req); n.Tokens != p.PromptEvalCount || !n.Exact {
+				if n := cc.r.count(cc.c, req); n.Tokens != p.PromptEvalCount || !n.Exact {
 					t.Errorf("pass %d: CountRequest = %+v, Ollama's prompt_eval_count %d", pass, n, p.PromptEvalCount)
 				}
 			}
@@ -69,42 +81,42 @@ func TestRendererTemplateCases(t *testing.T) {
 	two := &chat.Request{Messages: []chat.Message{systemMsg("S"), userMsg("a"), assistantMsg("b"), userMsg("c")}}
 	for _, c := range []struct {
 		name   string
-		format tokenize.PromptFormat
+		format promptFormat
 		req    *chat.Request
 		want   string
 		exact  bool
 	}{
-		{"legacy-per-exchange", tokenize.PromptFormat{Template: legacyTemplate}, two,
+		{"legacy-per-exchange", promptFormat{Template: legacyTemplate}, two,
 			"<|im_start|>system\nS<|im_end|>\n<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n" +
 				"<|im_start|>user\nc<|im_end|>\n<|im_start|>assistant\n", true},
 		// A template with neither .Messages nor .Response gets
 		// {{ .Response }} appended: earlier exchanges print their
 		// answer, the last one is cut before it.
-		{"prompt-only", tokenize.PromptFormat{Template: "{{ .Prompt }}"}, two, "abc", true},
-		{"definition-system-first", tokenize.PromptFormat{Template: "{{ .System }}|{{ range .Messages }}{{ .Role }}:{{ .Content }};{{ end }}",
-			System: "DEF", Messages: []tokenize.FormatMessage{{Role: "user", Content: "m1"}, {Role: "assistant", Content: "m2"}}},
+		{"prompt-only", promptFormat{Template: "{{ .Prompt }}"}, two, "abc", true},
+		{"definition-system-first", promptFormat{Template: "{{ .System }}|{{ range .Messages }}{{ .Role }}:{{ .Content }};{{ end }}",
+			System: "DEF", Messages: []DefinitionMessage{{Role: "user", Content: "m1"}, {Role: "assistant", Content: "m2"}}},
 			&chat.Request{Messages: []chat.Message{userMsg("u")}}, "DEF|system:DEF;user:m1;assistant:m2;user:u;", true},
-		{"request-system-wins", tokenize.PromptFormat{Template: "{{ .System }}|{{ len .Messages }}", System: "DEF"},
+		{"request-system-wins", promptFormat{Template: "{{ .System }}|{{ len .Messages }}", System: "DEF"},
 			&chat.Request{Messages: []chat.Message{systemMsg("mine"), userMsg("u")}}, "mine|2", true},
-		{"qwen3-family-drops-old-thinking", tokenize.PromptFormat{Family: "qwen3", Template: "{{ range .Messages }}[{{ .Content }}]{{ end }}"},
+		{"qwen3-family-drops-old-thinking", promptFormat{Family: "qwen3", Template: "{{ range .Messages }}[{{ .Content }}]{{ end }}"},
 			&chat.Request{Messages: []chat.Message{userMsg("q"), assistantMsg("<think>\nplan\n</think>\n\nanswer"), userMsg("q2"),
 				assistantMsg("<think>kept</think>last")}}, "[q][answer][q2][<think>kept</think>last]", true},
-		{"think-on-for-a-thinking-model", tokenize.PromptFormat{Thinks: true, Template: "{{ .Messages | len }}{{ .Think }}{{ .ThinkLevel }}{{ .IsThinkSet }}"},
+		{"think-on-for-a-thinking-model", promptFormat{Thinks: true, Template: "{{ .Messages | len }}{{ .Think }}{{ .ThinkLevel }}{{ .IsThinkSet }}"},
 			&chat.Request{Messages: []chat.Message{userMsg("q")}}, "1truemediumtrue", true},
-		{"think-off", tokenize.PromptFormat{Thinks: true, Template: "{{ .Messages | len }}{{ .Think }}{{ .IsThinkSet }}"},
+		{"think-off", promptFormat{Thinks: true, Template: "{{ .Messages | len }}{{ .Think }}{{ .IsThinkSet }}"},
 			&chat.Request{ReasoningEffort: "none", Messages: []chat.Message{userMsg("q")}}, "1falsetrue", true},
-		{"functions", tokenize.PromptFormat{Template: "{{ range .Tools }}{{ range $k, $v := .Function.Parameters.Properties }}{{ $k }}:{{ toTypeScriptType $v }}:{{ $v.Type }};{{ end }}{{ end }}{{ .Messages | len }}{{ slice \"abc\" 1 }}"},
+		{"functions", promptFormat{Template: "{{ range .Tools }}{{ range $k, $v := .Function.Parameters.Properties }}{{ $k }}:{{ toTypeScriptType $v }}:{{ $v.Type }};{{ end }}{{ end }}{{ .Messages | len }}{{ slice \"abc\" 1 }}"},
 			&chat.Request{Tools: []chat.Tool{editTool}, Messages: []chat.Message{userMsg("q")}},
 			"edits:any[]:array;line:number | null:[integer null];mode:string | null:;options:Record<string, any>:object;path:string:string;1bc", true},
-		{"images-are-tagged-and-inexact", tokenize.PromptFormat{Template: "{{ range .Messages }}{{ .Content }}|{{ len .Images }}{{ end }}"},
+		{"images-are-tagged-and-inexact", promptFormat{Template: "{{ range .Messages }}{{ .Content }}|{{ len .Images }}{{ end }}"},
 			&chat.Request{Messages: []chat.Message{{Role: chat.RoleUser, Content: []chat.Part{
 				{Type: chat.PartText, Text: "see"}, {Type: chat.PartImage, ImageURL: "data:image/png;base64,AAAA"}}}}},
 			"[img-0]see|1", false},
-		{"refused-arguments-are-inexact", tokenize.PromptFormat{Template: "{{ range .Messages }}{{ range .ToolCalls }}{{ .Function.Arguments }}{{ end }}{{ end }}"},
+		{"refused-arguments-are-inexact", promptFormat{Template: "{{ range .Messages }}{{ range .ToolCalls }}{{ .Function.Arguments }}{{ end }}{{ end }}"},
 			&chat.Request{Messages: []chat.Message{userMsg("q"), calls("", chat.ToolCall{Name: "f", Arguments: "[1]"})}}, "{}", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := tokenize.NewRenderer(c.format)
+			r := newPrompterFor(c.format)
 			if r.Err() != nil {
 				t.Fatal(r.Err())
 			}
@@ -119,25 +131,25 @@ func TestRendererTemplateCases(t *testing.T) {
 // TestRendererFallsBackToChatML: what cannot be rendered as Ollama does is
 // rendered as Qwen3's ChatML and marked inexact, never a panic.
 func TestRendererFallsBackToChatML(t *testing.T) {
-	req := agentRequest()
+	req := tokenizetest.AgentRequest()
 	chatml := tokenize.RenderPrompt(req)
 	for _, c := range []struct {
 		name    string
-		format  tokenize.PromptFormat
+		format  promptFormat
 		wantErr bool
 	}{
-		{"unknown-renderer", tokenize.PromptFormat{Renderer: "glm-4.7"}, true},
-		{"no-template", tokenize.PromptFormat{}, true},
-		{"does-not-parse", tokenize.PromptFormat{Template: "{{ if }"}, true},
-		{"fails-on-this-request", tokenize.PromptFormat{Template: "{{ (index .Messages 99).Content }}"}, false},
+		{"unknown-renderer", promptFormat{Renderer: "glm-4.7"}, true},
+		{"no-template", promptFormat{}, true},
+		{"does-not-parse", promptFormat{Template: "{{ if }"}, true},
+		{"fails-on-this-request", promptFormat{Template: "{{ (index .Messages 99).Content }}"}, false},
 		// The tree cut before .Response runs without Ollama's functions.
-		{"function-in-the-last-exchange", tokenize.PromptFormat{Template: "{{ json .Prompt }}{{ .Response }}"}, false},
+		{"function-in-the-last-exchange", promptFormat{Template: "{{ json .Prompt }}{{ .Response }}"}, false},
 		// Ollama's deleteNode panics on an else branch after .Response
 		// (a type assertion on nil); here it costs exactness only.
-		{"ollama-would-panic", tokenize.PromptFormat{Template: "{{ if .System }}{{ .Response }}{{ else }}x{{ end }}"}, false},
+		{"ollama-would-panic", promptFormat{Template: "{{ if .System }}{{ .Response }}{{ else }}x{{ end }}"}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := tokenize.NewRenderer(c.format)
+			r := newPrompterFor(c.format)
 			if (r.Err() != nil) != c.wantErr {
 				t.Errorf("Err = %v", r.Err())
 			}
@@ -145,10 +157,7 @@ func TestRendererFallsBackToChatML(t *testing.T) {
 			if got != chatml || exact {
 				t.Errorf("Render = %q (exact %v), want the ChatML rendering, inexact", got, exact)
 			}
-			counter := tokenize.NewCounter()
-			counter.SetVocabulary(tokenizetest.Qwen3BPE(t))
-			counter.SetRenderer(r)
-			if n := counter.CountRequest(req); n.Exact {
+			if n := r.count(newCounter(t), req); n.Exact {
 				t.Errorf("CountRequest = %+v, want inexact", n)
 			}
 		})
@@ -160,7 +169,7 @@ func TestRendererFallsBackToChatML(t *testing.T) {
 // and response" and "complex tool call arguments should remain json
 // encoded"), sent as switchyard requests.
 func TestQwen3CoderRendererOllamaCases(t *testing.T) {
-	r := tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder", Template: "{{ .Prompt }}"})
+	r := newPrompterFor(promptFormat{Renderer: "qwen3-coder", Template: "{{ .Prompt }}"})
 	tool := chat.Tool{Name: "get_weather", Description: "Get the current weather in a given location",
 		Parameters: json.RawMessage(`{"type":"object","required":["unit"],"properties":{"unit":{"type":"string","enum":["celsius","fahrenheit"],"description":"The unit of temperature"}}}`)}
 	req := &chat.Request{Tools: []chat.Tool{tool}, Messages: []chat.Message{
@@ -203,16 +212,14 @@ func TestQwen3CoderRendererOllamaCases(t *testing.T) {
 // through the cache, is counting it whole.
 func TestCounterRendererSegments(t *testing.T) {
 	bpe := tokenizetest.Qwen3BPE(t)
-	for _, f := range []tokenize.PromptFormat{{Renderer: "qwen3-coder"}, {Template: legacyTemplate}} {
-		r := tokenize.NewRenderer(f)
-		c := tokenize.NewCounter()
-		c.SetVocabulary(bpe)
-		c.SetRenderer(r)
-		for _, ref := range loadReference(t) {
+	for _, f := range []promptFormat{{Renderer: "qwen3-coder"}, {Template: legacyTemplate}} {
+		r := newPrompterFor(f)
+		c := newCounter(t)
+		for _, ref := range tokenizetest.References(t) {
 			req := &chat.Request{Tools: []chat.Tool{weather}, Messages: []chat.Message{
 				systemMsg(ref.Text), userMsg(ref.Text), assistantMsg(ref.Text + strings.Repeat(" pad", 20)), userMsg(ref.Text)}}
 			prompt, _ := r.Render(req)
-			if got, want := c.CountRequest(req).Tokens, bpe.Count(prompt); got != want {
+			if got, want := r.count(c, req).Tokens, bpe.Count(prompt); got != want {
 				t.Fatalf("%s %s: CountRequest %d, Count of the rendering %d", f.Renderer+f.Template[:min(len(f.Template), 10)], ref.Name, got, want)
 			}
 		}
@@ -223,9 +230,9 @@ func FuzzRenderer(f *testing.F) {
 	for _, s := range []string{"", "x", `{"a":1}`, "<|im_end|>", "[img]", "<think>a</think>b", `{"type":"object","properties":{"a":{"type":["x",1]}}}`} {
 		f.Add(s)
 	}
-	renderers := []*tokenize.Renderer{
-		tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"}),
-		tokenize.NewRenderer(tokenize.PromptFormat{Template: legacyTemplate, Family: "qwen3"}),
+	renderers := []*prompter{
+		newPrompterFor(promptFormat{Renderer: "qwen3-coder"}),
+		newPrompterFor(promptFormat{Template: legacyTemplate, Family: "qwen3"}),
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		req := &chat.Request{

@@ -1,6 +1,6 @@
 //go:build integration
 
-package tokenize_test
+package ollama
 
 import (
 	"context"
@@ -16,21 +16,19 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/chat"
-	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
-	"github.com/switchyard/switchyard/providers/ollama"
 	"github.com/switchyard/switchyard/providers/ollama/realollama"
 )
 
 // Run with
 //
-//	go test -tags integration ./policy/tokenize/ -run RealOllama [-record]
+//	go test -tags integration ./providers/ollama/ -run RealOllama [-record]
 //
-// -record rewrites testdata/ollama/observed.json from the run.
+// -record rewrites testdata/observed.json from the run.
 
 var record = flag.Bool("record", false, "rewrite "+observedPath+" with what this run observed")
 
-func TestMain(m *testing.M) { realollama.Main(m) }
+func init() { testMain = realollama.Main }
 
 // loggedPrompts returns every prompt the server logged at trace level
 // (OLLAMA_DEBUG=2: llm/server.go logs "completion request" with the
@@ -49,23 +47,14 @@ func loggedPrompts(t *testing.T, log string) []string {
 	return out
 }
 
-func formatOf(info ollama.ModelInfo) tokenize.PromptFormat {
-	f := tokenize.PromptFormat{Model: info.Model, Family: info.Family, Template: info.Template,
-		Renderer: info.Renderer, System: info.System, Thinks: info.Thinks()}
-	for _, m := range info.Messages {
-		f.Messages = append(f.Messages, tokenize.FormatMessage{Role: m.Role, Content: m.Content})
-	}
-	return f
-}
-
 func TestRealOllamaRendersAsRenderer(t *testing.T) {
 	s := realollama.Start(t, realollama.Options{Env: []string{"OLLAMA_DEBUG=2"}})
 	s.CreateVariant(t, realollama.Variant{Name: coderModel, Renderer: "qwen3-coder", Parser: "qwen3-coder"})
 	bpe := tokenizetest.Qwen3BPE(t)
-	rec := observed{Ollama: realollama.Version, Formats: map[string]tokenize.PromptFormat{}}
+	rec := observed{Ollama: realollama.Version, Formats: map[string]promptFormat{}}
 
 	for _, model := range []string{templateModel, coderModel} {
-		p := ollama.New(ollama.Options{BaseURL: s.URL, Model: model, ContextWindow: 8192})
+		p := New(Options{BaseURL: s.URL, Model: model, ContextWindow: 8192})
 		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 		info, err := p.Refresh(ctx)
 		cancel()
@@ -75,7 +64,7 @@ func TestRealOllamaRendersAsRenderer(t *testing.T) {
 		f := formatOf(info)
 		f.Template = strings.Clone(f.Template)
 		rec.Formats[model] = f
-		r := tokenize.NewRenderer(f)
+		r := p.newPrompter(f)
 		if r.Err() != nil {
 			t.Fatalf("%s: %v", model, r.Err())
 		}
@@ -114,7 +103,7 @@ func TestRealOllamaRendersAsRenderer(t *testing.T) {
 
 // chat sends req through the Ollama adapter and returns the usage its last
 // chunk reports.
-func sendChat(t *testing.T, p *ollama.Provider, req *chat.Request) chat.Usage {
+func sendChat(t *testing.T, p *Provider, req *chat.Request) chat.Usage {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()

@@ -1,4 +1,4 @@
-package tokenize_test
+package ollama
 
 import (
 	"math/rand/v2"
@@ -7,10 +7,12 @@ import (
 	"testing"
 
 	"github.com/switchyard/switchyard/chat"
-	"github.com/switchyard/switchyard/policy/tokenize"
 	"github.com/switchyard/switchyard/policy/tokenize/tokenizetest"
 	"github.com/switchyard/switchyard/providers/ollama/realollama"
 )
+
+// These check tokenize's prompt memos (promptmemo.go) through the prompts
+// Ollama renders, which is where they matter.
 
 // TestPromptMemoExact runs conversations that grow, change at the end,
 // change in the middle, are compacted and interleave with each other
@@ -19,12 +21,10 @@ import (
 // breaks, where resuming from a remembered prompt could go wrong.
 func TestPromptMemoExact(t *testing.T) {
 	bpe := tokenizetest.Qwen3BPE(t)
-	all := joinSamples(t)
-	for _, f := range []tokenize.PromptFormat{{Renderer: "qwen3-coder"}, {Template: realollama.ChatTemplate}} {
-		r := tokenize.NewRenderer(f)
-		c := tokenize.NewCounter()
-		c.SetVocabulary(bpe)
-		c.SetRenderer(r)
+	all := tokenizetest.JoinedSamples(t)
+	for _, f := range []promptFormat{{Renderer: "qwen3-coder"}, {Template: realollama.ChatTemplate}} {
+		r := newPrompterFor(f)
+		c := newCounter(t)
 		rng := rand.New(rand.NewPCG(7, uint64(len(f.Renderer))))
 		piece := func() string {
 			n := rng.IntN(6000) + 1
@@ -42,7 +42,7 @@ func TestPromptMemoExact(t *testing.T) {
 			}
 			return s
 		}
-		convs := []*chat.Request{agentRequest(), agentRequest()}
+		convs := []*chat.Request{tokenizetest.AgentRequest(), tokenizetest.AgentRequest()}
 		for step := range 400 {
 			req := convs[rng.IntN(len(convs))]
 			ms := req.Messages
@@ -74,7 +74,7 @@ func TestPromptMemoExact(t *testing.T) {
 				ms = append([]chat.Message(nil), ms[0], msg(chat.RoleUser, "summary: "+piece()))
 			}
 			req.Messages = ms
-			got := c.CountRequest(req)
+			got := r.count(c, req)
 			prompt, _ := r.Render(req)
 			if want := bpe.Count(prompt); got.Tokens != want {
 				t.Fatalf("%s step %d: counted %d, the prompt (%d bytes) has %d tokens", f.Renderer+"template", step, got.Tokens, len(prompt), want)
@@ -88,15 +88,12 @@ func TestPromptMemoExact(t *testing.T) {
 func TestCountParallelExact(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	bpe := tokenizetest.Qwen3BPE(t)
-	r := tokenize.NewRenderer(tokenize.PromptFormat{Renderer: "qwen3-coder"})
-	req := bigRequest(t)
+	r := newPrompterFor(promptFormat{Renderer: "qwen3-coder"})
+	req := tokenizetest.BigRequest(t)
 	prompt, _ := r.Render(req)
 	want := bpe.Count(prompt)
 	for range 3 {
-		c := tokenize.NewCounter()
-		c.SetVocabulary(bpe)
-		c.SetRenderer(r)
-		if got := c.CountRequest(req).Tokens; got != want {
+		if got := r.count(newCounter(t), req).Tokens; got != want {
 			t.Fatalf("counted %d, the prompt has %d tokens", got, want)
 		}
 	}
