@@ -56,17 +56,24 @@ func BenchmarkCountRequestCold(b *testing.B) { benchmarkColdWith(b, nil) }
 // countWith counts requests with bpe as switchyard counts for a local
 // model: rendered as Ollama renders them for the model info describes
 // (through the Ollama adapter's translation, as ollama.Local does), or
-// with Qwen3's chat template for nil.
-func countWith(bpe *tokenize.BPE, info *ollama.ModelInfo) func(*chat.Request) {
+// with Qwen3's chat template for nil. cold empties the counter's caches,
+// not the adapter's of decoded tools and arguments.
+func countWith(bpe *tokenize.BPE, info *ollama.ModelInfo) (count func(*chat.Request), cold func()) {
 	if info == nil {
-		c := tokenize.NewCounter()
-		c.SetVocabulary(bpe)
-		return func(req *chat.Request) { c.CountRequest(req) }
+		var c *tokenize.Counter
+		cold = func() {
+			c = tokenize.NewCounter()
+			c.SetVocabulary(bpe)
+		}
+		cold()
+		return func(req *chat.Request) { c.CountRequest(req) }, cold
 	}
 	l := ollama.NewLocal(ollama.LocalOptions{Options: ollama.Options{Model: info.Model}, CountTokens: true})
 	l.SetFormat(*info)
-	l.SetTokenizer(bpe)
-	return func(req *chat.Request) { l.CountRequest(req) }
+	// A new tokenizer generation: no count cached before is used.
+	cold = func() { l.SetTokenizer(bpe) }
+	cold()
+	return func(req *chat.Request) { l.CountRequest(req) }, cold
 }
 
 // benchmarkColdWith counts bigRequest with new caches each time, rendering
@@ -75,10 +82,11 @@ func benchmarkColdWith(b *testing.B, info *ollama.ModelInfo) {
 	bpe := tokenizetest.Qwen3BPE(b)
 	req := bigRequest(b)
 	b.SetBytes(int64(len(tokenize.RenderPrompt(req))))
+	count, cold := countWith(bpe, info)
 	for b.Loop() {
 		b.StopTimer()
 		tokenize.ResetWordCache(bpe)
-		count := countWith(bpe, info)
+		cold()
 		b.StartTimer()
 		count(req)
 	}
@@ -112,7 +120,7 @@ func BenchmarkEstimate(b *testing.B) {
 // Ollama renders for the served model, the whole prompt is rendered every
 // turn and counted from where the previous turn's prompt agrees with it.
 func benchmarkWarmWith(b *testing.B, info *ollama.ModelInfo) {
-	count := countWith(tokenizetest.Qwen3BPE(b), info)
+	count, _ := countWith(tokenizetest.Qwen3BPE(b), info)
 	base := bigRequest(b)
 	count(base)
 	reqs := make([]*chat.Request, 1024)

@@ -230,16 +230,18 @@ type decoded[V any] struct {
 	err error
 }
 
-// get returns what key decodes to. key is a []byte or a string: a []byte
-// is looked up without copying it, and copied only to be kept.
-func getDecoded[V any, K ~[]byte | ~string](c *decodeCache[V], key K, decode func() (V, error)) (V, error) {
+// getDecoded returns what key decodes to with decode. key is a []byte or
+// a string: a []byte is looked up without copying it, and copied only to
+// be kept. decode takes the key rather than closing over it, so that a
+// hit allocates nothing.
+func getDecoded[V any, K ~[]byte | ~string](c *decodeCache[V], key K, decode func(K) (V, error)) (V, error) {
 	c.mu.Lock()
 	e, ok := c.m[string(key)]
 	c.mu.Unlock()
 	if ok {
 		return e.v, e.err
 	}
-	e.v, e.err = decode()
+	e.v, e.err = decode(key)
 	c.mu.Lock()
 	if c.m == nil || c.bytes+len(key) > c.maxBytes {
 		c.m, c.bytes = make(map[string]decoded[V]), 0
@@ -267,17 +269,19 @@ func newArgsCache() *argsCache {
 // are float64). A *json.SyntaxError or tokenize.ErrNotObject means the
 // adapter refuses s; any other error that Ollama would.
 func (c *argsCache) decode(s string) (*tokenize.OrderedMap[any], error) {
-	return getDecoded(&c.c, s, func() (*tokenize.OrderedMap[any], error) {
-		t := strings.TrimSpace(s)
-		if t == "" {
-			t = "{}"
-		}
-		args := &tokenize.OrderedMap[any]{}
-		if err := json.Unmarshal([]byte(t), args); err != nil {
-			return &tokenize.OrderedMap[any]{}, err
-		}
-		return args, nil
-	})
+	return getDecoded(&c.c, s, decodeArguments)
+}
+
+func decodeArguments(s string) (*tokenize.OrderedMap[any], error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		s = "{}"
+	}
+	args := &tokenize.OrderedMap[any]{}
+	if err := json.Unmarshal([]byte(s), args); err != nil {
+		return &tokenize.OrderedMap[any]{}, err
+	}
+	return args, nil
 }
 
 // toolCache keeps tools' parameter schemas decoded as Ollama decodes them;
@@ -297,20 +301,22 @@ func newToolCache() *toolCache { return &toolCache{decodeCache[toolParams]{maxBy
 // error is Ollama's refusal: a schema its types cannot hold (say a "type"
 // list at the top).
 func (c *toolCache) decode(raw json.RawMessage) (tokenize.ToolParameters, bool, error) {
-	tp, err := getDecoded(&c.c, raw, func() (toolParams, error) {
-		if raw == nil {
-			return toolParams{valid: true}, nil
-		}
-		if !json.Valid(raw) {
-			return toolParams{}, nil
-		}
-		var p tokenize.ToolParameters
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return toolParams{valid: true}, err
-		}
-		return toolParams{params: p, valid: true}, nil
-	})
+	tp, err := getDecoded(&c.c, raw, decodeParams)
 	return tp.params, tp.valid, err
+}
+
+func decodeParams(raw json.RawMessage) (toolParams, error) {
+	if raw == nil {
+		return toolParams{valid: true}, nil
+	}
+	if !json.Valid(raw) {
+		return toolParams{}, nil
+	}
+	var p tokenize.ToolParameters
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return toolParams{valid: true}, err
+	}
+	return toolParams{params: p, valid: true}, nil
 }
 
 // promptTool is t as /api/chat decodes it into api.Tool, with params
@@ -330,6 +336,9 @@ func promptTool(t *chatToolSpec, params tokenize.ToolParameters) tokenize.Prompt
 // argumentsError is the adapter's refusal of arguments that decode
 // failed on, or nil when the adapter sends them (and Ollama refuses).
 func argumentsError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var syn *json.SyntaxError
 	switch {
 	case errors.As(err, &syn):
