@@ -88,19 +88,7 @@ func (Dialect) DecodeMessage(raw []byte) ([]chat.Message, bool) {
 // message comes back in Chat.Messages. A path ending in /count_tokens is
 // decoded as a count request (no max_tokens needed).
 func (Dialect) DecodeRest(r *http.Request, members [][]byte) (*ingress.Request, bool) {
-	n := 2
-	for _, m := range members {
-		n += len(m) + 1
-	}
-	obj := make([]byte, 0, n)
-	obj = append(obj, '{')
-	for i, m := range members {
-		if i > 0 {
-			obj = append(obj, ',')
-		}
-		obj = append(obj, m...)
-	}
-	obj = append(obj, '}')
+	obj := ingress.JoinMembers(members)
 	var w wireRequest
 	if err := json.Unmarshal(obj, &w); err != nil || w.Messages != nil {
 		return nil, false

@@ -1,9 +1,7 @@
 package anthropic
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -308,52 +306,9 @@ func decodeThinking(raw, outputConfig json.RawMessage) (string, *ingress.Error) 
 
 var badParam = ingress.BadParam
 
-// jsonError turns encoding/json's errors into a message that names the
-// field and what was expected.
+// jsonError is ingress.JSONError for this dialect's body.
 func jsonError(prefix string, err error) *ingress.Error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te):
-		field := te.Field
-		switch {
-		case prefix != "" && field != "":
-			field = prefix + "." + field
-		case prefix != "":
-			field = prefix
-		}
-		if field == "" {
-			return badParam("", "the body must be a JSON object (the Messages request), not %s", te.Value)
-		}
-		return badParam(field, "%s must be %s, not %s", field, jsonKind(te.Type.Kind().String()), te.Value)
-	case errors.As(err, &se):
-		return badParam(prefix, "the body is not valid JSON (a JSON object, the Messages request, was expected): %v (at byte %d)", se, se.Offset)
-	}
-	return badParam(prefix, "the body is not valid JSON: %v", err)
+	return ingress.JSONError(prefix, "the Messages request", err)
 }
 
-func jsonKind(k string) string {
-	switch k {
-	case "float64", "float32", "int", "int64", "int32":
-		return "a number"
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice":
-		return "an array"
-	case "struct", "map":
-		return "an object"
-	}
-	return "a " + k
-}
-
-func isNull(raw json.RawMessage) bool {
-	t := bytes.TrimSpace(raw)
-	return len(t) == 0 || string(t) == "null"
-}
-
-func isObject(raw json.RawMessage) bool {
-	t := bytes.TrimSpace(raw)
-	return len(t) > 0 && t[0] == '{'
-}
+var isNull, isObject = ingress.IsNull, ingress.IsObject
