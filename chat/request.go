@@ -63,6 +63,10 @@ type Request struct {
 	// thinking off, else "low", "medium" or "high".
 	ReasoningEffort string
 	User            string
+	// DroppedTools names the tools the client offered that no provider
+	// can run for it (hosted tools such as Responses' web_search), left
+	// out of Tools; the decision reports them.
+	DroppedTools []string
 }
 
 // Message is one turn of the conversation.

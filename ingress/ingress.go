@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/switchyard/switchyard/chat"
@@ -138,6 +139,60 @@ type ModelLister interface {
 	ListsModels(r *http.Request) bool
 	// EncodeModels renders the list, in order.
 	EncodeModels(models []Model) []byte
+}
+
+// CountSharer is a Dialect whose chat and count endpoints share their
+// route patterns (Gemini's POST /v1beta/models/{call}, where the call is
+// MODEL:generateContent or MODEL:countTokens): a pattern in both Routes
+// and CountRoutes is mounted once, and the router asks which a request is.
+type CountSharer interface {
+	// IsCount reports whether r is for the count endpoint.
+	IsCount(r *http.Request) bool
+}
+
+// DirStater is a Dialect whose clients state their working directories
+// outside the body too (Codex's x-codex-turn-metadata header). Those
+// directories count as the ones stated in the conversation do: each may
+// loosen, and with several the strictest wins.
+type DirStater interface {
+	// StatedDirs returns the absolute directories r's headers state.
+	StatedDirs(r *http.Request) []string
+}
+
+// ModelRouter is a Dialect with model-list endpoints of its own (Gemini's
+// GET /v1beta/models and /v1beta/models/{model}), beside or instead of
+// GET /v1/models.
+type ModelRouter interface {
+	// ModelRoutes are the patterns, as Routes.
+	ModelRoutes() []string
+	// EncodeModelsFor renders the answer to r: the list, or the one model
+	// its path names (an *Error, a 404, for a model not in it).
+	EncodeModelsFor(r *http.Request, models []Model) ([]byte, *Error)
+}
+
+// ChatPather is a Dialect whose chat route has wildcards (Gemini's model
+// in the path): ChatPath is the path of a streaming or whole chat request
+// for model, for those who make one (explain, the bench). A dialect
+// without it is asked at the path of its first route.
+type ChatPather interface {
+	ChatPath(model string, stream bool) string
+}
+
+// ChatPath is the path of a chat request of d for model.
+func ChatPath(d Dialect, model string, stream bool) string {
+	if p, ok := d.(ChatPather); ok {
+		return p.ChatPath(model, stream)
+	}
+	_, path, _ := strings.Cut(d.Routes()[0], " ")
+	return path
+}
+
+// StreamTyper is an Answer whose stream is not server-sent events
+// (Gemini's streamGenerateContent without alt=sse is one JSON array, sent
+// as it grows).
+type StreamTyper interface {
+	// StreamContentType is the stream's Content-Type.
+	StreamContentType() string
 }
 
 // Model is one entry of the model list: a routing name (auto, local,

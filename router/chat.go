@@ -115,11 +115,14 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dia
 	if rt.opts.LogPrompts {
 		rt.log.Debug("prompt", logID, rl.id, "body", string(body))
 	}
-	job := rt.gather(r.Header, req.Chat, memo)
+	job := rt.gather(r.Header, req.Chat, memo, statedDirs(dl, r))
 	d := policy.Decide(job, rt.candidates(&job), rt.opts.Settings)
 	rl.reason, rl.privacy, rl.estimated = d.Code(), string(d.Privacy), d.PromptTokens
 	setRouteHeaders(w.Header(), "none", d.Code(), string(d.Privacy), d.PromptTokens)
 	w.Header().Set("X-Switchyard-Privacy-Source", headerText(d.PrivacySource))
+	if len(req.Chat.DroppedTools) > 0 {
+		w.Header().Set("X-Switchyard-Dropped-Tools", headerText(strings.Join(req.Chat.DroppedTools, ",")))
+	}
 	if d.PredictedLocalSeconds > 0 {
 		w.Header().Set("X-Switchyard-Predicted-Local-Seconds", strconv.FormatFloat(d.PredictedLocalSeconds, 'f', 1, 64))
 	}

@@ -168,6 +168,10 @@ func (d *requestDecoder) rest(md ingress.MessageDecoder, r *http.Request, member
 	h.WriteByte(0)
 	h.WriteString(r.URL.Path)
 	h.WriteByte(0)
+	// The query may carry what the answer's form depends on (Gemini's
+	// alt=sse).
+	h.WriteString(r.URL.RawQuery)
+	h.WriteByte(0)
 	c, n := uint32(0), 0
 	for _, m := range members {
 		h.Write(m)

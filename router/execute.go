@@ -139,6 +139,9 @@ func (rt *Router) start(ctx context.Context, up *Upstream, in *inbound, sse *sse
 	if fbt := rt.firstByteTimeout(up, in); fbt > 0 {
 		timer = time.AfterFunc(fbt, func() { cancel(errFirstByte) })
 	}
+	if t, ok := at.ans.(ingress.StreamTyper); ok {
+		sse.contentType = t.StreamContentType()
+	}
 	var ka *keepAliver
 	if keepAlive {
 		ka = startKeepAlive(sse, at.ans, rt.opts.KeepAliveInterval)

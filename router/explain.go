@@ -32,6 +32,9 @@ type Explanation struct {
 	ReasonCode            string   `json:"reason_code"`
 	Reasons               []string `json:"reasons"`
 	Refusal               *Refusal `json:"refusal"`
+	// DroppedTools are the tools the request offered that no provider can
+	// run (hosted tools), left out of the job.
+	DroppedTools []string `json:"dropped_tools,omitempty"`
 }
 
 // Refusal is a refused decision as the decision JSON shows it: the
@@ -80,15 +83,16 @@ func (rt *Router) ExplainAs(dialect string, h http.Header, body []byte) (*Explan
 	if err != nil {
 		return nil, err
 	}
-	_, path, _ := strings.Cut(dl.Routes()[0], " ")
-	r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: path}, Header: h}
+	r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: ingress.ChatPath(dl, "auto", false)}, Header: h}
 	req, memo, e := rt.decode(dl, r, body)
 	if e != nil {
 		return nil, e
 	}
-	job := rt.gather(h, req.Chat, memo)
+	job := rt.gather(h, req.Chat, memo, statedDirs(dl, r))
 	d := policy.Decide(job, rt.candidates(&job), rt.opts.Settings)
-	return explanationOf(&d), nil
+	ex := explanationOf(&d)
+	ex.DroppedTools = req.Chat.DroppedTools
+	return ex, nil
 }
 
 // dialectNamed is the dialect called name, the first one for "".

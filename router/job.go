@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/ingress"
 	"github.com/switchyard/switchyard/internal/par"
 	"github.com/switchyard/switchyard/policy"
 )
@@ -66,12 +67,18 @@ type MessageFacts struct {
 }
 
 // gather learns the features the policy decides on. memo, when not nil,
-// is what the decoder kept of req.
-func (rt *Router) gather(h http.Header, req *chat.Request, memo *decodeMemo) policy.Job {
+// is what the decoder kept of req; also are the directories the request
+// states outside its body (ingress.DirStater).
+func (rt *Router) gather(h http.Header, req *chat.Request, memo *decodeMemo, also []string) policy.Job {
 	job := policy.Job{Model: req.Model, OutputTokens: req.MaxTokens}
 	var stated []string
 	if rt.opts.Workspace != nil {
 		stated = rt.opts.Workspace.Dirs(req)
+	}
+	for _, d := range also {
+		if d = filepath.Clean(d); filepath.IsAbs(d) && !slices.Contains(stated, d) {
+			stated = append(stated, d)
+		}
 	}
 	if rt.opts.Tokens != nil {
 		job.PromptTokens, job.TokensExact = rt.opts.Tokens.CountRequest(req)
@@ -226,6 +233,15 @@ func parseCount(s string) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
+}
+
+// statedDirs is what dl's request r states of its directories outside
+// the body.
+func statedDirs(dl ingress.Dialect, r *http.Request) []string {
+	if ds, ok := dl.(ingress.DirStater); ok {
+		return ds.StatedDirs(r)
+	}
+	return nil
 }
 
 // candidates describes the upstreams to the policy for this job.

@@ -77,7 +77,7 @@ type Router struct {
 	reloadErr atomic.Pointer[string]
 	sessions  sessions
 	decoder   *requestDecoder
-	// paths is the dialect of each of the dialects' endpoints.
+	// paths is the dialect of each of the dialects' endpoints, by pattern.
 	paths     map[string]dialectPath
 	endpoints []endpoint
 	// active counts requests being handled, bookkeeping after the answer
@@ -118,18 +118,7 @@ func New(o Options) *Router {
 		rt.byName[u.Name] = u
 	}
 	for _, d := range o.Dialects {
-		for _, pattern := range d.Routes() {
-			rt.endpoints = append(rt.endpoints, endpoint{pattern, d.Title() + ", streaming and not, with tools", rt.chatHandler(d)})
-			_, path, _ := strings.Cut(pattern, " ")
-			rt.paths[path] = dialectPath{d, true}
-		}
-		if c, ok := d.(ingress.Counter); ok {
-			for _, pattern := range c.CountRoutes() {
-				rt.endpoints = append(rt.endpoints, endpoint{pattern, d.Title() + ": the prompt's tokens, counted as routing counts them", rt.countHandler(c)})
-				_, path, _ := strings.Cut(pattern, " ")
-				rt.paths[path] = dialectPath{d, false}
-			}
-		}
+		rt.mount(d)
 	}
 	rt.endpoints = append(rt.endpoints,
 		endpoint{"GET /v1/models", "auto, local, cloud and each provider", http.HandlerFunc(rt.handleModels)},
@@ -158,6 +147,55 @@ func New(o Options) *Router {
 	return rt
 }
 
+// mount adds d's endpoints: its chat routes, its count routes (one
+// handler for a pattern both share, ingress.CountSharer) and its model
+// routes.
+func (rt *Router) mount(d ingress.Dialect) {
+	c, _ := d.(ingress.Counter)
+	counts := map[string]bool{}
+	if c != nil {
+		for _, pattern := range c.CountRoutes() {
+			counts[pattern] = true
+		}
+	}
+	for _, pattern := range d.Routes() {
+		dp := dialectPath{dl: d, chat: true}
+		h, does := rt.chatHandler(d), d.Title()+", streaming and not, with tools"
+		if counts[pattern] {
+			cs, ok := d.(ingress.CountSharer)
+			if !ok {
+				panic("router: dialect " + d.Name() + " shares " + pattern + " between chat and count but is no ingress.CountSharer")
+			}
+			chatH, countH := h, rt.countHandler(c)
+			h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if cs.IsCount(r) {
+					countH.ServeHTTP(w, r)
+				} else {
+					chatH.ServeHTTP(w, r)
+				}
+			})
+			dp.shared, does = cs, does+"; and its prompt's tokens, counted as routing counts them"
+			delete(counts, pattern)
+		}
+		rt.endpoints = append(rt.endpoints, endpoint{pattern, does, h})
+		rt.paths[pattern] = dp
+	}
+	if c != nil {
+		for _, pattern := range c.CountRoutes() {
+			if counts[pattern] {
+				rt.endpoints = append(rt.endpoints, endpoint{pattern, d.Title() + ": the prompt's tokens, counted as routing counts them", rt.countHandler(c)})
+				rt.paths[pattern] = dialectPath{dl: d}
+			}
+		}
+	}
+	if mr, ok := d.(ingress.ModelRouter); ok {
+		for _, pattern := range mr.ModelRoutes() {
+			rt.endpoints = append(rt.endpoints, endpoint{pattern, d.Title() + ": auto, local, cloud and each provider", rt.modelsHandler(mr)})
+			rt.paths[pattern] = dialectPath{dl: d}
+		}
+	}
+}
+
 // endpoint is one route of the API, listed once for the mux, the index page
 // and the 404 message alike.
 type endpoint struct {
@@ -179,8 +217,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt.active.Add(1)
 	defer rt.active.Add(-1)
 	start := time.Now()
-	dp, ok := rt.paths[r.URL.Path]
-	dl, isChat := dp.dl, dp.chat
+	// The handler is found once: it is called below, not through the mux.
+	// (So handlers read r.URL.Path, never r.PathValue.)
+	handler, pattern := rt.mux.Handler(r)
+	dp, ok := rt.paths[pattern]
+	dl, isChat := dp.dl, dp.chat && (dp.shared == nil || !dp.shared.IsCount(r))
 	if !ok {
 		dl = rt.dialectOf(r)
 	}
@@ -188,7 +229,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	r = r.WithContext(withLog(r.Context(), l))
 	w.Header().Set("X-Switchyard-Request-Id", l.id)
-	if rt.token != nil && strings.HasPrefix(r.URL.Path, "/v1/") && !rt.authorized(r.Header) {
+	if rt.token != nil && (strings.HasPrefix(r.URL.Path, "/v1/") || strings.HasPrefix(r.URL.Path, "/v1beta/")) && !rt.authorized(r) {
 		l.reason = codeUnauthorized
 		setRouteHeaders(w.Header(), "none", codeUnauthorized, "", 0)
 		writeError(sw, r, newError(http.StatusUnauthorized, codeUnauthorized, "missing or wrong token: send Authorization: Bearer <the value of the variable auth.token_env names> (or x-api-key: <it>)"))
@@ -196,7 +237,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if isChat {
 			defer rt.opts.Metrics.Start()()
 		}
-		rt.mux.ServeHTTP(sw, r)
+		handler.ServeHTTP(sw, r)
 		if isChat {
 			rt.opts.Metrics.Request(l.route, l.reason, sw.status)
 		}
@@ -204,17 +245,23 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt.logAccess(r, l, sw.status, time.Since(start))
 }
 
-// authorized reports whether h carries switchyard's token, the way some
+// authorized reports whether r carries switchyard's token, the way some
 // dialect's clients send an API key: Authorization: Bearer (OpenAI, and
-// Claude Code's ANTHROPIC_AUTH_TOKEN), x-api-key (Anthropic's SDKs) or
-// x-goog-api-key (Google's).
-func (rt *Router) authorized(h http.Header) bool {
+// Claude Code's ANTHROPIC_AUTH_TOKEN), x-api-key (Anthropic's SDKs),
+// x-goog-api-key or the key query parameter (Google's).
+func (rt *Router) authorized(r *http.Request) bool {
+	h := r.Header
 	if subtle.ConstantTimeCompare([]byte(h.Get("Authorization")), rt.token) == 1 {
 		return true
 	}
 	want := rt.token[len("Bearer "):]
 	for _, k := range []string{"X-Api-Key", "X-Goog-Api-Key"} {
 		if v := h.Get(k); v != "" && subtle.ConstantTimeCompare([]byte(v), want) == 1 {
+			return true
+		}
+	}
+	if r.URL.RawQuery != "" {
+		if v := r.URL.Query().Get("key"); v != "" && subtle.ConstantTimeCompare([]byte(v), want) == 1 {
 			return true
 		}
 	}
@@ -283,7 +330,8 @@ func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(rt.readiness())
 }
 
-func (rt *Router) handleModels(w http.ResponseWriter, r *http.Request) {
+// models is the model list every dialect's list shows.
+func (rt *Router) models() []ingress.Model {
 	created := rt.now()
 	list := []ingress.Model{
 		{ID: policy.ModelAuto, DisplayName: "switchyard: the policy decides", OwnedBy: "switchyard", Created: created, ContextWindow: rt.widest(false)},
@@ -298,12 +346,30 @@ func (rt *Router) handleModels(w http.ResponseWriter, r *http.Request) {
 		list = append(list, ingress.Model{ID: u.Name, DisplayName: u.Name + " (" + u.Kind + " " + u.Model + ")",
 			OwnedBy: u.Kind, Created: created, ContextWindow: use})
 	}
+	return list
+}
+
+func (rt *Router) handleModels(w http.ResponseWriter, r *http.Request) {
 	ml, ok := rt.dialectOf(r).(ingress.ModelLister)
 	if !ok {
 		ml = rt.opts.Dialects[0].(ingress.ModelLister)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(ml.EncodeModels(list))
+	w.Write(ml.EncodeModels(rt.models()))
+}
+
+// modelsHandler serves a dialect's own model routes.
+func (rt *Router) modelsHandler(mr ingress.ModelRouter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, e := mr.EncodeModelsFor(r, rt.models())
+		if e != nil {
+			logOf(r).err = e
+			writeError(w, r, e)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	})
 }
 
 // widest is the largest window among the local upstreams, or all of them.
@@ -335,4 +401,7 @@ func (rt *Router) dialectOf(r *http.Request) ingress.Dialect {
 type dialectPath struct {
 	dl   ingress.Dialect
 	chat bool
+	// shared, when not nil, tells a count request from a chat request at
+	// a pattern both share.
+	shared ingress.CountSharer
 }

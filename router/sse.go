@@ -13,6 +13,9 @@ type sseWriter struct {
 	rc      *http.ResponseController
 	pending bool // written and not flushed
 	started bool
+	// contentType is the stream's when it is not server-sent events
+	// (ingress.StreamTyper).
+	contentType string
 }
 
 // begin sends the response head once.
@@ -22,7 +25,11 @@ func (s *sseWriter) begin() {
 	}
 	s.started = true
 	h := s.w.Header()
-	h.Set("Content-Type", "text/event-stream")
+	if s.contentType != "" {
+		h.Set("Content-Type", s.contentType)
+	} else {
+		h.Set("Content-Type", "text/event-stream")
+	}
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Connection", "keep-alive")
 	h.Set("X-Accel-Buffering", "no")
