@@ -36,6 +36,9 @@ type ToolCallDelta struct {
 	ID        string
 	Name      string
 	Arguments string
+	// Signature is the call's thought signature, on its first fragment,
+	// when the vendor issued one (see ToolCall.Signature).
+	Signature string
 }
 
 // Usage is token accounting as the upstream reported it.

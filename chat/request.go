@@ -148,6 +148,11 @@ type ToolCall struct {
 	// Arguments is JSON text, as OpenAI carries it. Adapters whose vendor
 	// wants an object decode it.
 	Arguments string
+	// Signature is the opaque thought signature the vendor issued with the
+	// call (Gemini's thoughtSignature on a functionCall part), for a
+	// dialect that carries it beside the call; it goes back only to the
+	// vendor that issued it, every other adapter ignores it.
+	Signature string
 }
 
 // Tool is a function the model may call.

@@ -33,8 +33,8 @@ type Assembler struct {
 }
 
 type callParts struct {
-	id, name string
-	args     strings.Builder
+	id, name, signature string
+	args                strings.Builder
 }
 
 // Add takes one chunk.
@@ -61,6 +61,9 @@ func (a *Assembler) Add(c *chat.Chunk) {
 		if d.Name != "" {
 			tc.name = d.Name
 		}
+		if d.Signature != "" {
+			tc.signature = d.Signature
+		}
 		tc.args.WriteString(d.Arguments)
 	}
 	if c.FinishReason != "" {
@@ -80,7 +83,7 @@ func (a *Assembler) Answer() *Assembled {
 		Finish: a.finish, Usage: a.usage}
 	for i := range a.calls {
 		c := &a.calls[i]
-		out.ToolCalls = append(out.ToolCalls, chat.ToolCall{ID: c.id, Name: c.name, Arguments: c.args.String()})
+		out.ToolCalls = append(out.ToolCalls, chat.ToolCall{ID: c.id, Name: c.name, Arguments: c.args.String(), Signature: c.signature})
 	}
 	out.Finish = Finish(out.Finish, len(out.ToolCalls) > 0)
 	return out
