@@ -198,6 +198,13 @@ type rigPolicy struct {
 // until the test ends.
 func startClientRig(t *testing.T, p rigPolicy) *clientRig {
 	t.Helper()
+	return startClientRigWith(t, p, nil)
+}
+
+// startClientRigWith is startClientRig with tune, when not nil, changing
+// the configuration before switchyard starts.
+func startClientRigWith(t *testing.T, p rigPolicy, tune func(*configs.Config)) *clientRig {
+	t.Helper()
 	g := &clientRig{}
 	g.ollama = ollamafake.New(ollamafake.Options{Models: []ollamafake.Model{ollamafake.Qwen3Coder30B()}})
 	g.local = &front[ollamafake.Reply]{next: g.ollama, chat: "/api/chat", decode: ollamaTurn,
@@ -222,6 +229,9 @@ func startClientRig(t *testing.T, p rigPolicy) *clientRig {
 	cfg.Providers = append(cfg.Providers, cloudProvider("devstral", configs.KindMistral, csrv.URL+"/v1", "devstral-latest", "SWITCHYARD_E2E_MISTRAL_KEY", 262144))
 	cfg.Policy.DefaultPrivacy = p.defaultPrivacy
 	cfg.Policy.Heavy.MinFiles, cfg.Policy.Heavy.MinTokens = p.heavyMinFiles, p.heavyMinTk
+	if tune != nil {
+		tune(&cfg)
+	}
 	env := map[string]string{"SWITCHYARD_E2E_MISTRAL_KEY": mistralfake.DefaultAPIKey}
 	g.seed = startDaemon(t, dir, cfg, g.ollama, env)
 	g.direct = g.seed.url
