@@ -24,7 +24,7 @@ import (
 
 // TestClientsClaudeCodeCompacts gives the local model a window a little
 // larger than Claude Code's first request, in a private repository, and
-// scripts a task that reads two files, each a fifth of the window: the
+// scripts a task that reads two files of about 14,000 tokens each: the
 // third turn no longer fits. switchyard must refuse it with the 400 Claude
 // Code parses ("prompt is too long: N tokens > M maximum"), and Claude Code
 // must compact (a summary request that fits) and finish the task from the
@@ -38,8 +38,7 @@ func TestClientsClaudeCodeCompacts(t *testing.T) {
 	})
 	repo := newRepo(t, "private")
 	nonce := fmt.Sprintf("sy-compact-%d", time.Now().UnixNano())
-	// About 8,000 tokens each: numbered lines of words the tokenizer
-	// does not merge much.
+	// About 14,000 tokens each (Claude Code numbers the lines it reads).
 	files := []string{"notes-a.txt", "notes-b.txt"}
 	for i, name := range files {
 		var b strings.Builder
