@@ -1,8 +1,10 @@
 package router
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -149,6 +151,25 @@ func TestAuthCoversV1betaAndKeyParameter(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 401 {
 		t.Errorf("model list without the key: %d", resp.StatusCode)
+	}
+}
+
+// A key sent as Google's clients send it, in the query, is never written:
+// the access line names the path alone.
+func TestKeyParameterNeverLogged(t *testing.T) {
+	var buf bytes.Buffer
+	g := newRig(t, func(o *Options) {
+		o.Dialects = append(o.Dialects, pathDialect{})
+		o.AuthToken = "s3cret-in-query"
+		o.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	for _, key := range []string{"s3cret-in-query", "wrong-s3cret-in-query"} {
+		resp := g.post(t, "/v1beta/models/auto:gen?alt=sse&key="+key, chatHello, nil)
+		io.Copy(io.Discard, resp.Body)
+	}
+	g.settle(t)
+	if buf.Len() == 0 || strings.Contains(buf.String(), "s3cret") {
+		t.Errorf("the log holds the key, or nothing:\n%s", buf.String())
 	}
 }
 
