@@ -125,3 +125,5 @@ func appendTextBlock(b []byte, text string) []byte {
 	b = appendString(b, text)
 	return append(b, '}')
 }
+
+var appendString = ingress.AppendString

@@ -1,18 +1,18 @@
-package anthropic
+package ingress
 
 import "unicode/utf8"
 
-// The answer's JSON is appended by hand into reused buffers: a streamed
-// answer is thousands of small events, and encoding/json would allocate
-// for each.
+// Dialects append their answers' JSON by hand into reused buffers: a
+// streamed answer is thousands of small events, and encoding/json would
+// allocate for each.
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string, escaped as encoding/json does
-// but leaving <, > and & literal, as Anthropic's API does. Invalid UTF-8
+// AppendString appends s as a JSON string, escaped as encoding/json does
+// but leaving <, > and & literal, as Anthropic's and OpenAI's APIs do. Invalid UTF-8
 // becomes U+FFFD, and U+2028 and U+2029 are escaped, so the result is
 // valid JSON and valid JavaScript.
-func appendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
