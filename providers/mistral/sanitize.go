@@ -53,7 +53,7 @@ func sanitize(req *chat.Request, model string) (*chatRequest, error) {
 	if req == nil || len(req.Messages) == 0 {
 		return nil, errors.New("the request has no messages")
 	}
-	msgs, err := convertMessages(req.Messages)
+	msgs, err := convertMessages(chat.JoinAssistantTurns(req.Messages))
 	if err != nil {
 		return nil, err
 	}

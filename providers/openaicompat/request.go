@@ -58,13 +58,14 @@ func encode(req *chat.Request, model string) ([]byte, error) {
 		PresencePenalty: req.PresencePenalty, FrequencyPenalty: req.FrequencyPenalty,
 		Seed: req.Seed, MaxCompletionTokens: req.MaxTokens, Stop: req.Stop,
 		ParallelToolCalls: req.ParallelToolCalls, ReasoningEffort: req.ReasoningEffort, User: req.User,
-		Messages: make([]wireMessage, 0, len(req.Messages)),
 	}
+	msgs := chat.JoinAssistantTurns(req.Messages)
+	out.Messages = make([]wireMessage, 0, len(msgs))
 	if req.Stream {
 		out.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	}
-	for i := range req.Messages {
-		m := &req.Messages[i]
+	for i := range msgs {
+		m := &msgs[i]
 		wm := wireMessage{Role: string(m.Role), Name: m.Name, ToolCallID: m.ToolCallID, Content: content(m.Content)}
 		if wm.Content == nil && m.Role != chat.RoleAssistant {
 			wm.Content = "" // only an assistant turn may leave content out
