@@ -11,7 +11,7 @@ import (
 )
 
 // privWritesAnthropic is whether the daemon mounts the Anthropic dialect:
-// then a third of the proof's jobs are written in it.
+// then a quarter of the proof's jobs are written in it.
 var privWritesAnthropic = slices.ContainsFunc(dialects.All(), func(d ingress.Dialect) bool { return d.Name() == "anthropic" })
 
 // privAnthropic rewrites a job the proof built as OpenAI chat completions

@@ -1057,7 +1057,7 @@ type privJob struct {
 	headers     map[string]string
 	body        []byte
 	// path is the endpoint of the job's dialect: chat completions, or
-	// Anthropic messages for a third of the jobs.
+	// Anthropic messages or Responses for a quarter of the jobs each.
 	path        string
 	localScript []ollamafake.Reply
 	localDown   bool
@@ -1369,9 +1369,13 @@ func (r *privRig) newJob(t *testing.T, seg *privSegment, window, id int) *privJo
 	sh.marker += r.nonce + "-" + strconv.Itoa(id)
 	j.body = r.buildBody(sh, j.model, stream)
 	j.path = "/v1/chat/completions"
-	if privWritesAnthropic && r.rng.IntN(3) == 0 {
+	switch n := r.rng.IntN(4); {
+	case privWritesAnthropic && n == 0:
 		j.body, j.path = privAnthropic(r.rng, j.body), "/v1/messages"
 		j.cat += "+anthropic"
+	case privWritesResponses && n == 1:
+		j.body, j.path = privResponses(r.rng, j.body), "/v1/responses"
+		j.cat += "+responses"
 	}
 	r.scriptFaults(j, seg)
 	if seg.local != "up" {

@@ -6,9 +6,11 @@ import (
 	"github.com/switchyard/switchyard/ingress"
 	"github.com/switchyard/switchyard/ingress/anthropic"
 	"github.com/switchyard/switchyard/ingress/openaichat"
+	"github.com/switchyard/switchyard/ingress/responses"
 )
 
-// All returns the dialects in the order their routes are mounted.
+// All returns the dialects in the order their routes are mounted: new
+// ones each call, since a dialect may hold state (the Responses store).
 func All() []ingress.Dialect {
-	return []ingress.Dialect{openaichat.Dialect{}, anthropic.Dialect{}}
+	return []ingress.Dialect{openaichat.Dialect{}, anthropic.Dialect{}, responses.New()}
 }

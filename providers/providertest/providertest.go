@@ -26,6 +26,7 @@ import (
 	"github.com/switchyard/switchyard/ingress/dialects"
 	"github.com/switchyard/switchyard/ingress/ingresstest"
 	"github.com/switchyard/switchyard/ingress/openaichat/openaichattest"
+	"github.com/switchyard/switchyard/ingress/responses/responsestest"
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/router"
@@ -99,7 +100,7 @@ func (s checkedStream) Close() error {
 
 // Clients are the dialect clients the HTTP suite runs with, one per
 // ingress dialect.
-var Clients = []ingresstest.Client{openaichattest.Client{}, anthropictest.Client{}}
+var Clients = []ingresstest.Client{openaichattest.Client{}, anthropictest.Client{}, responsestest.Client{}}
 
 // Run runs the suite.
 func Run(t *testing.T, newBackend func(t *testing.T) *Backend) {
