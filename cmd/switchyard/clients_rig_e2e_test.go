@@ -245,8 +245,13 @@ func startClientRigWith(t *testing.T, p rigPolicy, tune func(*configs.Config)) *
 func (g *clientRig) explain(t *testing.T, ex exchange) map[string]any {
 	t.Helper()
 	url := g.direct + "/v1/switchyard/explain"
-	if ex.path == "/v1/messages" {
+	switch {
+	case ex.path == "/v1/messages":
 		url += "?dialect=anthropic"
+	case ex.path == "/v1/responses":
+		url += "?dialect=openai-responses"
+	case strings.HasPrefix(ex.path, "/v1beta/"):
+		url += "?dialect=gemini"
 	}
 	resp, err := http.Post(url, "application/json", bytes.NewReader(ex.body))
 	if err != nil {

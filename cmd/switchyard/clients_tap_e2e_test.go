@@ -106,10 +106,18 @@ func (b *tapBody) Close() error {
 		b.ex.took = time.Since(b.ex.start)
 		sc := bufio.NewScanner(bytes.NewReader(b.ex.answer))
 		sc.Buffer(nil, 1<<24)
+		inProgress := 0
 		for sc.Scan() {
-			// An SSE comment (chat completions) or Anthropic's ping.
+			// An SSE comment (chat completions), Anthropic's ping, or
+			// Responses' in_progress after the first (an event, which
+			// Codex's idle timer counts).
 			if strings.HasPrefix(sc.Text(), ":") || sc.Text() == "event: ping" {
 				b.ex.keepAlives++
+			}
+			if sc.Text() == "event: response.in_progress" {
+				if inProgress++; inProgress > 1 {
+					b.ex.keepAlives++
+				}
 			}
 		}
 		b.tap.mu.Lock()
