@@ -76,3 +76,24 @@ func JoinMembers(members [][]byte) []byte {
 	}
 	return append(obj, '}')
 }
+
+// ToolArguments reads a tool call's arguments as OpenAI's wire forms carry
+// them, a string of JSON, and, leniently, an object (some clients send
+// one); either way the result is JSON text, "{}" for none. param names the
+// field in errors.
+func ToolArguments(raw json.RawMessage, param string) (string, *Error) {
+	if IsNull(raw) {
+		return "{}", nil
+	}
+	if raw[0] == '{' {
+		return string(raw), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", BadParam(param, "%s must be a string of JSON", param)
+	}
+	if s == "" {
+		s = "{}"
+	}
+	return s, nil
+}

@@ -228,7 +228,7 @@ func decodeMessage(w *oaMessage, m *chat.Message, p string) *ingress.Error {
 		if tc.Function.Name == "" {
 			return badParam(tp+".function.name", "%s.function.name is required", tp)
 		}
-		args, e := decodeArguments(tc.Function.Arguments, tp+".function.arguments")
+		args, e := ingress.ToolArguments(tc.Function.Arguments, tp+".function.arguments")
 		if e != nil {
 			return e
 		}
@@ -238,25 +238,6 @@ func decodeMessage(w *oaMessage, m *chat.Message, p string) *ingress.Error {
 		m.Content = []chat.Part{}
 	}
 	return nil
-}
-
-// decodeArguments accepts OpenAI's JSON-string arguments and, leniently, an
-// object (some clients send one); either way the result is JSON text.
-func decodeArguments(raw json.RawMessage, p string) (string, *ingress.Error) {
-	if isNull(raw) {
-		return "{}", nil
-	}
-	if raw[0] == '{' {
-		return string(raw), nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", badParam(p, "%s must be a string of JSON", p)
-	}
-	if s == "" {
-		s = "{}"
-	}
-	return s, nil
 }
 
 func decodeContent(raw json.RawMessage, p string) ([]chat.Part, *ingress.Error) {

@@ -210,7 +210,7 @@ func decodeItem(raw json.RawMessage, p string) ([]chat.Message, *ingress.Error) 
 		if it.CallID == "" {
 			return nil, badParam(p+".call_id", "%s.call_id is required for a function_call", p)
 		}
-		args, e := decodeArguments(it.Arguments, p+".arguments")
+		args, e := ingress.ToolArguments(it.Arguments, p+".arguments")
 		if e != nil {
 			return nil, e
 		}
@@ -349,25 +349,6 @@ func decodeOutput(raw json.RawMessage, p string) ([]chat.Part, *ingress.Error) {
 		return []chat.Part{{Type: chat.PartText, Text: *o.Content}}, nil
 	}
 	return decodeContent(raw, p)
-}
-
-// decodeArguments accepts the JSON-text string Responses carries and,
-// leniently, an object.
-func decodeArguments(raw json.RawMessage, p string) (string, *ingress.Error) {
-	if ingress.IsNull(raw) {
-		return "{}", nil
-	}
-	if raw[0] == '{' {
-		return string(raw), nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", badParam(p, "%s must be a string of JSON", p)
-	}
-	if s == "" {
-		s = "{}"
-	}
-	return s, nil
 }
 
 // customInput is the one argument a custom (freeform) tool gets when it is
