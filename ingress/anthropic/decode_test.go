@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress"
+	"github.com/switchyard/switchyard/ingress/ingresstest"
 )
 
 func text(s string) chat.Part { return chat.Part{Type: chat.PartText, Text: s} }
@@ -213,29 +214,7 @@ func TestDecodeClaudeCodeCapture(t *testing.T) {
 	if !strings.HasPrefix(c.Messages[2].Text(), "# Environment") || !strings.Contains(c.Messages[2].Text(), "/home/dev/src/app") {
 		t.Errorf("environment message: %.80q", c.Messages[2].Text())
 	}
-	if got := assembled(t, capture.Body, r); !reflect.DeepEqual(got, req) {
+	if got := ingresstest.Assembled(Dialect{}, capture.Body, r); !reflect.DeepEqual(got, req) {
 		t.Error("the cut-up decode differs from Decode")
 	}
-}
-
-// assembled decodes body as the router's cache does: DecodeRest over the
-// members, DecodeMessage over each element; nil when that path declines.
-func assembled(t testing.TB, body []byte, r *http.Request) *ingress.Request {
-	d := Dialect{}
-	s, ok := ingress.SplitBody(body, d.MessagesKey())
-	if !ok {
-		return nil
-	}
-	req, ok := d.DecodeRest(r, s.Members)
-	if !ok {
-		return nil
-	}
-	for _, raw := range s.Elements {
-		msgs, ok := d.DecodeMessage(raw)
-		if !ok {
-			return nil
-		}
-		req.Chat.Messages = append(req.Chat.Messages, msgs...)
-	}
-	return req
 }

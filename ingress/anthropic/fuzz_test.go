@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress"
+	"github.com/switchyard/switchyard/ingress/ingresstest"
 )
 
 var fuzzSeeds = []string{
@@ -74,7 +75,7 @@ func FuzzDecodeCached(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest("POST", "/v1/messages?beta=true", nil)
 		want, err := Dialect{}.Decode(r, body)
-		got := assembled(t, body, r)
+		got := ingresstest.Assembled(Dialect{}, body, r)
 		switch {
 		case got != nil && err != nil:
 			t.Fatalf("the cut-up path accepted %q, which Decode refuses: %v", body, err)

@@ -6,7 +6,12 @@
 // provider through every one.
 package ingresstest
 
-import "context"
+import (
+	"context"
+	"net/http"
+
+	"github.com/switchyard/switchyard/ingress"
+)
 
 // Client is one dialect's client.
 type Client interface {
@@ -65,3 +70,26 @@ func (f *Failure) Error() string { return f.Type + ": " + f.Message }
 var ReadFile = struct {
 	Name, Description, Schema string
 }{"read_file", "Read a file from the repository", `{"type":"object","properties":{"path":{"type":"string"}},"required":["path"]}`}
+
+// Assembled is what the router's cut-up path makes of body for d: SplitBody,
+// DecodeRest over the members, DecodeMessage over each element. It is nil
+// where that path declines and leaves the body to Decode; where it accepts,
+// a dialect's tests check it equals what Decode returns.
+func Assembled(d ingress.MessageDecoder, body []byte, r *http.Request) *ingress.Request {
+	s, ok := ingress.SplitBody(body, d.MessagesKey())
+	if !ok {
+		return nil
+	}
+	req, ok := d.DecodeRest(r, s.Members)
+	if !ok {
+		return nil
+	}
+	for _, raw := range s.Elements {
+		msgs, ok := d.DecodeMessage(raw)
+		if !ok {
+			return nil
+		}
+		req.Chat.Messages = append(req.Chat.Messages, msgs...)
+	}
+	return req
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress"
+	"github.com/switchyard/switchyard/ingress/ingresstest"
 )
 
 // codexCapture is Codex 0.169's first request, as recorded.
@@ -78,7 +79,7 @@ func TestDecodeCodexCapture(t *testing.T) {
 		t.Errorf("stated dirs %v", got)
 	}
 	// The router's cut-up path gives the same request.
-	if got := assembled(t, d, body, r); !reflect.DeepEqual(got, req) {
+	if got := ingresstest.Assembled(d, body, r); !reflect.DeepEqual(got, req) {
 		t.Errorf("cut-up path:\n%+v\nDecode:\n%+v", got, req)
 	}
 }
@@ -138,7 +139,7 @@ func TestDecodeItems(t *testing.T) {
 	}
 	// A hosted tool's call stands for no message: the cut-up path leaves
 	// the body to Decode.
-	if got := assembled(t, New(), []byte(body), httptest.NewRequest("POST", "/v1/responses", nil)); got != nil {
+	if got := ingresstest.Assembled(New(), []byte(body), httptest.NewRequest("POST", "/v1/responses", nil)); got != nil {
 		t.Errorf("the cut-up path took a body with a web_search_call item")
 	}
 }
@@ -194,25 +195,4 @@ func paramOf(err error) string {
 		return e.Param
 	}
 	return ""
-}
-
-// assembled is what the router's cut-up path makes of body; nil when it
-// leaves the body to Decode.
-func assembled(t testing.TB, d *Dialect, body []byte, r *http.Request) *ingress.Request {
-	s, ok := ingress.SplitBody(body, d.MessagesKey())
-	if !ok {
-		return nil
-	}
-	req, ok := d.DecodeRest(r, s.Members)
-	if !ok {
-		return nil
-	}
-	for _, raw := range s.Elements {
-		msgs, ok := d.DecodeMessage(raw)
-		if !ok {
-			return nil
-		}
-		req.Chat.Messages = append(req.Chat.Messages, msgs...)
-	}
-	return req
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress"
+	"github.com/switchyard/switchyard/ingress/ingresstest"
 )
 
 var fuzzSeeds = []string{
@@ -75,7 +76,7 @@ func FuzzDecodeCached(f *testing.F) {
 		d := New()
 		r := httptest.NewRequest("POST", "/v1/responses", nil)
 		want, err := d.Decode(r, body)
-		got := assembled(t, d, body, r)
+		got := ingresstest.Assembled(d, body, r)
 		switch {
 		case got != nil && err != nil:
 			t.Fatalf("the cut-up path accepted %q, which Decode refuses: %v", body, err)
