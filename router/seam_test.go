@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,9 +106,16 @@ const chatHello = `{"model":"auto","messages":[{"role":"user","content":"hello t
 
 func newPathRig(t *testing.T, token string) *rig {
 	return newRig(t, func(o *Options) {
-		o.Dialects = append(o.Dialects, pathDialect{})
+		withPathDialect(o)
 		o.AuthToken = token
 	})
+}
+
+// withPathDialect mounts pathDialect in the place of the Gemini dialect,
+// whose routes it borrows.
+func withPathDialect(o *Options) {
+	o.Dialects = slices.DeleteFunc(o.Dialects, func(d ingress.Dialect) bool { return d.Name() == "gemini" })
+	o.Dialects = append(o.Dialects, pathDialect{})
 }
 
 func TestSharedChatAndCountRoute(t *testing.T) {
@@ -159,7 +167,7 @@ func TestAuthCoversV1betaAndKeyParameter(t *testing.T) {
 func TestKeyParameterNeverLogged(t *testing.T) {
 	var buf bytes.Buffer
 	g := newRig(t, func(o *Options) {
-		o.Dialects = append(o.Dialects, pathDialect{})
+		withPathDialect(o)
 		o.AuthToken = "s3cret-in-query"
 		o.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})

@@ -5,6 +5,7 @@ package dialects
 import (
 	"github.com/switchyard/switchyard/ingress"
 	"github.com/switchyard/switchyard/ingress/anthropic"
+	"github.com/switchyard/switchyard/ingress/gemini"
 	"github.com/switchyard/switchyard/ingress/openaichat"
 	"github.com/switchyard/switchyard/ingress/responses"
 )
@@ -12,5 +13,5 @@ import (
 // All returns the dialects in the order their routes are mounted: new
 // ones each call, since a dialect may hold state (the Responses store).
 func All() []ingress.Dialect {
-	return []ingress.Dialect{openaichat.Dialect{}, anthropic.Dialect{}, responses.New()}
+	return []ingress.Dialect{openaichat.Dialect{}, anthropic.Dialect{}, responses.New(), gemini.Dialect{}}
 }

@@ -17,17 +17,14 @@ import (
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/gemini/geminifake"
+	"github.com/switchyard/switchyard/providers/providertest"
 	"github.com/switchyard/switchyard/providers/retry"
 )
 
 // testKey is distinctive so a leak into any error text is unmistakable.
 const testKey = "AIzaSy-TEST-KEY-d1st1nct1ve-7f3a9c"
 
-// opencensus (pulled in by genai's auth dependencies) starts one worker
-// goroutine at package init; it is process-wide, not per request.
-var leakOpts = []goleak.Option{goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start")}
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m, leakOpts...) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, providertest.LeakOptions...) }
 
 type harness struct {
 	fake *geminifake.Server
@@ -609,5 +606,48 @@ func TestRetryInfoHonoured(t *testing.T) {
 	st.Close()
 	if d := time.Since(start); d < 300*time.Millisecond {
 		t.Errorf("retried after %v, before the 0.3s Gemini asked for", d)
+	}
+}
+
+// A streamed call carries its thought signature beside its id too, in the
+// base64 Gemini's wire uses, for a dialect that keeps it with the call.
+func TestCallDeltaCarriesSignature(t *testing.T) {
+	h := newHarness(t, geminifake.Options{}, Options{})
+	h.fake.Enqueue(geminifake.CallsReply(geminifake.Call{Name: "read_file", Args: map[string]any{"path": "a"}}))
+	a, err := sendChat(t, h, &chat.Request{Tools: []chat.Tool{readFileTool}, Messages: []chat.Message{userMsg("go")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.calls[0]
+	sig, err := base64.StdEncoding.DecodeString(c.Signature)
+	if err != nil || !h.fake.Issued(sig) {
+		t.Fatalf("delta signature %q is not the issued one (%v)", c.Signature, err)
+	}
+	if !strings.Contains(c.ID, "__thought__") {
+		t.Fatalf("id %q no longer carries the signature", c.ID)
+	}
+}
+
+// A call's Signature wins over the one its id carries: the client kept it
+// with the call, and the id may be another gateway's.
+func TestToolCallSignatureWinsOverID(t *testing.T) {
+	h := newHarness(t, geminifake.Options{}, Options{})
+	h.fake.Enqueue(geminifake.CallsReply(geminifake.Call{Name: "read_file", Args: map[string]any{"path": "a"}}), geminifake.TextReply("done"))
+	req := &chat.Request{Tools: []chat.Tool{readFileTool}, Messages: []chat.Message{userMsg("go")}}
+	a, err := sendChat(t, h, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.calls[0]
+	stale, _ := encodeCallID("call_KEY", sigRef{sig: []byte("not-the-issued-one")}, 4096)
+	req.Messages = append(req.Messages,
+		chat.Message{Role: chat.RoleAssistant, ToolCalls: []chat.ToolCall{{ID: stale, Name: "read_file", Arguments: c.Arguments, Signature: c.Signature}}},
+		chat.Message{Role: chat.RoleTool, ToolCallID: stale, Content: []chat.Part{{Text: "x"}}})
+	if _, err := sendChat(t, h, req); err != nil {
+		t.Fatal(err)
+	}
+	p := h.fake.Requests()[1].Request.Contents[1].Parts[0]
+	if p.ThoughtSignature != c.Signature {
+		t.Fatalf("part signature %q, want the call's %q", p.ThoughtSignature, c.Signature)
 	}
 }

@@ -2,6 +2,7 @@ package gemini
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -217,6 +218,12 @@ func (s *stream) call(part *genai.Part) chat.ToolCallDelta {
 		}
 	}
 	d := chat.ToolCallDelta{Index: s.calls, ID: id, Name: fc.Name, Arguments: string(args)}
+	if len(part.ThoughtSignature) > 0 {
+		// Beside the id too, for a dialect that carries it with the call
+		// (the Gemini ingress's thoughtSignature), in the base64 Gemini's
+		// wire uses.
+		d.Signature = base64.StdEncoding.EncodeToString(part.ThoughtSignature)
+	}
 	s.calls++
 	return d
 }

@@ -238,10 +238,24 @@ func (p *Provider) modelParts(m *chat.Message) ([]*genai.Part, error) {
 			return nil, fmt.Errorf("tool_calls[%d]: name %q is not a valid Gemini function name", k, tc.Name)
 		}
 		parts = append(parts, &genai.Part{FunctionCall: &genai.FunctionCall{Name: tc.Name, Args: callArgs(tc.Arguments)}})
-		refs[k] = p.lookupSignature(tc.ID)
+		refs[k] = p.callSignature(tc)
 	}
 	restoreSignatures(parts, firstCall, refs)
 	return parts, nil
+}
+
+// callSignature finds the signature for a tool call: the one a dialect
+// carried beside the call (chat.ToolCall.Signature, the base64 text of
+// Gemini's thoughtSignature as the Gemini ingress receives it) first, since
+// the client kept it with the call itself; else the one in the call's id.
+// A Signature that is not base64 counts as absent.
+func (p *Provider) callSignature(tc chat.ToolCall) sigRef {
+	if tc.Signature != "" {
+		if sig, err := decodeSigPayload(tc.Signature); err == nil && len(sig) > 0 {
+			return sigRef{sig: sig}
+		}
+	}
+	return p.lookupSignature(tc.ID)
 }
 
 // lookupSignature finds the signature for a tool-call id: inline first (it

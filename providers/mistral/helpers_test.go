@@ -14,11 +14,12 @@ import (
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
+	"github.com/switchyard/switchyard/providers/providertest"
 	"github.com/switchyard/switchyard/providers/retry"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, providertest.LeakOptions...)
 }
 
 // testKey is distinctive so that any error carrying it is found.

@@ -16,11 +16,12 @@ import (
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
+	"github.com/switchyard/switchyard/providers/providertest"
 )
 
 // testMain runs the tests; the integration tests, which start real Ollama
 // servers, set it to realollama.Main.
-var testMain = func(m *testing.M) { goleak.VerifyTestMain(m) }
+var testMain = func(m *testing.M) { goleak.VerifyTestMain(m, providertest.LeakOptions...) }
 
 func TestMain(m *testing.M) {
 	testMain(m)

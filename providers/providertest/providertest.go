@@ -21,9 +21,12 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress/anthropic/anthropictest"
 	"github.com/switchyard/switchyard/ingress/dialects"
+	"github.com/switchyard/switchyard/ingress/gemini/geminitest"
 	"github.com/switchyard/switchyard/ingress/ingresstest"
 	"github.com/switchyard/switchyard/ingress/openaichat/openaichattest"
 	"github.com/switchyard/switchyard/ingress/responses/responsestest"
@@ -98,9 +101,15 @@ func (s checkedStream) Close() error {
 	return s.Stream.Close()
 }
 
+// LeakOptions are what goleak must ignore in a package that runs Clients:
+// opencensus, pulled in by genai's auth dependencies (geminitest), starts
+// one worker goroutine when it is initialised, process-wide, not per
+// request.
+var LeakOptions = []goleak.Option{goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start")}
+
 // Clients are the dialect clients the HTTP suite runs with, one per
 // ingress dialect.
-var Clients = []ingresstest.Client{openaichattest.Client{}, anthropictest.Client{}, responsestest.Client{}}
+var Clients = []ingresstest.Client{openaichattest.Client{}, anthropictest.Client{}, responsestest.Client{}, geminitest.Client{}}
 
 // Run runs the suite.
 func Run(t *testing.T, newBackend func(t *testing.T) *Backend) {
