@@ -3,16 +3,12 @@ package main
 import (
 	"encoding/json"
 	mrand "math/rand/v2"
-	"slices"
 	"strings"
-
-	"github.com/switchyard/switchyard/ingress"
-	"github.com/switchyard/switchyard/ingress/dialects"
 )
 
 // privWritesAnthropic is whether the daemon mounts the Anthropic dialect:
 // then a quarter of the proof's jobs are written in it.
-var privWritesAnthropic = slices.ContainsFunc(dialects.All(), func(d ingress.Dialect) bool { return d.Name() == "anthropic" })
+var privWritesAnthropic = privMounts("anthropic")
 
 // privAnthropic rewrites a job the proof built as OpenAI chat completions
 // into the Anthropic Messages request Claude Code would send for the same
@@ -25,16 +21,7 @@ var privWritesAnthropic = slices.ContainsFunc(dialects.All(), func(d ingress.Dia
 // required there: the job's own, else MinAnswerTokens, which is what the
 // decision assumes of a job without one, so the routing is the same.
 func privAnthropic(rng *mrand.Rand, openAIBody []byte) []byte {
-	var in struct {
-		Model    string         `json:"model"`
-		Messages []privWireMsg  `json:"messages"`
-		Tools    []privWireTool `json:"tools"`
-		Stream   bool           `json:"stream"`
-		Max      int            `json:"max_tokens"`
-	}
-	if err := json.Unmarshal(openAIBody, &in); err != nil {
-		panic(err) // the proof built it
-	}
+	in := privParseChat(openAIBody)
 	type block map[string]any
 	text := func(c any) any {
 		s, ok := c.(string)
@@ -109,10 +96,3 @@ func privAnthropic(rng *mrand.Rand, openAIBody []byte) []byte {
 }
 
 // privWireTool is an OpenAI tool definition as the proof writes it.
-type privWireTool struct {
-	Function struct {
-		Name        string          `json:"name"`
-		Description string          `json:"description"`
-		Parameters  json.RawMessage `json:"parameters"`
-	} `json:"function"`
-}

@@ -3,15 +3,11 @@ package main
 import (
 	"encoding/json"
 	mrand "math/rand/v2"
-	"slices"
-
-	"github.com/switchyard/switchyard/ingress"
-	"github.com/switchyard/switchyard/ingress/dialects"
 )
 
 // privWritesResponses is whether the daemon mounts the Responses dialect:
 // then a quarter of the proof's jobs are written in it.
-var privWritesResponses = slices.ContainsFunc(dialects.All(), func(d ingress.Dialect) bool { return d.Name() == "openai-responses" })
+var privWritesResponses = privMounts("openai-responses")
 
 // privResponses rewrites a job the proof built as OpenAI chat completions
 // into the Responses request Codex would send for the same conversation:
@@ -22,16 +18,7 @@ var privWritesResponses = slices.ContainsFunc(dialects.All(), func(d ingress.Dia
 // hosted web_search beside them; store false. max_output_tokens is the
 // job's max_tokens, so the routing is the same.
 func privResponses(rng *mrand.Rand, openAIBody []byte) []byte {
-	var in struct {
-		Model    string         `json:"model"`
-		Messages []privWireMsg  `json:"messages"`
-		Tools    []privWireTool `json:"tools"`
-		Stream   bool           `json:"stream"`
-		Max      int            `json:"max_tokens"`
-	}
-	if err := json.Unmarshal(openAIBody, &in); err != nil {
-		panic(err) // the proof built it
-	}
+	in := privParseChat(openAIBody)
 	type obj map[string]any
 	parts := func(c any, typ string) any {
 		s, ok := c.(string)

@@ -49,6 +49,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/ingress"
+	"github.com/switchyard/switchyard/ingress/dialects"
+
 	"go.uber.org/goleak"
 
 	"github.com/switchyard/switchyard/configs"
@@ -1057,7 +1060,8 @@ type privJob struct {
 	headers     map[string]string
 	body        []byte
 	// path is the endpoint of the job's dialect: chat completions, or
-	// Anthropic messages or Responses for a quarter of the jobs each.
+	// Anthropic messages, Responses or Gemini for a quarter of the jobs
+	// each.
 	path        string
 	localScript []ollamafake.Reply
 	localDown   bool
@@ -1376,6 +1380,11 @@ func (r *privRig) newJob(t *testing.T, seg *privSegment, window, id int) *privJo
 	case privWritesResponses && n == 1:
 		j.body, j.path = privResponses(r.rng, j.body), "/v1/responses"
 		j.cat += "+responses"
+	case privWritesGemini && n == 2:
+		if body, path, ok := privGemini(r.rng, j.body); ok {
+			j.body, j.path = body, path
+			j.cat += "+gemini"
+		}
 	}
 	r.scriptFaults(j, seg)
 	if seg.local != "up" {
@@ -1529,6 +1538,38 @@ type privWireCall struct {
 type privWirePart struct {
 	Type string `json:"type"`
 	Text string `json:"text"`
+}
+
+type privWireTool struct {
+	Function struct {
+		Name        string          `json:"name"`
+		Description string          `json:"description"`
+		Parameters  json.RawMessage `json:"parameters"`
+	} `json:"function"`
+}
+
+// privMounts is whether the daemon mounts the dialect named name: then a
+// share of the proof's jobs are written in it.
+func privMounts(name string) bool {
+	return slices.ContainsFunc(dialects.All(), func(d ingress.Dialect) bool { return d.Name() == name })
+}
+
+// privChat is a job the proof built, as OpenAI chat completions, read back
+// by the rewriters into other dialects.
+type privChat struct {
+	Model    string         `json:"model"`
+	Messages []privWireMsg  `json:"messages"`
+	Tools    []privWireTool `json:"tools"`
+	Stream   bool           `json:"stream"`
+	Max      int            `json:"max_tokens"`
+}
+
+func privParseChat(openAIBody []byte) privChat {
+	var in privChat
+	if err := json.Unmarshal(openAIBody, &in); err != nil {
+		panic(err) // the proof built it
+	}
+	return in
 }
 
 // buildBody writes the job as an OpenAI chat completions request, the way
