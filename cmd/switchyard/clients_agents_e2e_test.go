@@ -34,7 +34,8 @@ type codingAgent struct {
 	// extra environment for one headless run in repo. base is switchyard's
 	// root URL, without /v1.
 	command func(t *testing.T, k *clientKit, home, base, prompt string) (bin string, args, env []string)
-	// chat is the path of the agent's chat requests.
+	// chat is the path of the agent's chat requests, or its prefix (ending
+	// in /) when the path names the model (Gemini's).
 	chat string
 }
 
@@ -116,6 +117,30 @@ var codingAgents = []codingAgent{
 					"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost"}
 		},
 	},
+	{
+		// Gemini CLI 0.61.0: write_file {file_path, content}; the directory
+		// is stated in the first user content's <session_context> ("-
+		// **Workspace Directories:**"). It speaks the Gemini API
+		// (POST /v1beta/models/MODEL:streamGenerateContent?alt=sse, the
+		// model its own id for "auto"), after a generateContent call to a
+		// flash-lite model of its own that picks the model (its answer,
+		// the fake's default text, is no choice, so it keeps its default).
+		// --yolo offers the write tools non-interactively;
+		// GEMINI_CLI_NO_RELAUNCH keeps it in one process; usage statistics
+		// and telemetry are off in its settings, and a proxy on a closed
+		// port makes any request but switchyard's fail.
+		name: "gemini-cli",
+		chat: "/v1beta/models/",
+		tool: "write_file",
+		args: func(path, content string) string { return jsonObject("file_path", path, "content", content) },
+		command: func(t *testing.T, k *clientKit, home, base, prompt string) (string, []string, []string) {
+			copyFile(t, "testdata/clients/gemini-settings.json", filepath.Join(home, ".gemini", "settings.json"), nil)
+			return k.gemini, []string{"-m", "auto", "--yolo", "--output-format", "text", "-p", prompt},
+				[]string{"GOOGLE_GEMINI_BASE_URL=" + base, "GEMINI_API_KEY=unused-by-switchyard",
+					"GEMINI_CLI_TRUST_WORKSPACE=true", "GEMINI_CLI_NO_RELAUNCH=true", "GEMINI_SANDBOX=false",
+					"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost"}
+		},
+	},
 }
 
 // newRepo makes a git repository with one commit and a .switchyard.yaml
@@ -173,6 +198,25 @@ func (tk agentTask) prompt() string {
 	return "Create the file hello.txt in the current directory with one line of text. Task " + tk.nonce + "."
 }
 
+// chooseModel answers Gemini CLI's model choice, a generateContent call to
+// a flash-lite model with no tools whose system prompt asks for a JSON
+// object (its NumericalClassifierStrategy's complexity score, or
+// ClassifierStrategy's model_choice): a model that answers with anything
+// else is asked again, with backoff, five times (some 90 s), and then the
+// CLI keeps its default model. ok is false for every other turn.
+func chooseModel(tn turn) (reply string, ok bool) {
+	if len(tn.tools) > 0 {
+		return "", false
+	}
+	switch {
+	case strings.Contains(tn.allText, `"complexity_score"`):
+		return `{"complexity_reasoning":"One small file to write.","complexity_score":10}`, true
+	case strings.Contains(tn.allText, `"model_choice"`):
+		return `{"reasoning":"One small file to write.","model_choice":"flash"}`, true
+	}
+	return "", false
+}
+
 // step says which scripted step a turn is: "call", "final" or "".
 func (tk agentTask) step(tn turn) string {
 	switch {
@@ -193,6 +237,9 @@ func (tk agentTask) ollamaScript(firstDelay time.Duration) script[ollamafake.Rep
 		case "final":
 			return ollamafake.Text(tk.final), "final", true
 		}
+		if s, ok := chooseModel(tn); ok {
+			return ollamafake.Text(s), "", true
+		}
 		return ollamafake.Reply{}, "", false
 	}
 }
@@ -204,6 +251,9 @@ func (tk agentTask) mistralScript() script[mistralfake.Reply] {
 			return mistralfake.Reply{ToolCalls: []mistralfake.ToolCall{{Name: tk.tool, Arguments: tk.call}}}, "call", true
 		case "final":
 			return mistralfake.Reply{Text: tk.final}, "final", true
+		}
+		if s, ok := chooseModel(tn); ok {
+			return mistralfake.Reply{Text: s}, "", true
 		}
 		return mistralfake.Reply{}, "", false
 	}
@@ -233,7 +283,8 @@ func runAgentTask(t *testing.T, k *clientKit, g *clientRig, a codingAgent, repo 
 	run := agentRun{task: tk, took: time.Since(start)}
 	run.all = g.tap.exchanges(t)
 	for _, ex := range run.all {
-		if ex.path == a.chat && bytes.Contains(ex.body, []byte(tk.nonce)) {
+		chat := ex.path == a.chat || strings.HasSuffix(a.chat, "/") && strings.HasPrefix(ex.path, a.chat)
+		if chat && bytes.Contains(ex.body, []byte(tk.nonce)) {
 			run.exchanges = append(run.exchanges, ex)
 		}
 	}
@@ -292,7 +343,15 @@ func TestClientsAgents(t *testing.T) {
 				}
 				checkRouted(t, g, run, repo, "local", "private")
 				if len(run.exchanges) > 0 {
+					// The first turn that offers the tool (Gemini CLI's model
+					// choice before it offers none).
 					first := run.exchanges[0]
+					for _, ex := range run.exchanges {
+						if bytes.Contains(ex.body, []byte(`"`+a.tool+`"`)) {
+							first = ex
+							break
+						}
+					}
 					t.Logf("%d keep-alive comments preceded the first chunk of %s's first turn", first.keepAlives, a.name)
 					if first.keepAlives < 2 {
 						t.Errorf("%d keep-alive comments before the first chunk, want at least 2", first.keepAlives)

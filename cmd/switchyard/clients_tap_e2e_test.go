@@ -106,7 +106,8 @@ func (b *tapBody) Close() error {
 		b.ex.took = time.Since(b.ex.start)
 		sc := bufio.NewScanner(bytes.NewReader(b.ex.answer))
 		sc.Buffer(nil, 1<<24)
-		inProgress := 0
+		inProgress, blanks := 0, 0
+		prev := ""
 		for sc.Scan() {
 			// An SSE comment (chat completions), Anthropic's ping, or
 			// Responses' in_progress after the first (an event, which
@@ -114,6 +115,14 @@ func (b *tapBody) Close() error {
 			if strings.HasPrefix(sc.Text(), ":") || sc.Text() == "event: ping" {
 				b.ex.keepAlives++
 			}
+			// Gemini's, a blank line pair ("\n\n") where no event ends:
+			// two empty lines after an empty one or the stream's start.
+			if strings.HasPrefix(b.ex.path, "/v1beta/") && sc.Text() == "" && prev == "" {
+				if blanks++; blanks%2 == 0 {
+					b.ex.keepAlives++
+				}
+			}
+			prev = sc.Text()
 			if sc.Text() == "event: response.in_progress" {
 				if inProgress++; inProgress > 1 {
 					b.ex.keepAlives++
