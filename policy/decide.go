@@ -47,7 +47,7 @@ func (dc *decider) decide() Decision {
 		d.OutputDefaulted = true
 		d.OutputTokens = s.DefaultOutputTokens
 		if d.OutputTokens <= 0 {
-			d.OutputTokens = 8192
+			d.OutputTokens = DefaultOutputTokens
 		}
 		dc.need = min(MinAnswerTokens, d.OutputTokens)
 	}

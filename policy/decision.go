@@ -90,6 +90,10 @@ const (
 	SecretsIgnore = "ignore"
 )
 
+// DefaultOutputTokens is the output budget assumed of a job that sets none
+// when Settings.DefaultOutputTokens is 0.
+const DefaultOutputTokens = 8192
+
 // MinAnswerTokens is the room a job must leave for the answer when it set
 // no output budget of its own: less than this and it does not fit.
 const MinAnswerTokens = 1024

@@ -25,7 +25,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), explainCmd(), doctorCmd(), auditCmd(), versionCmd())
+	root.AddCommand(serveCmd(), explainCmd(), doctorCmd(), setupCmd(), auditCmd(), versionCmd())
 	if err := root.Execute(); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {
