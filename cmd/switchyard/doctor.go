@@ -111,6 +111,7 @@ func runDoctor(ctx context.Context, configPath string, repos []string, env confi
 		}
 	}
 	doctorPolicies(r, repos)
+	doctorAgents(ctx, r, cfg, env)
 	return r
 }
 
