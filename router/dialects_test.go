@@ -3,6 +3,7 @@ package router
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -175,5 +176,43 @@ func TestDecoderReusesAnthropicMessages(t *testing.T) {
 	want, _ := an.Decode(post(), body(turn))
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got.Chat, want.Chat)
+	}
+}
+
+// TestModelListsTellTheWindow reads every dialect's model list: auto
+// carries the local window (a private job is served there and nowhere
+// else), not the widest cloud's, cloud the widest cloud's, and each
+// provider its own, under the field that dialect's clients read.
+func TestModelListsTellTheWindow(t *testing.T) {
+	g := newRig(t, nil)
+	want := map[string]float64{"auto": 262144, "local": 262144, "cloud": 1048576, "devstral": 262144, "gemini": 1048576}
+	for _, c := range []struct {
+		dialect, path, header, list, id, field string
+	}{
+		{"openai", "/v1/models", "", "data", "id", "context_length"},
+		{"openai (vLLM's name)", "/v1/models", "", "data", "id", "max_model_len"},
+		{"anthropic", "/v1/models", "anthropic-version", "data", "id", "max_input_tokens"},
+		{"gemini", "/v1beta/models", "", "models", "baseModelId", "inputTokenLimit"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, g.srv.URL+c.path, nil)
+		if c.header != "" {
+			req.Header.Set(c.header, "2023-06-01")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string][]map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		got := map[string]float64{}
+		for _, m := range body[c.list] {
+			if n, ok := m[c.field].(float64); ok {
+				got[m[c.id].(string)] = n
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: windows %v, want %v", c.dialect, got, want)
+		}
 	}
 }

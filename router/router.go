@@ -334,9 +334,9 @@ func (rt *Router) handleReadyz(w http.ResponseWriter, r *http.Request) {
 func (rt *Router) models() []ingress.Model {
 	created := rt.now()
 	list := []ingress.Model{
-		{ID: policy.ModelAuto, DisplayName: "switchyard: the policy decides", OwnedBy: "switchyard", Created: created, ContextWindow: rt.widest(false)},
-		{ID: policy.ModelLocal, DisplayName: "switchyard: this machine only", OwnedBy: "switchyard", Created: created, ContextWindow: rt.widest(true)},
-		{ID: policy.ModelCloud, DisplayName: "switchyard: a cloud model", OwnedBy: "switchyard", Created: created},
+		{ID: policy.ModelAuto, DisplayName: "switchyard: the policy decides", OwnedBy: "switchyard", Created: created, ContextWindow: rt.autoWindow()},
+		{ID: policy.ModelLocal, DisplayName: "switchyard: this machine only", OwnedBy: "switchyard", Created: created, ContextWindow: rt.widest(true, false)},
+		{ID: policy.ModelCloud, DisplayName: "switchyard: a cloud model", OwnedBy: "switchyard", Created: created, ContextWindow: rt.widest(false, true)},
 	}
 	for _, u := range rt.upstreams {
 		if u.Name == policy.ModelLocal {
@@ -372,16 +372,30 @@ func (rt *Router) modelsHandler(mr ingress.ModelRouter) http.Handler {
 	})
 }
 
-// widest is the largest window among the local upstreams, or all of them.
-func (rt *Router) widest(localOnly bool) int {
+// widest is the largest window among the local upstreams, or the cloud
+// ones.
+func (rt *Router) widest(local, cloud bool) int {
 	n := 0
 	for _, u := range rt.upstreams {
-		if u.Local || !localOnly {
+		if u.Local && local || !u.Local && cloud {
 			use, _ := u.window()
 			n = max(n, use)
 		}
 	}
 	return n
+}
+
+// autoWindow is the window a job sent to auto can count on whatever its
+// repository: a private job runs only on this machine, and a public one
+// may (it goes to a cloud only when it does not fit or would be slow), so
+// with a local provider it is the local window, even when a cloud's is
+// wider. An agent told the wider one fills it and a private job cannot be
+// served; told this one, it compacts in time everywhere.
+func (rt *Router) autoWindow() int {
+	if n := rt.widest(true, false); n > 0 {
+		return n
+	}
+	return rt.widest(false, true)
 }
 
 // dialectOf is the dialect a request to no dialect's endpoint is answered
