@@ -183,7 +183,7 @@ func (cw *answer) End(reason chat.FinishReason, u *chat.Usage) []byte {
 
 // Fail renders the error as an event in OpenAI's envelope, with no [DONE]
 // after it: clients then report the stream as failed, never as complete.
-func (cw *answer) Fail(e *ingress.Error) []byte { return ingress.Data(envelope(e)) }
+func (cw *answer) Fail(e *ingress.Error) []byte { return ingress.Data(envelope(worded(e))) }
 
 // KeepAlive is an SSE comment: OpenAI's clients skip comment lines.
 func (cw *answer) KeepAlive() []byte { return ingress.Comment("keep-alive") }

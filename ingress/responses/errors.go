@@ -28,7 +28,7 @@ func (*Dialect) WriteError(w http.ResponseWriter, e *ingress.Error) {
 		}
 		e = &c
 	}
-	openaichat.Dialect{}.WriteError(w, e)
+	openaichat.WriteEnvelope(w, e)
 }
 
 // contextMessage is OpenAI's words for a prompt over the window, then
