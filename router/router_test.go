@@ -533,6 +533,28 @@ func TestSessionRemembersRepository(t *testing.T) {
 	}
 }
 
+// TestCompactedConversationStaysPrivate: after Qwen Code compacts a
+// conversation its requests state no directory and carry no session id;
+// the files it lists as already read (its own wording, recorded in
+// policy/workspace/testdata/compacted) still tie the job to its private
+// repository, so it is refused the cloud.
+func TestCompactedConversationStaysPrivate(t *testing.T) {
+	ws := dirsWorkspace{"/src/secret/notes-a.txt": {Privacy: policy.Private, File: "/src/secret/.switchyard.yaml"}}
+	g := newRig(t, func(o *Options) {
+		o.Workspace, o.Inspector, o.Settings.DefaultPrivacy = ws, PolicyInspector, policy.Public
+	})
+	listed := `The following files were recently accessed before context was compacted. They are listed as reference only because they are large. Use ` +
+		"`read_file`" + ` to view current content for any file you need:\n\n- /src/secret/notes-a.txt`
+	resp := g.post(t, "/v1/chat/completions", `{"model":"gemini","messages":[{"role":"user","content":"Summary of the conversation."},`+
+		`{"role":"assistant","content":"Got it."},{"role":"user","content":"`+listed+`"}]}`, nil)
+	if resp.StatusCode != 403 || resp.Header.Get("X-Switchyard-Privacy") != "private" {
+		t.Errorf("a compacted private conversation: %d %v", resp.StatusCode, resp.Header)
+	}
+	if g.gemini.requests() != 0 {
+		t.Errorf("gemini received %d requests, want 0", g.gemini.requests())
+	}
+}
+
 // TestReadyzAfterDiscovery: /readyz asks a local model that has not
 // answered yet before it reads the window, so the answer that finds it up
 // already shows the window discovery found, and the definition beside it.

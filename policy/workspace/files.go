@@ -227,6 +227,13 @@ func (c *fileCounter) line(line string, k textKind) {
 	}
 	switch k {
 	case kindUser:
+		// Qwen Code, compacting a conversation, keeps no directory but
+		// lists the files it had read as "- /abs/path" in a user message:
+		// the only trace of the repository the job belongs to.
+		if v, ok := stripListMarker(line); ok && strings.HasPrefix(v, "/") {
+			c.add(v, false)
+			return
+		}
 		c.mentions(line)
 	case kindToolResult:
 		c.listing(line)

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -179,5 +180,34 @@ func TestMessageFilesKeepsDotDot(t *testing.T) {
 	}
 	if n := CountFileRefs("/r", [][]string{got, {"/r/b.go", "/r/secret/k.go", "secret/k.go"}}); n != 3 {
 		t.Errorf("CountFileRefs = %d, want 3 (secret/k.go, b.go, src/x.go)", n)
+	}
+}
+
+// TestMessageFilesAfterCompaction: what an agent keeps of a conversation
+// it compacted still names the files it had read, and so the repository a
+// later turn belongs to when no directory is stated any more.
+func TestMessageFilesAfterCompaction(t *testing.T) {
+	files, err := filepath.Glob("testdata/compacted/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no compacted samples: %v", err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, body, _ := strings.Cut(string(data), "# ---\n")
+		_, want, _ := strings.Cut(head, "# files:")
+		want, _, _ = strings.Cut(want, "\n")
+		m := textMsg(chat.RoleUser, body)
+		if got := MessageFiles(&m); strings.Join(got, " ") != strings.TrimSpace(want) {
+			t.Errorf("%s: MessageFiles = %q, want %q", f, got, want)
+		}
+	}
+	for _, s := range []string{"- /home/dev/src/demo-app", "- see /home/dev/x.go", "- ~/x.go", "-/home/dev/x.go"} {
+		m := textMsg(chat.RoleUser, s)
+		if got := MessageFiles(&m); len(got) != 0 {
+			t.Errorf("%q: MessageFiles = %q, want none", s, got)
+		}
 	}
 }
