@@ -1,6 +1,10 @@
 package ingress
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/switchyard/switchyard/internal/jsonscan"
+)
 
 // Split is a request body cut at its structure: the raw JSON of each
 // element of one top-level array member (the conversation's messages),
@@ -22,18 +26,18 @@ type Split struct {
 // Time is linear in len(body), and most of it is spent in bytes.IndexByte
 // looking for the end of strings.
 func SplitBody(body []byte, key string) (s Split, ok bool) {
-	i := skipSpace(body, 0)
+	i := jsonscan.SkipSpace(body, 0)
 	if i == len(body) || body[i] != '{' {
 		return s, false
 	}
-	i = skipSpace(body, i+1)
+	i = jsonscan.SkipSpace(body, i+1)
 	seen := false
 	for {
 		if i == len(body) || body[i] != '"' {
 			return s, false
 		}
 		keyStart := i
-		i = skipString(body, i)
+		i = jsonscan.SkipString(body, i)
 		if i < 0 {
 			return s, false
 		}
@@ -41,13 +45,13 @@ func SplitBody(body []byte, key string) (s Split, ok bool) {
 		if !plainKey(k) {
 			return s, false
 		}
-		i = skipSpace(body, i)
+		i = jsonscan.SkipSpace(body, i)
 		if i == len(body) || body[i] != ':' {
 			return s, false
 		}
-		i = skipSpace(body, i+1)
+		i = jsonscan.SkipSpace(body, i+1)
 		valStart := i
-		if i = skipValue(body, i); i < 0 {
+		if i = jsonscan.SkipValue(body, i); i < 0 {
 			return s, false
 		}
 		switch {
@@ -65,7 +69,7 @@ func SplitBody(body []byte, key string) (s Split, ok bool) {
 		default:
 			s.Members = append(s.Members, body[keyStart:i])
 		}
-		i = skipSpace(body, i)
+		i = jsonscan.SkipSpace(body, i)
 		if i == len(body) {
 			return s, false
 		}
@@ -75,9 +79,9 @@ func SplitBody(body []byte, key string) (s Split, ok bool) {
 		if body[i] != ',' {
 			return s, false
 		}
-		i = skipSpace(body, i+1)
+		i = jsonscan.SkipSpace(body, i+1)
 	}
-	if skipSpace(body, i+1) != len(body) || !seen {
+	if jsonscan.SkipSpace(body, i+1) != len(body) || !seen {
 		return s, false
 	}
 	return s, true
@@ -89,25 +93,25 @@ func splitObjects(arr []byte) (elems [][]byte, ok bool) {
 	if len(arr) == 0 || arr[0] != '[' {
 		return nil, false
 	}
-	i := skipSpace(arr, 1)
+	i := jsonscan.SkipSpace(arr, 1)
 	for {
 		if i == len(arr) || arr[i] != '{' {
 			return nil, false
 		}
 		start := i
-		if i = skipValue(arr, i); i < 0 {
+		if i = jsonscan.SkipValue(arr, i); i < 0 {
 			return nil, false
 		}
 		elems = append(elems, arr[start:i])
-		i = skipSpace(arr, i)
+		i = jsonscan.SkipSpace(arr, i)
 		if i == len(arr) {
 			return nil, false
 		}
 		switch arr[i] {
 		case ']':
-			return elems, skipSpace(arr, i+1) == len(arr)
+			return elems, jsonscan.SkipSpace(arr, i+1) == len(arr)
 		case ',':
-			i = skipSpace(arr, i+1)
+			i = jsonscan.SkipSpace(arr, i+1)
 		default:
 			return nil, false
 		}
@@ -123,84 +127,4 @@ func plainKey(k []byte) bool {
 		}
 	}
 	return true
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// skipString returns the index just past the string that starts at b[i]
-// (a '"'), or -1 when it does not end.
-func skipString(b []byte, i int) int {
-	open := i
-	i++
-	for {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			return -1
-		}
-		i += j
-		// The quote ends the string unless an odd number of backslashes
-		// precede it. Each run of backslashes is looked at once.
-		k := i - 1
-		for k > open && b[k] == '\\' {
-			k--
-		}
-		if (i-1-k)%2 == 0 {
-			return i + 1
-		}
-		i++
-	}
-}
-
-// skipValue returns the index just past the JSON value that starts at
-// b[i], or -1 when it does not end. It follows strings and nesting only:
-// whatever it passes over is checked when decoded.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-	default:
-		for i < len(b) {
-			switch b[i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return i
-			case '"', '{', '[', ':':
-				return -1
-			}
-			i++
-		}
-		return i
-	}
-	depth := 0
-	for i < len(b) {
-		switch b[i] {
-		case '"':
-			if i = skipString(b, i); i < 0 {
-				return -1
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-		}
-		i++
-	}
-	return -1
 }

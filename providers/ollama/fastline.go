@@ -1,10 +1,6 @@
 package ollama
 
-import (
-	"encoding/json"
-	"strconv"
-	"unicode/utf8"
-)
+import "github.com/switchyard/switchyard/internal/jsonscan"
 
 // Almost every line of an answer is one token:
 //
@@ -17,35 +13,35 @@ import (
 // gives every line it accepts the same result (FuzzDecodeTokenLine checks
 // it).
 func decodeTokenLine(line []byte, r *chatResponse) bool {
-	p := tokenLineParser{b: line}
+	p := jsonscan.New(line)
 	*r = chatResponse{}
-	if !p.object(func(key []byte) bool {
+	if !p.Object(func(key []byte) bool {
 		switch string(key) {
 		case "model":
-			return p.str(&r.Model)
+			return p.Str(&r.Model)
 		case "created_at":
 			var s string
-			return p.str(&s)
+			return p.Str(&s)
 		case "done":
-			return p.boolean(&r.Done)
+			return p.Bool(&r.Done)
 		case "done_reason":
-			return p.str(&r.DoneReason)
+			return p.Str(&r.DoneReason)
 		case "total_duration":
-			return p.integer(&r.TotalDuration)
+			return p.Int(&r.TotalDuration)
 		case "load_duration":
-			return p.integer(&r.LoadDuration)
+			return p.Int(&r.LoadDuration)
 		case "prompt_eval_duration":
-			return p.integer(&r.PromptEvalDuration)
+			return p.Int(&r.PromptEvalDuration)
 		case "eval_duration":
-			return p.integer(&r.EvalDuration)
+			return p.Int(&r.EvalDuration)
 		case "prompt_eval_count":
 			var n int64
-			ok := p.integer(&n)
+			ok := p.Int(&n)
 			r.PromptEvalCount = int(n)
 			return ok && int64(r.PromptEvalCount) == n
 		case "eval_count":
 			var n int64
-			ok := p.integer(&n)
+			ok := p.Int(&n)
 			r.EvalCount = int(n)
 			return ok && int64(r.EvalCount) == n
 		case "message":
@@ -55,14 +51,14 @@ func decodeTokenLine(line []byte, r *chatResponse) bool {
 				r.Message = new(chatMessage)
 			}
 			m := r.Message
-			return p.object(func(key []byte) bool {
+			return p.Object(func(key []byte) bool {
 				switch string(key) {
 				case "role":
-					return p.str(&m.Role)
+					return p.Str(&m.Role)
 				case "content":
-					return p.str(&m.Content)
+					return p.Str(&m.Content)
 				case "thinking":
-					return p.str(&m.Thinking)
+					return p.Str(&m.Thinking)
 				}
 				return false
 			})
@@ -71,150 +67,5 @@ func decodeTokenLine(line []byte, r *chatResponse) bool {
 	}) {
 		return false
 	}
-	p.space()
-	return p.i == len(p.b)
+	return p.End()
 }
-
-type tokenLineParser struct {
-	b []byte
-	i int
-}
-
-func (p *tokenLineParser) space() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
-
-func (p *tokenLineParser) consume(c byte) bool {
-	p.space()
-	if p.i < len(p.b) && p.b[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
-
-// object reads {"key": value, ...}, calling member to read each value.
-func (p *tokenLineParser) object(member func(key []byte) bool) bool {
-	if !p.consume('{') {
-		return false
-	}
-	if p.consume('}') {
-		return true
-	}
-	for {
-		p.space()
-		key, ok := p.plainString()
-		if !ok || !p.consume(':') {
-			return false
-		}
-		p.space()
-		if !member(key) {
-			return false
-		}
-		if p.consume('}') {
-			return true
-		}
-		if !p.consume(',') {
-			return false
-		}
-	}
-}
-
-// plainString reads a string without escapes and returns its bytes.
-func (p *tokenLineParser) plainString() ([]byte, bool) {
-	if p.i >= len(p.b) || p.b[p.i] != '"' {
-		return nil, false
-	}
-	start := p.i + 1
-	for j := start; j < len(p.b); j++ {
-		switch c := p.b[j]; {
-		case c == '"':
-			p.i = j + 1
-			return p.b[start:j], true
-		case c == '\\' || c < 0x20:
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-// str reads a JSON string into s. One with escapes is decoded by
-// encoding/json, so that every escape means what it means there.
-func (p *tokenLineParser) str(s *string) bool {
-	start := p.i
-	if raw, ok := p.plainString(); ok {
-		if !utf8.Valid(raw) {
-			return false // encoding/json would replace the invalid bytes
-		}
-		*s = string(raw)
-		return true
-	}
-	if start >= len(p.b) || p.b[start] != '"' {
-		return false
-	}
-	end := -1
-	for j := start + 1; j < len(p.b); j++ {
-		if p.b[j] == '\\' {
-			j++
-			continue
-		}
-		if p.b[j] == '"' {
-			end = j + 1
-			break
-		}
-	}
-	if end < 0 || json.Unmarshal(p.b[start:end], s) != nil {
-		return false
-	}
-	p.i = end
-	return true
-}
-
-func (p *tokenLineParser) boolean(v *bool) bool {
-	rest := p.b[p.i:]
-	switch {
-	case len(rest) >= 4 && string(rest[:4]) == "true":
-		*v, p.i = true, p.i+4
-	case len(rest) >= 5 && string(rest[:5]) == "false":
-		*v, p.i = false, p.i+5
-	default:
-		return false
-	}
-	return p.i == len(p.b) || !isLiteralByte(p.b[p.i])
-}
-
-// integer reads a JSON integer that fits in an int64: -?(0|[1-9][0-9]*),
-// not followed by a fraction or an exponent (which an integer field
-// refuses: encoding/json reports those).
-func (p *tokenLineParser) integer(v *int64) bool {
-	start := p.i
-	j := p.i
-	if j < len(p.b) && p.b[j] == '-' {
-		j++
-	}
-	digits := j
-	for j < len(p.b) && p.b[j] >= '0' && p.b[j] <= '9' {
-		j++
-	}
-	if j == digits || (p.b[digits] == '0' && j > digits+1) {
-		return false
-	}
-	if j < len(p.b) && (p.b[j] == '.' || p.b[j] == 'e' || p.b[j] == 'E') {
-		return false
-	}
-	n, err := strconv.ParseInt(string(p.b[start:j]), 10, 64)
-	if err != nil {
-		return false
-	}
-	*v, p.i = n, j
-	return true
-}
-
-func isLiteralByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/providers/internal/lines"
 )
 
 // stream reads one /api/chat answer. It is used by one goroutine at a time
@@ -22,7 +23,7 @@ type stream struct {
 	p      *Provider
 	ctx    context.Context
 	body   io.ReadCloser
-	lines  *lineReader
+	lines  *lines.Reader
 	numCtx int
 
 	calls int   // tool calls emitted so far: the next one's Index
@@ -33,7 +34,7 @@ type stream struct {
 }
 
 func newStream(p *Provider, ctx context.Context, body io.ReadCloser, numCtx int) *stream {
-	return &stream{p: p, ctx: ctx, body: body, lines: newLineReader(body), numCtx: numCtx}
+	return &stream{p: p, ctx: ctx, body: body, lines: lines.New(body), numCtx: numCtx}
 }
 
 // Next returns the next chunk of the answer; io.EOF after the chunk that
@@ -41,7 +42,7 @@ func newStream(p *Provider, ctx context.Context, body io.ReadCloser, numCtx int)
 // that ends before Ollama's done:true line is an error, never io.EOF.
 func (s *stream) Next() (chat.Chunk, error) {
 	for s.err == nil {
-		line, unterminated, err := s.lines.next()
+		line, unterminated, err := s.lines.Next()
 		if err != nil {
 			s.fail(s.readError(err))
 			break
@@ -137,7 +138,7 @@ func (s *stream) readError(err error) error {
 		return s.p.streamError(providers.KindServer, "the answer ended before Ollama said it was done", io.ErrUnexpectedEOF)
 	case s.closed.Load():
 		return s.p.streamError(providers.KindRequest, "stream closed", err)
-	case errors.Is(err, errLineTooLong):
+	case errors.Is(err, lines.ErrTooLong):
 		return s.p.streamError(providers.KindProtocol, "line too long", err)
 	case errors.Is(s.ctx.Err(), context.DeadlineExceeded):
 		return s.p.streamError(providers.KindTimeout, "deadline exceeded", err)
@@ -162,7 +163,7 @@ func (s *stream) release() {
 
 // BeforeWait makes Next call f whenever it is about to wait for Ollama
 // (providers.Waiter).
-func (s *stream) BeforeWait(f func()) { s.lines.beforeWait = f }
+func (s *stream) BeforeWait(f func()) { s.lines.BeforeWait = f }
 
 // Close releases the upstream connection. It is idempotent and safe to call
 // at any time; a Next after Close returns an error (or io.EOF if the answer
