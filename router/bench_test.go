@@ -21,6 +21,9 @@ import (
 	"github.com/switchyard/switchyard/policy/workspace"
 	"github.com/switchyard/switchyard/providers/ollama"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
+	"github.com/switchyard/switchyard/providers/openaicompat"
+	"github.com/switchyard/switchyard/providers/openaicompat/openaifake"
+	"github.com/switchyard/switchyard/providers/retry"
 )
 
 // The added-latency benchmarks measure what switchyard costs a request
@@ -68,34 +71,42 @@ func BenchmarkAddedLatency(b *testing.B) {
 		{"whole", false, false},
 		{"stream-first-byte", true, true},
 	} {
-		b.Run(c.name, func(b *testing.B) {
-			rig := newHopRig(b)
-			paths := rig.paths(b, c.stream)
-			for _, p := range paths {
-				for range 20 { // warm connections and caches
-					p.do(b, c.firstByte)
-				}
-			}
-			lat := make([][]time.Duration, len(paths))
-			i := 0
-			for b.Loop() {
-				for k := range paths {
-					j := (i + k) % len(paths)
-					lat[j] = append(lat[j], paths[j].do(b, c.firstByte))
-				}
-				i++
-			}
-			b.StopTimer()
-			direct, bare, sy := median(lat[0]), median(lat[1]), median(lat[2])
-			b.ReportMetric(float64(direct), "direct-ns")
-			b.ReportMetric(float64(bare), "bare-ns")
-			b.ReportMetric(float64(sy), "switchyard-ns")
-			b.ReportMetric(float64(bare-direct), "bare-added-ns")
-			b.ReportMetric(float64(sy-direct), "switchyard-added-ns")
-			if bare > direct {
-				b.ReportMetric(float64(sy-direct)/float64(bare-direct), "added-x-bare")
-			}
-		})
+		for _, kind := range upstreamKinds {
+			b.Run(kind+"/"+c.name, func(b *testing.B) {
+				benchmarkAddedLatency(b, newHopRig(b, kind), c.stream, c.firstByte)
+			})
+		}
+	}
+}
+
+// upstreamKinds are the local provider kinds the benchmarks measure.
+var upstreamKinds = []string{"ollama", "openai"}
+
+func benchmarkAddedLatency(b *testing.B, rig *hopRig, stream, firstByte bool) {
+	paths := rig.paths(b, stream)
+	for _, p := range paths {
+		for range 20 { // warm connections and caches
+			p.do(b, firstByte)
+		}
+	}
+	lat := make([][]time.Duration, len(paths))
+	i := 0
+	for b.Loop() {
+		for k := range paths {
+			j := (i + k) % len(paths)
+			lat[j] = append(lat[j], paths[j].do(b, firstByte))
+		}
+		i++
+	}
+	b.StopTimer()
+	direct, bare, sy := median(lat[0]), median(lat[1]), median(lat[2])
+	b.ReportMetric(float64(direct), "direct-ns")
+	b.ReportMetric(float64(bare), "bare-ns")
+	b.ReportMetric(float64(sy), "switchyard-ns")
+	b.ReportMetric(float64(bare-direct), "bare-added-ns")
+	b.ReportMetric(float64(sy-direct), "switchyard-added-ns")
+	if bare > direct {
+		b.ReportMetric(float64(sy-direct)/float64(bare-direct), "added-x-bare")
 	}
 }
 
@@ -106,49 +117,83 @@ func BenchmarkSwitchyard(b *testing.B) {
 		name   string
 		stream bool
 	}{{"whole", false}, {"stream", true}} {
-		b.Run(c.name, func(b *testing.B) {
-			rig := newHopRig(b)
-			p := rig.paths(b, c.stream)[2]
-			b.ReportAllocs()
-			for b.Loop() {
-				p.do(b, false)
-			}
-		})
+		for _, kind := range upstreamKinds {
+			b.Run(kind+"/"+c.name, func(b *testing.B) {
+				rig := newHopRig(b, kind)
+				p := rig.paths(b, c.stream)[2]
+				b.ReportAllocs()
+				for b.Loop() {
+					p.do(b, false)
+				}
+			})
+		}
 	}
 }
 
-// hopRig is the fake Ollama with switchyard and a bare hop in front of it.
+// hopRig is a fake local engine with switchyard and a bare hop in front
+// of it: the fake Ollama, or an OpenAI-compatible server (openaifake, in
+// llama.cpp's shape) behind a kind openai, local provider.
 type hopRig struct {
-	fake       *ollamafake.Server
+	// native is the engine's own chat path; last returns the body of the
+	// newest request the engine received there.
+	native     string
+	last       func() []byte
 	upstream   *httptest.Server
 	switchyard *httptest.Server
 	bare       *httptest.Server
 	client     *http.Client
 }
 
-func newHopRig(b *testing.B) *hopRig {
+func newHopRig(b *testing.B, kind string) *hopRig {
 	b.Helper()
-	g := &hopRig{fake: ollamafake.New(ollamafake.Options{})}
-	g.upstream = httptest.NewServer(g.fake)
-	b.Cleanup(g.upstream.Close)
-
+	g := &hopRig{}
 	// The router wired as cmd/switchyard wires a local-only configuration:
-	// the ollama adapter, the exact Qwen3 counter, the workspace store,
-	// file counting and the credential scan.
-	adapterTransport := ollama.NewTransport()
-	b.Cleanup(adapterTransport.CloseIdleConnections)
-	p := ollama.New(ollama.Options{Name: "local", BaseURL: g.upstream.URL, Model: "qwen3-coder:30b",
-		HTTPClient: &http.Client{Transport: adapterTransport}})
-	if _, err := p.Refresh(context.Background()); err != nil {
-		b.Fatal(err)
+	// the provider as app.go builds it, the exact Qwen3 counter, the
+	// workspace store, file counting and the credential scan.
+	u := &Upstream{Name: "local", Kind: kind, Model: "qwen3-coder:30b", Local: true, SlowAfter: 5 * time.Minute}
+	switch kind {
+	case "ollama":
+		fake := ollamafake.New(ollamafake.Options{})
+		g.upstream = httptest.NewServer(fake)
+		g.native = "/api/chat"
+		g.last = func() []byte {
+			for _, r := range slices.Backward(fake.Requests()) {
+				if r.Path == "/api/chat" {
+					return r.Raw
+				}
+			}
+			return nil
+		}
+		adapterTransport := ollama.NewTransport()
+		b.Cleanup(adapterTransport.CloseIdleConnections)
+		p := ollama.New(ollama.Options{Name: "local", BaseURL: g.upstream.URL, Model: u.Model,
+			HTTPClient: &http.Client{Transport: adapterTransport}})
+		if _, err := p.Refresh(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		u.Provider = p
+		u.Window = func() (int, int) { i, _ := p.Info(); return i.NumCtx, i.NativeContext }
+	case "openai":
+		fake := openaifake.New(u.Model)
+		g.upstream = httptest.NewServer(fake)
+		g.native = "/v1/chat/completions"
+		g.last = fake.LastBody
+		t := retry.NewTransport(0)
+		t.Proxy = nil
+		b.Cleanup(t.CloseIdleConnections)
+		u.Provider = openaicompat.New(openaicompat.Options{Name: "local", BaseURL: g.upstream.URL + "/v1", Model: u.Model,
+			HTTPClient: retry.NewClient(retry.Options{Transport: t})})
+		u.ContextWindow = 262144
+	default:
+		b.Fatalf("kind %q", kind)
 	}
+	b.Cleanup(g.upstream.Close)
 	counter := tokenize.NewCounter()
 	counter.SetVocabulary(tokenizetest.Qwen3BPE(b))
 	store := workspace.NewStore(workspace.StoreOptions{})
 	rt := New(Options{
-		Dialects: dialects.All(),
-		Upstreams: []*Upstream{{Name: "local", Kind: "ollama", Model: "qwen3-coder:30b", Local: true, Provider: p,
-			Window: func() (int, int) { i, _ := p.Info(); return i.NumCtx, i.NativeContext }, SlowAfter: 5 * time.Minute}},
+		Dialects:  dialects.All(),
+		Upstreams: []*Upstream{u},
 		Settings:  policy.Settings{DefaultPrivacy: policy.Private, HeavyMinFiles: 5, HeavyMinTokens: 100000, DefaultOutputTokens: 8192},
 		Workspace: StoreWorkspace(store),
 		Tokens:    CounterTokens(counter),
@@ -183,19 +228,13 @@ func (g *hopRig) paths(b *testing.B, stream bool) []*hopPath {
 	openai := benchOpenAIRequest(stream)
 	sy := &hopPath{name: "switchyard", url: g.switchyard.URL + "/v1/chat/completions", body: openai, client: g.client}
 	sy.do(b, false)
-	var native []byte
-	for _, r := range slices.Backward(g.fake.Requests()) {
-		if r.Path == "/api/chat" {
-			native = r.Raw
-			break
-		}
-	}
+	native := g.last()
 	if native == nil {
 		b.Fatal("switchyard sent nothing to the fake")
 	}
 	return []*hopPath{
-		{name: "direct", url: g.upstream.URL + "/api/chat", body: native, client: g.client},
-		{name: "bare", url: g.bare.URL + "/api/chat", body: native, client: g.client},
+		{name: "direct", url: g.upstream.URL + g.native, body: native, client: g.client},
+		{name: "bare", url: g.bare.URL + g.native, body: native, client: g.client},
 		sy,
 	}
 }

@@ -7,7 +7,6 @@
 package openaicompat
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,7 +19,9 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/internal/jsonscan"
 	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/providers/internal/lines"
 	"github.com/switchyard/switchyard/providers/retry"
 )
 
@@ -110,20 +111,23 @@ func (p *Provider) send(ctx context.Context, body []byte, stream bool) (provider
 		return nil, p.statusError(resp)
 	}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 64<<10), 16<<20)
-		return &sseStream{p: p, body: resp.Body, sc: sc}, nil
+		return &sseStream{p: p, body: resp.Body, lines: lines.New(resp.Body)}, nil
 	}
 	return p.whole(resp)
 }
 
-// rewriteModel sets "model" and keeps every other field as it was.
+// rewriteModel sets "model" and keeps every other field as it was: every
+// other byte, when the body's structure is plain (a conversation of a
+// megabyte is not decoded and encoded again for one string).
 func rewriteModel(raw []byte, model string) ([]byte, error) {
+	mb, _ := json.Marshal(model)
+	if out, ok := jsonscan.ReplaceMember(raw, "model", mb); ok {
+		return out, nil
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, err
 	}
-	mb, _ := json.Marshal(model)
 	m["model"] = mb
 	return json.Marshal(m)
 }
@@ -164,104 +168,6 @@ func (o *oneChunk) Next() (chat.Chunk, error) {
 }
 
 func (o *oneChunk) Close() error { return nil }
-
-// sseStream reads chat.completion.chunk events.
-type sseStream struct {
-	p        *Provider
-	body     io.ReadCloser
-	sc       *bufio.Scanner
-	finished bool
-	pending  *chat.Chunk
-	closed   bool
-}
-
-func (s *sseStream) Next() (chat.Chunk, error) {
-	for {
-		if s.finished {
-			// The finish chunk may be followed by a usage chunk; hold the
-			// finish until [DONE] or EOF so usage rides on it.
-			if !s.sc.Scan() {
-				return s.flushPending()
-			}
-		} else if !s.sc.Scan() {
-			if err := s.sc.Err(); err != nil {
-				return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream broke", err)
-			}
-			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
-		}
-		line := s.sc.Bytes()
-		data, ok := bytes.CutPrefix(line, []byte("data:"))
-		if !ok {
-			continue // comments, event names, blank separators
-		}
-		data = bytes.TrimSpace(data)
-		if string(data) == "[DONE]" {
-			if s.finished {
-				return s.flushPending()
-			}
-			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
-		}
-		var ev struct {
-			openai.ChatCompletionStreamResponse
-			Error *struct {
-				Message string `json:"message"`
-			} `json:"error"`
-		}
-		if err := json.Unmarshal(data, &ev); err != nil {
-			return chat.Chunk{}, s.p.err(providers.KindProtocol, 0, "unreadable stream event", err)
-		}
-		if ev.Error != nil {
-			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "error in the stream: "+ev.Error.Message, nil)
-		}
-		var c chat.Chunk
-		c.Usage = usage(ev.Usage)
-		if len(ev.Choices) > 0 {
-			ch := ev.Choices[0]
-			c.Content, c.Reasoning = ch.Delta.Content, ch.Delta.ReasoningContent
-			for _, tc := range ch.Delta.ToolCalls {
-				idx := 0
-				if tc.Index != nil {
-					idx = *tc.Index
-				}
-				c.ToolCalls = append(c.ToolCalls, chat.ToolCallDelta{Index: idx, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
-			}
-			c.FinishReason = finishReason(string(ch.FinishReason))
-		}
-		if s.finished {
-			if c.Usage != nil {
-				s.pending.Usage = c.Usage
-			}
-			continue
-		}
-		if c.FinishReason != "" {
-			s.finished = true
-			fin := chat.Chunk{FinishReason: c.FinishReason, Usage: c.Usage}
-			s.pending = &fin
-			c.FinishReason, c.Usage = "", nil
-			if c.Content == "" && c.Reasoning == "" && len(c.ToolCalls) == 0 {
-				continue
-			}
-		}
-		return c, nil
-	}
-}
-
-func (s *sseStream) flushPending() (chat.Chunk, error) {
-	if s.pending == nil {
-		return chat.Chunk{}, io.EOF
-	}
-	c := *s.pending
-	s.pending = nil
-	return c, nil
-}
-
-func (s *sseStream) Close() error {
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	return s.body.Close()
-}
 
 func usage(u *openai.Usage) *chat.Usage {
 	if u == nil || (u.PromptTokens == 0 && u.CompletionTokens == 0) {

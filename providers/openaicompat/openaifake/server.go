@@ -1,0 +1,148 @@
+// Package openaifake is an OpenAI-compatible chat completions server in
+// the shape llama.cpp's server answers (tools/server/README.md, "POST
+// /v1/chat/completions"; OpenAI's chat streaming reference): streamed
+// chat.completion.chunk events, the first with the assistant role, one
+// per piece of content, a finish chunk with an empty delta, a usage chunk
+// with "choices":[] when stream_options.include_usage asks for it, then
+// "data: [DONE]"; or one chat.completion. It enforces what those servers
+// refuse (a body that is not JSON, no messages) with their error envelope.
+//
+// Its reply is derived from the request (the last message echoed, four
+// words a chunk) and encoded by hand, so that as an upstream in a
+// benchmark it costs little and the same on every path.
+package openaifake
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// Server is the fake; it is safe for concurrent use.
+type Server struct {
+	model string
+	chats atomic.Int64
+	last  atomic.Pointer[[]byte]
+}
+
+// New returns a fake that names model in its answers and its model list.
+func New(model string) *Server { return &Server{model: model} }
+
+// Chats is how many chat requests the fake answered.
+func (s *Server) Chats() int { return int(s.chats.Load()) }
+
+// LastBody is the body of the newest chat request.
+func (s *Server) LastBody() []byte {
+	if b := s.last.Load(); b != nil {
+		return *b
+	}
+	return nil
+}
+
+type request struct {
+	Model    string `json:"model"`
+	Stream   bool   `json:"stream"`
+	Messages []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/models":
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"object":"list","data":[{"id":%q,"object":"model","owned_by":"llamacpp"}]}`, s.model)
+		return
+	case r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions":
+		fail(w, http.StatusNotFound, "File Not Found", "not_found_error")
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	var req request
+	if err != nil || json.Unmarshal(body, &req) != nil {
+		fail(w, http.StatusBadRequest, "the request body is not valid JSON", "invalid_request_error")
+		return
+	}
+	if len(req.Messages) == 0 {
+		fail(w, http.StatusBadRequest, "'messages' is required", "invalid_request_error")
+		return
+	}
+	s.chats.Add(1)
+	s.last.Store(&body)
+	pieces := echo(req.Messages[len(req.Messages)-1].Content)
+	prompt, completion := len(body)/4, len(pieces)
+	usage := `{"completion_tokens":` + strconv.Itoa(completion) + `,"prompt_tokens":` + strconv.Itoa(prompt) +
+		`,"total_tokens":` + strconv.Itoa(prompt+completion) + `}`
+	head := `{"id":"chatcmpl-fake","created":1765000000,"model":` + strconv.Quote(s.model) + `,"system_fingerprint":"b7000-fake","object":`
+	if !req.Stream {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, head+`"chat.completion","choices":[{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":`+
+			quote(strings.Join(pieces, ""))+`}}],"usage":`+usage+"}")
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	fl, _ := w.(http.Flusher)
+	event := func(choices string) {
+		io.WriteString(w, "data: "+head+`"chat.completion.chunk","choices":[`+choices+"]}\n\n")
+		if fl != nil {
+			fl.Flush()
+		}
+	}
+	event(`{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}`)
+	for _, p := range pieces {
+		event(`{"finish_reason":null,"index":0,"delta":{"content":` + quote(p) + `}}`)
+	}
+	event(`{"finish_reason":"stop","index":0,"delta":{}}`)
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+		io.WriteString(w, "data: "+head+`"chat.completion.chunk","choices":[],"usage":`+usage+"}\n\n")
+	}
+	io.WriteString(w, "data: [DONE]\n\n")
+}
+
+// maxEcho bounds how much of a message the reply repeats.
+const maxEcho = 200
+
+// echo is the reply: the last message's text, four words a piece.
+func echo(content json.RawMessage) []string {
+	var text string
+	if json.Unmarshal(content, &text) != nil {
+		var parts []struct{ Text string }
+		json.Unmarshal(content, &parts)
+		for _, p := range parts {
+			text += p.Text
+		}
+	}
+	if len(text) > maxEcho {
+		text = fmt.Sprintf("You said %d bytes, starting: %s", len(text), strings.ToValidUTF8(text[:maxEcho], ""))
+	} else {
+		text = "You said: " + text
+	}
+	words := strings.SplitAfter(text, " ")
+	var out []string
+	for len(words) > 0 {
+		n := min(len(words), 4)
+		out = append(out, strings.Join(words[:n], ""))
+		words = words[n:]
+	}
+	return out
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// fail answers in the OpenAI error envelope llama.cpp's server uses.
+func fail(w http.ResponseWriter, status int, msg, typ string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"error":{"code":%d,"message":%s,"type":%q}}`, status, quote(msg), typ)
+}

@@ -1,0 +1,70 @@
+package openaifake
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+)
+
+// The official SDK reads the fake's answers, whole and streamed, as it
+// reads OpenAI's.
+func TestSDKReadsTheFake(t *testing.T) {
+	s := New("qwen3-coder")
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	client := openai.NewClient(option.WithBaseURL(srv.URL+"/v1"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	params := openai.ChatCompletionNewParams{Model: "x", Messages: []openai.ChatCompletionMessageParamUnion{
+		openai.UserMessage("rename parseCount to parseDecimal everywhere please")}}
+	c, err := client.Chat.Completions.New(context.Background(), params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "You said: rename parseCount to parseDecimal everywhere please"
+	if got := c.Choices[0].Message.Content; got != want || c.Choices[0].FinishReason != "stop" || c.Model != "qwen3-coder" {
+		t.Errorf("whole: %q %q %q", got, c.Choices[0].FinishReason, c.Model)
+	}
+	params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
+	st := client.Chat.Completions.NewStreaming(context.Background(), params)
+	var acc openai.ChatCompletionAccumulator
+	chunks := 0
+	for st.Next() {
+		acc.AddChunk(st.Current())
+		chunks++
+	}
+	if err := st.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := acc.Choices[0].Message.Content; got != want || acc.Usage.CompletionTokens != 2 || chunks != 5 {
+		t.Errorf("stream: %q, usage %+v, %d chunks (want role, 2 pieces, finish, usage)", got, acc.Usage, chunks)
+	}
+	if s.Chats() != 2 || !strings.Contains(string(s.LastBody()), "include_usage") {
+		t.Errorf("chats %d, last body %s", s.Chats(), s.LastBody())
+	}
+}
+
+func TestRefusesWhatLlamaCppRefuses(t *testing.T) {
+	srv := httptest.NewServer(New("m"))
+	defer srv.Close()
+	for _, c := range []struct {
+		path, body string
+		status     int
+	}{
+		{"/v1/chat/completions", `{"messages":`, 400},
+		{"/v1/chat/completions", `{"model":"m","messages":[]}`, 400},
+		{"/v1/completions", `{}`, 404},
+	} {
+		resp, err := http.Post(srv.URL+c.path, "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s %s: %d, want %d", c.path, c.body, resp.StatusCode, c.status)
+		}
+	}
+}

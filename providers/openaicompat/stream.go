@@ -1,0 +1,213 @@
+package openaicompat
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/internal/jsonscan"
+	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/providers/internal/lines"
+)
+
+// sseStream reads chat.completion.chunk events.
+type sseStream struct {
+	p        *Provider
+	body     io.ReadCloser
+	lines    *lines.Reader
+	finished bool
+	pending  *chat.Chunk
+	closed   bool
+}
+
+var _ providers.Waiter = (*sseStream)(nil)
+
+// BeforeWait makes Next call f whenever it is about to wait for the server
+// (providers.Waiter), so chunks that arrived together leave together.
+func (s *sseStream) BeforeWait(f func()) { s.lines.BeforeWait = f }
+
+func (s *sseStream) Next() (chat.Chunk, error) {
+	for {
+		line, _, err := s.lines.Next()
+		if err != nil {
+			if s.finished {
+				// The finish chunk may be followed by a usage chunk; the
+				// finish is held until [DONE] or the end so usage rides on
+				// it.
+				return s.flushPending()
+			}
+			if errors.Is(err, io.EOF) {
+				return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
+			}
+			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream broke", err)
+		}
+		data, ok := bytes.CutPrefix(line, []byte("data:"))
+		if !ok {
+			continue // comments, event names
+		}
+		data = bytes.TrimSpace(data)
+		if string(data) == "[DONE]" {
+			if s.finished {
+				return s.flushPending()
+			}
+			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
+		}
+		c, msg, err := decodeEvent(data)
+		if err != nil {
+			return chat.Chunk{}, s.p.err(providers.KindProtocol, 0, "unreadable stream event", err)
+		}
+		if msg != nil {
+			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "error in the stream: "+*msg, nil)
+		}
+		if s.finished {
+			if c.Usage != nil {
+				s.pending.Usage = c.Usage
+			}
+			continue
+		}
+		if c.FinishReason != "" {
+			s.finished = true
+			fin := chat.Chunk{FinishReason: c.FinishReason, Usage: c.Usage}
+			s.pending = &fin
+			c.FinishReason, c.Usage = "", nil
+			if c.Content == "" && c.Reasoning == "" && len(c.ToolCalls) == 0 {
+				continue
+			}
+		}
+		return c, nil
+	}
+}
+
+// decodeEvent reads one event's data: the chunk it carries, or the message
+// of an error event.
+func decodeEvent(data []byte) (chat.Chunk, *string, error) {
+	if c, ok := decodeTokenChunk(data); ok {
+		return c, nil, nil
+	}
+	return decodeEventSlowly(data)
+}
+
+// decodeEventSlowly is decodeEvent by encoding/json alone.
+func decodeEventSlowly(data []byte) (chat.Chunk, *string, error) {
+	var ev struct {
+		openai.ChatCompletionStreamResponse
+		Error *struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return chat.Chunk{}, nil, err
+	}
+	if ev.Error != nil {
+		return chat.Chunk{}, &ev.Error.Message, nil
+	}
+	var c chat.Chunk
+	c.Usage = usage(ev.Usage)
+	if len(ev.Choices) > 0 {
+		ch := ev.Choices[0]
+		c.Content, c.Reasoning = ch.Delta.Content, ch.Delta.ReasoningContent
+		for _, tc := range ch.Delta.ToolCalls {
+			idx := 0
+			if tc.Index != nil {
+				idx = *tc.Index
+			}
+			c.ToolCalls = append(c.ToolCalls, chat.ToolCallDelta{Index: idx, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+		}
+		c.FinishReason = finishReason(string(ch.FinishReason))
+	}
+	return c, nil, nil
+}
+
+// Almost every event of an answer is one token:
+//
+//	{"id":"…","object":"chat.completion.chunk","created":…,"model":"…","system_fingerprint":"…",
+//	 "choices":[{"index":0,"delta":{"content":"…"},"logprobs":null,"finish_reason":null}]}
+//
+// (llama.cpp's server, vLLM and OpenAI alike), and encoding/json into
+// go-openai's types spends more on each than the rest of the relay.
+// decodeTokenChunk reads exactly that shape, with role, reasoning_content
+// and a finish reason, and nothing else: tool calls, usage and errors are
+// left to decodeEvent's json.Unmarshal, which gives every event this
+// accepts the same chunk (FuzzDecodeTokenChunk checks it).
+func decodeTokenChunk(data []byte) (chat.Chunk, bool) {
+	p := jsonscan.New(data)
+	var c chat.Chunk
+	var finish string
+	choices, arrays := 0, 0
+	ok := p.Object(func(key []byte) bool {
+		var s string
+		var n int64
+		switch string(key) {
+		case "id", "object", "model", "system_fingerprint":
+			return p.StrOrNull(&s)
+		case "created":
+			return p.Null() || p.Int(&n)
+		case "choices":
+			// A second "choices" is decoded into the first one's
+			// elements by encoding/json, merging them: left to it.
+			if arrays++; arrays > 1 {
+				return false
+			}
+			return p.Array(func() bool {
+				choices++
+				// encoding/json decodes every element into the slice;
+				// only the first one's fields are kept.
+				var content, reasoning, fin string
+				ok := p.Object(func(key []byte) bool {
+					switch string(key) {
+					case "index":
+						return p.Null() || p.Int(&n)
+					case "logprobs":
+						return p.Null()
+					case "finish_reason":
+						return p.StrOrNull(&fin)
+					case "delta":
+						return p.Null() || p.Object(func(key []byte) bool {
+							switch string(key) {
+							case "role":
+								return p.StrOrNull(&s)
+							case "content":
+								return p.StrOrNull(&content)
+							case "reasoning_content":
+								return p.StrOrNull(&reasoning)
+							}
+							return false
+						})
+					}
+					return false
+				})
+				if choices == 1 {
+					c.Content, c.Reasoning, finish = content, reasoning, fin
+				}
+				return ok
+			})
+		}
+		return false
+	})
+	if !ok || !p.End() {
+		return chat.Chunk{}, false
+	}
+	c.FinishReason = finishReason(finish)
+	return c, true
+}
+
+func (s *sseStream) flushPending() (chat.Chunk, error) {
+	if s.pending == nil {
+		return chat.Chunk{}, io.EOF
+	}
+	c := *s.pending
+	s.pending = nil
+	return c, nil
+}
+
+func (s *sseStream) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.body.Close()
+}
