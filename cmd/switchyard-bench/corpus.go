@@ -199,3 +199,55 @@ func (c conversation) request(last string, stream bool) []byte {
 	b, _ := json.Marshal(map[string]any{"model": "auto", "stream": stream, "messages": msgs, "max_tokens": 512})
 	return b
 }
+
+// responsesRequest is the same turn as request, as Codex sends it: OpenAI
+// Responses, the system prompt as instructions, text in input_text parts.
+// Only a conversation of system and user text is written this way.
+func (c conversation) responsesRequest(last string, stream bool) []byte {
+	type part struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	type item struct {
+		Type    string `json:"type"`
+		Role    string `json:"role"`
+		Content []part `json:"content"`
+	}
+	var instructions string
+	var input []item
+	for _, m := range append(c.messages[:len(c.messages):len(c.messages)], text("user", last)) {
+		if m.Role == "system" {
+			instructions += *m.Content
+			continue
+		}
+		input = append(input, item{"message", m.Role, []part{{"input_text", *m.Content}}})
+	}
+	b, _ := json.Marshal(map[string]any{"model": "auto", "stream": stream, "instructions": instructions, "input": input, "max_output_tokens": 512})
+	return b
+}
+
+// geminiRequest is the same turn as request, as Gemini CLI sends it: the
+// Gemini API's generateContent body (the model and whether to stream are
+// in the URL). Only a conversation of system and user text is written
+// this way.
+func (c conversation) geminiRequest(last string) []byte {
+	type part struct {
+		Text string `json:"text"`
+	}
+	type content struct {
+		Role  string `json:"role,omitempty"`
+		Parts []part `json:"parts"`
+	}
+	var system *content
+	var contents []content
+	for _, m := range append(c.messages[:len(c.messages):len(c.messages)], text("user", last)) {
+		if m.Role == "system" {
+			system = &content{Parts: []part{{*m.Content}}}
+			continue
+		}
+		contents = append(contents, content{Role: m.Role, Parts: []part{{*m.Content}}})
+	}
+	b, _ := json.Marshal(map[string]any{"systemInstruction": system, "contents": contents,
+		"generationConfig": map[string]any{"maxOutputTokens": 512}})
+	return b
+}

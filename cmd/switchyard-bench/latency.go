@@ -8,29 +8,34 @@ import (
 	"time"
 )
 
-// The latency comparison. Three paths reach the same fake Ollama, which
-// does byte-for-byte the same work on each because it receives the same
-// /api/chat body:
+// The latency comparison. For each local engine kind, paths reach the
+// same fake engine, which does byte-for-byte the same work on each because
+// it receives the same chat body:
 //
-//	direct      client ──/api/chat──────────────────────────────▶ fake Ollama
-//	bare hop    client ──/api/chat──▶ ReverseProxy (child process) ──▶ fake Ollama
-//	switchyard  client ──/v1/chat/completions──▶ switchyard serve (child) ──▶ fake Ollama
-//	switchyard anthropic  client ──/v1/messages──▶ the same daemon ──▶ fake Ollama
+//	direct      client ──native chat──────────────────────────────▶ fake engine
+//	bare hop    client ──native chat──▶ ReverseProxy (child process) ──▶ fake engine
+//	switchyard  client ──/v1/chat/completions──▶ switchyard serve (child) ──▶ fake engine
+//	switchyard anthropic, responses, gemini: the same turn in that dialect,
+//	            to the same daemon
 //
-// The direct and bare-hop clients send the exact body switchyard's ollama
-// adapter sent for the same OpenAI request, captured from the fake, so the
+// The engines are the fake Ollama (/api/chat, NDJSON) and an
+// OpenAI-compatible server in llama.cpp's shape (openaifake,
+// /v1/chat/completions, SSE) behind a kind openai, local provider, each
+// with its own daemon and its own bare hop.
+//
+// The direct and bare-hop clients send the exact body switchyard's adapter
+// sent for the same OpenAI request, captured from the fake, so the
 // upstream's cost cancels out of "added = path − direct" for both hops and
-// the two added figures differ only by what each hop does. (An
-// OpenAI-shaped fake behind the bare hop would be another program with
-// its own cost, and that difference would land in the comparison.) The
-// clients' work is alike: NDJSON lines read to the end on the direct and
-// bare paths, as many SSE events on switchyard's. Both hops are child
-// processes with their own scheduler; the fake and the clients share this
-// one. Each path runs in rounds, in rotating order, so that noise from a
-// shared machine falls on all three alike.
+// the two added figures differ only by what each hop does. The clients'
+// work is alike: the engine's lines read to the end on the direct and bare
+// paths, as many events on switchyard's. Both hops are child processes
+// with their own scheduler; the fakes and the clients share this one. Each
+// path runs in rounds, in rotating order, so that noise from a shared
+// machine falls on every path alike.
 
 // latencyRow is one path's figures for one case and concurrency.
 type latencyRow struct {
+	Upstream    string  `json:"upstream"`
 	Case        string  `json:"case"`
 	Concurrency int     `json:"concurrency"`
 	Path        string  `json:"path"`
@@ -68,46 +73,73 @@ type path struct {
 	done []byte
 }
 
-// measureLatency runs every case at concurrency 1 and 64.
-func measureLatency(ctx context.Context, fake *fakeOllama, hop *hopProcess, sy *daemon, counts [2]int, progress func(string)) ([]latencyRow, error) {
+// engine is one local engine kind with its fake, its bare hop and the
+// daemon in front of it.
+type engine struct {
+	name string
+	// chat is the fake's own chat URL, hop the bare hop's for the same
+	// path; last returns the body of the newest chat request the fake
+	// received.
+	chat, hop string
+	last      func() ([]byte, bool)
+	// done is what a complete native answer ends with, whole and streamed.
+	done, streamDone []byte
+	sy               *daemon
+}
+
+// measureLatency runs every case at concurrency 1 and 64 for every engine.
+func measureLatency(ctx context.Context, engines []engine, counts [2]int, progress func(string)) ([]latencyRow, error) {
 	var rows []latencyRow
 	client := newClient(64)
 	defer client.CloseIdleConnections()
-	for _, c := range latencyCases {
-		conv := shortConversation("/nonexistent/bench")
-		const ask = "#latency Rename parseCount to parseDecimal in router/features.go, update every caller, run the tests of the router package, and tell me which files you changed and why."
-		openai, anthropic := conv.request(ask, c.stream), conv.anthropicRequest(ask, c.stream)
-		a, err := post(ctx, client, sy.URL+"/v1/chat/completions", openai, nil)
-		if err != nil || a.status != http.StatusOK {
-			return nil, fmt.Errorf("switchyard: %v %+v", err, a)
-		}
-		native, ok := fake.lastChat()
-		if !ok {
-			return nil, errNoChat
-		}
-		syDone, anDone := []byte(`"finish_reason":"stop"`), []byte(`"stop_reason":"end_turn"`)
-		if c.stream {
-			syDone, anDone = []byte("data: [DONE]\n\n"), []byte("event: message_stop\n")
-		}
-		paths := []path{
-			{"direct", fake.URL + "/api/chat", native, []byte("\"done\":true")},
-			{"bare hop", hop.URL + "/api/chat", native, []byte("\"done\":true")},
-			{"switchyard", sy.URL + "/v1/chat/completions", openai, syDone},
-			{"switchyard anthropic", sy.URL + "/v1/messages", anthropic, anDone},
-		}
-		for ci, conc := range []int{1, 64} {
-			progress(fmt.Sprintf("latency: %s at concurrency %d", c.name, conc))
-			r, err := measurePaths(ctx, client, paths, counts[ci], conc, c.firstByte)
-			if err != nil {
-				return nil, fmt.Errorf("%s, concurrency %d: %w", c.name, conc, err)
+	for _, en := range engines {
+		for _, c := range latencyCases {
+			conv := shortConversation("/nonexistent/bench")
+			const ask = "#latency Rename parseCount to parseDecimal in router/features.go, update every caller, run the tests of the router package, and tell me which files you changed and why."
+			openai := conv.request(ask, c.stream)
+			a, err := post(ctx, client, en.sy.URL+"/v1/chat/completions", openai, nil)
+			if err != nil || a.status != http.StatusOK {
+				return nil, fmt.Errorf("switchyard (%s): %v %+v", en.name, err, a)
 			}
-			for i := range r {
-				r[i].Case = c.name
+			native, ok := en.last()
+			if !ok {
+				return nil, errNoChat
 			}
-			rows = append(rows, r...)
+			nativeDone := en.done
+			syDone, anDone, reDone, geDone := []byte(`"finish_reason":"stop"`), []byte(`"stop_reason":"end_turn"`), []byte(`"status":"completed"`), []byte(`"finishReason":"STOP"`)
+			if c.stream {
+				nativeDone = en.streamDone
+				syDone, anDone, reDone = []byte("data: [DONE]\n\n"), []byte("event: message_stop\n"), []byte("event: response.completed\n")
+			}
+			paths := []path{
+				{"direct", en.chat, native, nativeDone},
+				{"bare hop", en.hop, native, nativeDone},
+				{"switchyard", en.sy.URL + "/v1/chat/completions", openai, syDone},
+				{"switchyard anthropic", en.sy.URL + "/v1/messages", conv.anthropicRequest(ask, c.stream), anDone},
+				{"switchyard responses", en.sy.URL + "/v1/responses", conv.responsesRequest(ask, c.stream), reDone},
+				{"switchyard gemini", en.sy.URL + geminiPath(c.stream), conv.geminiRequest(ask), geDone},
+			}
+			for ci, conc := range []int{1, 64} {
+				progress(fmt.Sprintf("latency: %s, %s at concurrency %d", en.name, c.name, conc))
+				r, err := measurePaths(ctx, client, paths, counts[ci], conc, c.firstByte)
+				if err != nil {
+					return nil, fmt.Errorf("%s, %s, concurrency %d: %w", en.name, c.name, conc, err)
+				}
+				for i := range r {
+					r[i].Upstream, r[i].Case = en.name, c.name
+				}
+				rows = append(rows, r...)
+			}
 		}
 	}
 	return rows, nil
+}
+
+func geminiPath(stream bool) string {
+	if stream {
+		return "/v1beta/models/auto:streamGenerateContent?alt=sse"
+	}
+	return "/v1beta/models/auto:generateContent"
 }
 
 // latencyRounds is how many times the paths take turns. A shared virtual

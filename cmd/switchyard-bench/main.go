@@ -204,8 +204,19 @@ func runBench(ctx context.Context, o options) error {
 		return err
 	}
 
-	if r.Latency, err = measureLatency(ctx, fake, hop, sy, sz.latency, progress); err != nil {
+	progress("the OpenAI-compatible engine's path")
+	eng, err := startEngine(e)
+	if err != nil {
+		return err
+	}
+	defer eng.close()
+	ollamaPath := engine{name: "ollama", chat: fake.URL + "/api/chat", hop: hop.URL + "/api/chat", last: fake.lastChat,
+		done: []byte(`"done":true`), streamDone: []byte(`"done":true`), sy: sy}
+	if r.Latency, err = measureLatency(ctx, []engine{ollamaPath, eng.engine()}, sz.latency, progress); err != nil {
 		return fmt.Errorf("latency: %w", err)
+	}
+	if err := eng.close(); err != nil {
+		return err
 	}
 	progress(fmt.Sprintf("stream cuts: %d streamed requests", sz.cuts))
 	if r.Cuts, err = checkStreams(ctx, fake, sy, sz.cuts, 64); err != nil {

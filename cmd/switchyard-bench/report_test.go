@@ -11,24 +11,26 @@ import (
 func TestJudgeAndWrite(t *testing.T) {
 	r := &results{
 		Latency: []latencyRow{
-			{Case: "whole reply", Concurrency: 64, Path: "direct"},
-			{Case: "whole reply", Concurrency: 64, Path: "bare hop"},
-			{Case: "whole reply", Concurrency: 64, Path: "switchyard", AddedMedianXBare: 1.2, RPSXBare: 0.7},
+			{Upstream: "ollama", Case: "whole reply", Concurrency: 64, Path: "direct"},
+			{Upstream: "ollama", Case: "whole reply", Concurrency: 64, Path: "bare hop"},
+			{Upstream: "ollama", Case: "whole reply", Concurrency: 64, Path: "switchyard", AddedMedianXBare: 1.1, RPSXBare: 0.85},
 		},
 		Tokenizer: &tokenizerResult{WarmMBps: 25},
-		Decision:  &decisionResult{ColdMedianMS: 49, WarmMedianMS: 1.5},
-		RSS:       &rssResult{IdleMiB: 31},
+		Decision:  &decisionResult{ColdMedianMS: 24, WarmMedianMS: 0.6},
+		RSS:       &rssResult{IdleMiB: 31, Requests: 256, LoadHWMMiB: 150, AfterMiB: 45},
 		Cuts:      &cutResult{Requests: 10000, Cuts: 0},
 	}
 	r.judge()
 	want := map[string]bool{
-		"added median latency, whole reply, concurrency 64 (× the bare hop's)": true,
-		"throughput, whole reply, concurrency 64 (× the bare hop's)":           false,
-		"tokenizer, warm (Qwen3 vocabulary, samples)":                          true,
-		"decision time, 1 MiB request, cold (median)":                          true,
-		"decision time, 1 MiB request, warm (median)":                          false,
-		"idle RSS of switchyard serve":                                         false,
-		"stream cuts in 10000 streamed requests":                               true,
+		"added median latency, switchyard, ollama, whole reply, concurrency 64 (× the bare hop's)": true,
+		"throughput, switchyard, ollama, whole reply, concurrency 64 (× the bare hop's)":           false,
+		"peak RSS under 64 concurrent new 1.1 MB conversations (VmHWM)":                            true,
+		"RSS after that burst":                        false,
+		"tokenizer, warm (Qwen3 vocabulary, samples)": true,
+		"decision time, 1 MiB request, cold (median)": true,
+		"decision time, 1 MiB request, warm (median)": false,
+		"idle RSS of switchyard serve":                false,
+		"stream cuts in 10000 streamed requests":      true,
 	}
 	if len(r.Targets) != len(want) {
 		t.Fatalf("%d targets: %+v", len(r.Targets), r.Targets)
