@@ -69,7 +69,7 @@ func startEngine(e *env) (*engineRig, error) {
 func (g *engineRig) engine() engine {
 	return engine{name: "openai-compatible", chat: g.url + "/v1/chat/completions", hop: g.hop.URL + "/v1/chat/completions",
 		last: func() ([]byte, bool) { b := g.fake.LastBody(); return b, b != nil },
-		done: []byte(`"finish_reason":"stop"`), streamDone: []byte("data: [DONE]\n\n"), sy: g.sy}
+		done: []byte(`"finish_reason":"stop"`), streamDone: []byte("data: [DONE]\n\n"), sy: g.sy, api: g.url + "/v1"}
 }
 
 // close stops all three; a second call does nothing.

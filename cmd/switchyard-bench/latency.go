@@ -70,7 +70,8 @@ type path struct {
 	url  string
 	body []byte
 	// done is the bytes a complete answer ends with, to check each one.
-	done []byte
+	done   []byte
+	header http.Header
 }
 
 // engine is one local engine kind with its fake, its bare hop and the
@@ -85,10 +86,14 @@ type engine struct {
 	// done is what a complete native answer ends with, whole and streamed.
 	done, streamDone []byte
 	sy               *daemon
+	// peers are other gateways in front of the same engine (API root
+	// api): each is given the body the bare hop gets.
+	api   string
+	peers []*peerProcess
 }
 
 // measureLatency runs every case at concurrency 1 and 64 for every engine.
-func measureLatency(ctx context.Context, engines []engine, counts [2]int, progress func(string)) ([]latencyRow, error) {
+func measureLatency(ctx context.Context, engines []engine, counts [2]int, notes *[]string, progress func(string)) ([]latencyRow, error) {
 	var rows []latencyRow
 	client := newClient(64)
 	defer client.CloseIdleConnections()
@@ -112,12 +117,27 @@ func measureLatency(ctx context.Context, engines []engine, counts [2]int, progre
 				syDone, anDone, reDone = []byte("data: [DONE]\n\n"), []byte("event: message_stop\n"), []byte("event: response.completed\n")
 			}
 			paths := []path{
-				{"direct", en.chat, native, nativeDone},
-				{"bare hop", en.hop, native, nativeDone},
-				{"switchyard", en.sy.URL + "/v1/chat/completions", openai, syDone},
-				{"switchyard anthropic", en.sy.URL + "/v1/messages", conv.anthropicRequest(ask, c.stream), anDone},
-				{"switchyard responses", en.sy.URL + "/v1/responses", conv.responsesRequest(ask, c.stream), reDone},
-				{"switchyard gemini", en.sy.URL + geminiPath(c.stream), conv.geminiRequest(ask), geDone},
+				{name: "direct", url: en.chat, body: native, done: nativeDone},
+				{name: "bare hop", url: en.hop, body: native, done: nativeDone},
+				{name: "switchyard", url: en.sy.URL + "/v1/chat/completions", body: openai, done: syDone},
+				{name: "switchyard anthropic", url: en.sy.URL + "/v1/messages", body: conv.anthropicRequest(ask, c.stream), done: anDone},
+				{name: "switchyard responses", url: en.sy.URL + "/v1/responses", body: conv.responsesRequest(ask, c.stream), done: reDone},
+				{name: "switchyard gemini", url: en.sy.URL + geminiPath(c.stream), body: conv.geminiRequest(ask), done: geDone},
+			}
+			for _, pp := range en.peers {
+				// A peer that cannot serve the case is left out of it,
+				// and the report says so, rather than end the run.
+				p := pp.path(en.api, native, nativeDone)
+				a, err := post(ctx, client, p.url, p.body, p.header)
+				if err == nil {
+					err = jobFor(p).check(0, a)
+				}
+				if err != nil {
+					*notes = append(*notes, fmt.Sprintf("%s left out of %s, %s: %v", p.name, en.name, c.name, err))
+					progress((*notes)[len(*notes)-1])
+					continue
+				}
+				paths = append(paths, p)
 			}
 			for ci, conc := range []int{1, 64} {
 				progress(fmt.Sprintf("latency: %s, %s at concurrency %d", en.name, c.name, conc))
@@ -191,7 +211,7 @@ func measurePaths(ctx context.Context, client *http.Client, paths []path, n, con
 }
 
 func jobFor(p path) job {
-	return job{url: p.url, body: func(int) []byte { return p.body }, check: func(_ int, a *answer) error {
+	return job{url: p.url, header: p.header, body: func(int) []byte { return p.body }, check: func(_ int, a *answer) error {
 		if a.status != http.StatusOK {
 			return fmt.Errorf("HTTP %d: %.300s", a.status, a.body)
 		}

@@ -1,12 +1,16 @@
 // Command switchyard-bench measures switchyard against the targets of the
 // limits issue and writes the figures as a markdown table and as JSON:
 //
-//	go run ./cmd/switchyard-bench [-out DIR] [-quick]
+//	go run ./cmd/switchyard-bench [-out DIR] [-quick] [-peers]
+//	go run ./cmd/switchyard-bench -install-peers
 //	go run ./cmd/switchyard-bench -soak [-duration 60s] [-out DIR]
 //
 // It builds ./cmd/switchyard and runs `switchyard serve` as a child process
-// in front of a fake Ollama (ollamafake) on loopback; nothing leaves the
-// machine and no key is needed. Every run is bounded and stops by itself.
+// in front of a fake Ollama (ollamafake), and another in front of a fake
+// OpenAI-compatible engine (openaifake), on loopback; nothing leaves the
+// machine and no key is needed. With -peers, the gateways -install-peers
+// installed (Portkey, pinned) are measured beside the bare hop on the
+// OpenAI-compatible path. Every run is bounded and stops by itself.
 package main
 
 import (
@@ -30,6 +34,7 @@ type options struct {
 	soak       bool
 	duration   time.Duration
 	switchyard string
+	peers      bool
 }
 
 func main() {
@@ -41,12 +46,21 @@ func main() {
 	flag.BoolVar(&o.soak, "soak", false, "drive switchyard through fakes injecting failures, and report errors by cause")
 	flag.DurationVar(&o.duration, "duration", 60*time.Second, "how long -soak drives switchyard")
 	flag.StringVar(&o.switchyard, "switchyard", "", "a switchyard binary to measure (default: go build ./cmd/switchyard)")
+	flag.BoolVar(&o.peers, "peers", false, "also measure the peers (Portkey) on the OpenAI-compatible path, when installed")
+	install := flag.Bool("install-peers", false, "install the peers, pinned, with npm, and exit")
 	flag.BoolVar(&hop, "serve-bare-hop", false, "internal: serve the bare ReverseProxy baseline")
 	flag.StringVar(&upstream, "upstream", "", "internal: the bare hop's upstream URL")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "switchyard-bench: unexpected arguments %q\n", flag.Args())
 		os.Exit(2)
+	}
+	if *install {
+		if err := installPeers(); err != nil {
+			fmt.Fprintln(os.Stderr, "switchyard-bench: installing peers:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if hop {
 		if err := serveBareHop(upstream); err != nil {
@@ -212,7 +226,16 @@ func runBench(ctx context.Context, o options) error {
 	defer eng.close()
 	ollamaPath := engine{name: "ollama", chat: fake.URL + "/api/chat", hop: hop.URL + "/api/chat", last: fake.lastChat,
 		done: []byte(`"done":true`), streamDone: []byte(`"done":true`), sy: sy}
-	if r.Latency, err = measureLatency(ctx, []engine{ollamaPath, eng.engine()}, sz.latency, progress); err != nil {
+	engPath := eng.engine()
+	if o.peers {
+		engPath.peers = startPeers()
+		defer func() {
+			for _, pp := range engPath.peers {
+				pp.stop()
+			}
+		}()
+	}
+	if r.Latency, err = measureLatency(ctx, []engine{ollamaPath, engPath}, sz.latency, &r.Notes, progress); err != nil {
 		return fmt.Errorf("latency: %w", err)
 	}
 	if err := eng.close(); err != nil {

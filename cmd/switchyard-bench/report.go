@@ -23,6 +23,8 @@ type results struct {
 	Decision  *decisionResult  `json:"decision"`
 	RSS       *rssResult       `json:"rss"`
 	Cuts      *cutResult       `json:"stream_cuts"`
+	// Notes say what a run left out and why (a peer that failed a case).
+	Notes []string `json:"notes,omitempty"`
 }
 
 type machine struct {
@@ -133,7 +135,7 @@ func (r *results) markdown(w io.Writer) {
 			"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, l := range r.Latency {
 			x := func(v float64) string {
-				if !strings.HasPrefix(l.Path, "switchyard") {
+				if l.Path == "direct" || l.Path == "bare hop" {
 					return ""
 				}
 				return num(v)
@@ -142,6 +144,9 @@ func (r *results) markdown(w io.Writer) {
 				num(l.MedianUS), num(l.P99US), num(l.RPS), num(l.AddedMedianUS), num(l.AddedP99US),
 				x(l.AddedMedianXBare), x(l.AddedP99XBare), x(l.RPSXBare))
 		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\n- %s\n", n)
 	}
 	if t := r.Tokenizer; t != nil {
 		fmt.Fprintf(w, "\n## Tokenizer\n\nQwen3 vocabulary, %d bytes of samples (%d tokens): warm %s MB/s over %d passes, cold (new tokenizer each pass) %s MB/s over %d passes.\n",
