@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress"
+	"github.com/switchyard/switchyard/internal/jsonscan"
 )
 
 // The OpenAI chat completions request as it arrives on the wire. Only this
@@ -37,19 +38,33 @@ type oaStreamOpts struct {
 }
 
 type oaMessage struct {
-	Role       string          `json:"role"`
-	Content    json.RawMessage `json:"content"`
-	Name       string          `json:"name"`
-	ToolCalls  []oaToolCall    `json:"tool_calls"`
-	ToolCallID string          `json:"tool_call_id"`
+	Role       string       `json:"role"`
+	Content    borrowed     `json:"content"`
+	Name       string       `json:"name"`
+	ToolCalls  []oaToolCall `json:"tool_calls"`
+	ToolCallID string       `json:"tool_call_id"`
+}
+
+// borrowed is a value's raw JSON as a slice of the input being decoded,
+// not a copy: json.Unmarshal hands UnmarshalJSON a subslice of its input
+// and never changes the input, so the slice is good while the input is.
+// For the fields decoded again at once (content, a tool call's
+// arguments), where json.RawMessage would copy a megabyte of pasted file
+// only to drop it a moment later. Only for input given to json.Unmarshal,
+// never to a json.Decoder, whose buffer is reused.
+type borrowed []byte
+
+func (b *borrowed) UnmarshalJSON(data []byte) error {
+	*b = data
+	return nil
 }
 
 type oaToolCall struct {
 	ID       string `json:"id"`
 	Type     string `json:"type"`
 	Function struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
+		Name      string   `json:"name"`
+		Arguments borrowed `json:"arguments"`
 	} `json:"function"`
 }
 
@@ -228,7 +243,7 @@ func decodeMessage(w *oaMessage, m *chat.Message, p string) *ingress.Error {
 		if tc.Function.Name == "" {
 			return badParam(tp+".function.name", "%s.function.name is required", tp)
 		}
-		args, e := ingress.ToolArguments(tc.Function.Arguments, tp+".function.arguments")
+		args, e := ingress.ToolArguments(json.RawMessage(tc.Function.Arguments), tp+".function.arguments")
 		if e != nil {
 			return e
 		}
@@ -240,15 +255,19 @@ func decodeMessage(w *oaMessage, m *chat.Message, p string) *ingress.Error {
 	return nil
 }
 
-func decodeContent(raw json.RawMessage, p string) ([]chat.Part, *ingress.Error) {
+func decodeContent(raw []byte, p string) ([]chat.Part, *ingress.Error) {
 	if isNull(raw) {
 		return nil, nil
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, jsonError(p, err)
+		// The whole message was checked by json.Unmarshal before: raw is
+		// one valid string literal, unquoted here in one allocation.
+		s, ok := jsonscan.Unquote(raw)
+		if !ok {
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, jsonError(p, err)
+			}
 		}
 		return []chat.Part{{Type: chat.PartText, Text: s}}, nil
 	case '[':
