@@ -18,27 +18,33 @@ import (
 	"github.com/switchyard/switchyard/router/audit"
 )
 
-// readBody reads the whole request body under the size limit. The body is
-// read before anything is forwarded: handing the inbound body to an
-// outbound request lets net/http cut the stream (golang/go#40747).
-func (rt *Router) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+// readBody reads the whole request body under the size limit, once the
+// request is admitted (see admit); the caller calls release when the
+// body's decoding and deciding are done. The body is read before anything
+// is forwarded: handing the inbound body to an outbound request lets
+// net/http cut the stream (golang/go#40747).
+func (rt *Router) readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), e *apiError) {
+	release, err := rt.admit(r)
+	if err != nil {
+		return nil, release, &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "the client went away while its request waited to be read", Cause: err}
+	}
 	var buf bytes.Buffer
 	if n := r.ContentLength; n > 0 && n <= rt.opts.MaxBodyBytes {
 		// One allocation of the right size, not a megabyte grown by
 		// copying (bytes.Buffer.ReadFrom wants 512 bytes spare).
 		buf.Grow(int(n) + bytes.MinRead)
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, rt.opts.MaxBodyBytes))
-	body := buf.Bytes()
+	_, err = buf.ReadFrom(http.MaxBytesReader(w, r.Body, rt.opts.MaxBodyBytes))
+	body = buf.Bytes()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, newError(http.StatusRequestEntityTooLarge, codeTooLarge,
+			return nil, release, newError(http.StatusRequestEntityTooLarge, codeTooLarge,
 				"the request body is larger than server.max_body_bytes (%d bytes): shorten the conversation or raise the limit", mbe.Limit)
 		}
-		return nil, &apiError{Status: http.StatusBadRequest, Code: codeInvalidRequest, Message: "could not read the request body", Cause: err}
+		return nil, release, &apiError{Status: http.StatusBadRequest, Code: codeInvalidRequest, Message: "could not read the request body", Cause: err}
 	}
-	return body, nil
+	return body, release, nil
 }
 
 // inbound is one chat request on its way through the router.
@@ -102,7 +108,8 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dia
 		setRouteHeaders(w.Header(), "none", e.Code, "", 0)
 		writeError(w, r, e)
 	}
-	body, e := rt.readBody(w, r)
+	body, release, e := rt.readBody(w, r)
+	defer release()
 	if e != nil {
 		fail(e)
 		return nil, false
@@ -296,7 +303,8 @@ func failureText(name string, err error) string {
 func (rt *Router) countHandler(c ingress.Counter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rl := logOf(r)
-		body, e := rt.readBody(w, r)
+		body, release, e := rt.readBody(w, r)
+		defer release()
 		if e != nil {
 			rl.err = e
 			writeError(w, r, e)

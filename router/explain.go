@@ -115,7 +115,8 @@ func (rt *Router) dialectNamed(name string) (ingress.Dialect, error) {
 func (rt *Router) handleExplain(w http.ResponseWriter, r *http.Request) {
 	rl := logOf(r)
 	rl.routed = true
-	body, e := rt.readBody(w, r)
+	body, release, e := rt.readBody(w, r)
+	defer release()
 	if e != nil {
 		rl.err = e
 		writeError(w, r, e)

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+
+	"golang.org/x/sync/semaphore"
 	"time"
 
 	"github.com/switchyard/switchyard/ingress"
@@ -34,6 +36,10 @@ type Options struct {
 	Tokens       TokenCounter
 	// Inspector counts the files a job involves and finds credentials.
 	Inspector Inspector
+	// DecidingBytes bounds the bodies of 256 KiB or more being read and
+	// decided at once, by their size (default 8 MiB; negative: no bound).
+	// See admit.
+	DecidingBytes int64
 	// MessageCacheBytes bounds the decoded messages kept for the next
 	// turn, counted as their JSON's size (default 16 MiB; negative keeps
 	// none).
@@ -83,6 +89,8 @@ type Router struct {
 	// active counts requests being handled, bookkeeping after the answer
 	// included (tests wait for it to reach zero).
 	active atomic.Int64
+	// deciding admits large bodies (admit); nil admits every one.
+	deciding *semaphore.Weighted
 }
 
 // SetReloadError records that a new configuration was refused and this
@@ -100,11 +108,17 @@ func New(o Options) *Router {
 	if o.MessageCacheBytes == 0 {
 		o.MessageCacheBytes = 16 << 20
 	}
+	if o.DecidingBytes == 0 {
+		o.DecidingBytes = 8 << 20
+	}
 	if o.KeepAliveInterval <= 0 {
 		o.KeepAliveInterval = 15 * time.Second
 	}
 	rt := &Router{opts: o, upstreams: o.Upstreams, byName: map[string]*Upstream{}, log: o.Logger,
 		decoder: newRequestDecoder(o.MessageCacheBytes), paths: map[string]dialectPath{}}
+	if o.DecidingBytes > 0 {
+		rt.deciding = semaphore.NewWeighted(o.DecidingBytes)
+	}
 	if len(o.Dialects) == 0 {
 		panic("router: Options.Dialects is empty")
 	}
