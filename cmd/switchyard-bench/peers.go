@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net/http"
@@ -100,15 +99,11 @@ func startPeer(node, script string, p peer) (*peerProcess, error) {
 	port := addr[strings.LastIndexByte(addr, ':')+1:]
 	cmd := exec.Command(node, script, "--port="+port, "--headless")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "NODE_ENV=production"}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = os.Stderr
+	// Its stdout is a start-up banner; its errors go where ours do.
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	go io.Copy(io.Discard, bufio.NewReader(out))
 	pp := &peerProcess{peer: p, URL: "http://127.0.0.1:" + port, cmd: cmd}
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		resp, err := http.Get(pp.URL + "/")

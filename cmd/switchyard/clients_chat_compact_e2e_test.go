@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -59,18 +58,7 @@ func TestClientsChatAgentsCompact(t *testing.T) {
 	} {
 		t.Run(c.agent, func(t *testing.T) {
 			a := codingAgents[slices.IndexFunc(codingAgents, func(a codingAgent) bool { return a.name == c.agent })]
-			repo := newRepo(t, "private")
-			nonce := fmt.Sprintf("sy-compact-%d", time.Now().UnixNano())
-			files := []string{"notes-a.txt", "notes-b.txt"}
-			for i, name := range files {
-				var b strings.Builder
-				for l := 0; b.Len() < 50000; l++ {
-					fmt.Fprintf(&b, "%s line %d: the quick brown fox %d jumps over the lazy dog %d\n", name, l, l*7+i, l*13+i)
-				}
-				if err := os.WriteFile(filepath.Join(repo, name), []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			repo, nonce, files := compactTask(t, 50000)
 			read := func(name string) ollamafake.Reply {
 				return ollamafake.Reply{Steps: []ollamafake.Step{{ToolCalls: []ollamafake.ScriptedCall{{Name: c.read,
 					Arguments: c.args(filepath.Join(repo, name))}}}}}

@@ -53,18 +53,7 @@ func TestClientsCodexCompacts(t *testing.T) {
 }
 
 func codexCompactRun(t *testing.T, k *clientKit, g *clientRig, window int, told bool) {
-	repo := newRepo(t, "private")
-	nonce := fmt.Sprintf("sy-compact-%d", time.Now().UnixNano())
-	files := []string{"notes-a.txt", "notes-b.txt"}
-	for i, name := range files {
-		var b strings.Builder
-		for l := 0; b.Len() < 24000; l++ {
-			fmt.Fprintf(&b, "%s line %d: the quick brown fox %d jumps over the lazy dog %d\n", name, l, l*7+i, l*13+i)
-		}
-		if err := os.WriteFile(filepath.Join(repo, name), []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repo, nonce, files := compactTask(t, 24000)
 	read := func(name string) ollamafake.Reply {
 		return ollamafake.Reply{Steps: []ollamafake.Step{{ToolCalls: []ollamafake.ScriptedCall{{Name: "exec_command",
 			Arguments: jsonObject("cmd", "cat "+name)}}}}}

@@ -36,19 +36,8 @@ func TestClientsClaudeCodeCompacts(t *testing.T) {
 	g := startClientRigWith(t, rigPolicy{defaultPrivacy: "public", heavyMinTk: 1, keepAlive: time.Second}, func(cfg *configs.Config) {
 		cfg.Providers[0].ContextWindow = window
 	})
-	repo := newRepo(t, "private")
-	nonce := fmt.Sprintf("sy-compact-%d", time.Now().UnixNano())
 	// About 14,000 tokens each (Claude Code numbers the lines it reads).
-	files := []string{"notes-a.txt", "notes-b.txt"}
-	for i, name := range files {
-		var b strings.Builder
-		for l := 0; b.Len() < 30000; l++ {
-			fmt.Fprintf(&b, "%s line %d: the quick brown fox %d jumps over the lazy dog %d\n", name, l, l*7+i, l*13+i)
-		}
-		if err := os.WriteFile(filepath.Join(repo, name), []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	repo, nonce, files := compactTask(t, 30000)
 	read := func(name string) ollamafake.Reply {
 		return ollamafake.Reply{Steps: []ollamafake.Step{{ToolCalls: []ollamafake.ScriptedCall{{Name: "Read",
 			Arguments: jsonObject("file_path", filepath.Join(repo, name))}}}}}
@@ -124,4 +113,24 @@ func TestClientsClaudeCodeCompacts(t *testing.T) {
 	if n := len(g.cloudChats()); n != 0 {
 		t.Errorf("the cloud fake received %d chat requests of a private task", n)
 	}
+}
+
+// compactTask is what the compaction tests give an agent: a private
+// repository holding notes-a.txt and notes-b.txt of about size bytes each,
+// to be read one after the other, and a nonce that marks the task's
+// requests.
+func compactTask(t *testing.T, size int) (repo, nonce string, files []string) {
+	repo = newRepo(t, "private")
+	nonce = fmt.Sprintf("sy-compact-%d", time.Now().UnixNano())
+	files = []string{"notes-a.txt", "notes-b.txt"}
+	for i, name := range files {
+		var b strings.Builder
+		for l := 0; b.Len() < size; l++ {
+			fmt.Fprintf(&b, "%s line %d: the quick brown fox %d jumps over the lazy dog %d\n", name, l, l*7+i, l*13+i)
+		}
+		if err := os.WriteFile(filepath.Join(repo, name), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return repo, nonce, files
 }
