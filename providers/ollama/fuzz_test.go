@@ -90,6 +90,11 @@ func FuzzTranslate(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal: %v", err)
 		}
+		// What is sent is encoded a message at a time; it must be the
+		// same bytes.
+		if sent := readChatBody(t, out); !bytes.Equal(sent, raw) {
+			t.Fatalf("sent %s\nwant %s", sent, raw)
+		}
 		var got ollamafake.ChatRequest
 		if err := json.Unmarshal(raw, &got); err != nil {
 			t.Fatalf("Ollama would reject the body: %v\n%s", err, raw)

@@ -170,11 +170,18 @@ func (p *Provider) Chat(ctx context.Context, req *chat.Request) (providers.Strea
 	if err != nil {
 		return nil, err
 	}
-	raw, err := json.Marshal(body)
+	wire, ok, err := newChatBody(body)
 	if err != nil {
 		return nil, p.requestError("cannot encode the request: %v", err)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/api/chat", bytes.NewReader(raw))
+	if !ok {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, p.requestError("cannot encode the request: %v", err)
+		}
+		wire = bytes.NewReader(raw)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/api/chat", wire)
 	if err != nil {
 		return nil, &providers.Error{Provider: p.name, Kind: providers.KindUnavailable, Message: "invalid Ollama base URL", Err: err}
 	}
