@@ -37,8 +37,9 @@ type Options struct {
 	// Inspector counts the files a job involves and finds credentials.
 	Inspector Inspector
 	// DecidingBytes bounds the bodies of 256 KiB or more being read and
-	// decided at once, by their size (default 8 MiB; negative: no bound).
-	// See admit.
+	// decided at once, by their size (default 4 MiB: three new megabyte
+	// conversations at a time, which keeps every core busy; negative: no
+	// bound). See admit.
 	DecidingBytes int64
 	// MessageCacheBytes bounds the decoded messages kept for the next
 	// turn, counted as their JSON's size (default 16 MiB; negative keeps
@@ -109,7 +110,7 @@ func New(o Options) *Router {
 		o.MessageCacheBytes = 16 << 20
 	}
 	if o.DecidingBytes == 0 {
-		o.DecidingBytes = 8 << 20
+		o.DecidingBytes = 4 << 20
 	}
 	if o.KeepAliveInterval <= 0 {
 		o.KeepAliveInterval = 15 * time.Second
