@@ -26,63 +26,27 @@ type Split struct {
 // Time is linear in len(body), and most of it is spent in bytes.IndexByte
 // looking for the end of strings.
 func SplitBody(body []byte, key string) (s Split, ok bool) {
-	i := jsonscan.SkipSpace(body, 0)
-	if i == len(body) || body[i] != '{' {
-		return s, false
-	}
-	i = jsonscan.SkipSpace(body, i+1)
 	seen := false
-	for {
-		if i == len(body) || body[i] != '"' {
-			return s, false
-		}
-		keyStart := i
-		i = jsonscan.SkipString(body, i)
-		if i < 0 {
-			return s, false
-		}
-		k := body[keyStart+1 : i-1]
-		if !plainKey(k) {
-			return s, false
-		}
-		i = jsonscan.SkipSpace(body, i)
-		if i == len(body) || body[i] != ':' {
-			return s, false
-		}
-		i = jsonscan.SkipSpace(body, i+1)
-		valStart := i
-		if i = jsonscan.SkipValue(body, i); i < 0 {
-			return s, false
-		}
+	if !jsonscan.Members(body, func(k []byte, member, from, to int) bool {
 		switch {
+		case !plainKey(k):
+			return false
 		case string(k) == key:
 			if seen {
-				return s, false
+				return false
 			}
 			seen = true
-			if s.Elements, ok = splitObjects(body[valStart:i]); !ok {
-				return s, false
-			}
+			var ok bool
+			s.Elements, ok = splitObjects(body[from:to])
+			return ok
 		case bytes.EqualFold(k, []byte(key)):
 			// encoding/json matches keys without regard to case.
-			return s, false
-		default:
-			s.Members = append(s.Members, body[keyStart:i])
+			return false
 		}
-		i = jsonscan.SkipSpace(body, i)
-		if i == len(body) {
-			return s, false
-		}
-		if body[i] == '}' {
-			break
-		}
-		if body[i] != ',' {
-			return s, false
-		}
-		i = jsonscan.SkipSpace(body, i+1)
-	}
-	if jsonscan.SkipSpace(body, i+1) != len(body) || !seen {
-		return s, false
+		s.Members = append(s.Members, body[member:to])
+		return true
+	}) || !seen {
+		return Split{}, false
 	}
 	return s, true
 }

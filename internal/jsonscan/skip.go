@@ -88,6 +88,56 @@ func SkipValue(b []byte, i int) int {
 	return -1
 }
 
+// Members calls f for each member of the JSON object obj, in order, with
+// its key (without the quotes, as written) and where in obj the member
+// starts (its key's opening quote) and its value starts and ends. It
+// reports whether obj is one object of well-formed structure (what lies
+// inside a value is not checked) and f never returned false. An empty
+// object has no members.
+func Members(obj []byte, f func(key []byte, member, from, to int) bool) bool {
+	i := SkipSpace(obj, 0)
+	if i == len(obj) || obj[i] != '{' {
+		return false
+	}
+	i = SkipSpace(obj, i+1)
+	if i < len(obj) && obj[i] == '}' {
+		return SkipSpace(obj, i+1) == len(obj)
+	}
+	for {
+		if i == len(obj) || obj[i] != '"' {
+			return false
+		}
+		member := i
+		if i = SkipString(obj, i); i < 0 {
+			return false
+		}
+		key := obj[member+1 : i-1]
+		i = SkipSpace(obj, i)
+		if i == len(obj) || obj[i] != ':' {
+			return false
+		}
+		i = SkipSpace(obj, i+1)
+		from := i
+		if i = SkipValue(obj, i); i <= from {
+			return false
+		}
+		if !f(key, member, from, i) {
+			return false
+		}
+		i = SkipSpace(obj, i)
+		if i == len(obj) {
+			return false
+		}
+		if obj[i] == '}' {
+			return SkipSpace(obj, i+1) == len(obj)
+		}
+		if obj[i] != ',' {
+			return false
+		}
+		i = SkipSpace(obj, i+1)
+	}
+}
+
 // ReplaceMember returns obj, a JSON object, with the value of its member
 // key replaced by value (raw JSON), or with "key":value added first when
 // it has none; every other byte stays as it was. ok is false when obj is
@@ -95,62 +145,23 @@ func SkipValue(b []byte, i int) int {
 // key that differs from it only in case (which encoding/json would take
 // for it): the caller then decodes and encodes it whole.
 func ReplaceMember(obj []byte, key string, value []byte) (out []byte, ok bool) {
-	i := SkipSpace(obj, 0)
-	if i == len(obj) || obj[i] != '{' {
+	from, to := -1, -1
+	if !Members(obj, func(k []byte, _, f, t int) bool {
+		switch {
+		case string(k) == key:
+			if from >= 0 {
+				return false
+			}
+			from, to = f, t
+		case bytes.IndexByte(k, '\\') >= 0 || bytes.EqualFold(k, []byte(key)):
+			return false
+		}
+		return true
+	}) {
 		return nil, false
 	}
-	open := i
-	from, to := -1, -1
-	i = SkipSpace(obj, i+1)
-	if i < len(obj) && obj[i] == '}' {
-		if SkipSpace(obj, i+1) != len(obj) {
-			return nil, false
-		}
-	} else {
-		for {
-			if i == len(obj) || obj[i] != '"' {
-				return nil, false
-			}
-			start := i
-			if i = SkipString(obj, i); i < 0 {
-				return nil, false
-			}
-			k := obj[start+1 : i-1]
-			i = SkipSpace(obj, i)
-			if i == len(obj) || obj[i] != ':' {
-				return nil, false
-			}
-			i = SkipSpace(obj, i+1)
-			vstart := i
-			if i = SkipValue(obj, i); i <= vstart {
-				return nil, false
-			}
-			switch {
-			case string(k) == key:
-				if from >= 0 {
-					return nil, false
-				}
-				from, to = vstart, i
-			case bytes.IndexByte(k, '\\') >= 0 || bytes.EqualFold(k, []byte(key)):
-				return nil, false
-			}
-			i = SkipSpace(obj, i)
-			if i == len(obj) {
-				return nil, false
-			}
-			if obj[i] == '}' {
-				break
-			}
-			if obj[i] != ',' {
-				return nil, false
-			}
-			i = SkipSpace(obj, i+1)
-		}
-		if SkipSpace(obj, i+1) != len(obj) {
-			return nil, false
-		}
-	}
 	if from < 0 {
+		open := SkipSpace(obj, 0)
 		out = make([]byte, 0, len(obj)+len(key)+len(value)+4)
 		out = append(out, obj[:open+1]...)
 		out = append(out, '"')
