@@ -9,9 +9,7 @@
 package jsonscan
 
 import (
-	"encoding/json"
 	"strconv"
-	"unicode/utf8"
 )
 
 // Parser reads one JSON value from b, strictly: each method reads one
@@ -96,35 +94,20 @@ func (p *Parser) plainString() ([]byte, bool) {
 	return nil, false
 }
 
-// Str reads a JSON string into s. One with escapes is decoded by
-// encoding/json, so that every escape means what it means there.
+// Str reads a JSON string into s, as encoding/json decodes it (Unquote).
 func (p *Parser) Str(s *string) bool {
-	start := p.i
-	if raw, ok := p.plainString(); ok {
-		if !utf8.Valid(raw) {
-			return false // encoding/json would replace the invalid bytes
-		}
-		*s = string(raw)
-		return true
-	}
-	if start >= len(p.b) || p.b[start] != '"' {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
 		return false
 	}
-	end := -1
-	for j := start + 1; j < len(p.b); j++ {
-		if p.b[j] == '\\' {
-			j++
-			continue
-		}
-		if p.b[j] == '"' {
-			end = j + 1
-			break
-		}
-	}
-	if end < 0 || json.Unmarshal(p.b[start:end], s) != nil {
+	end := SkipString(p.b, p.i)
+	if end < 0 {
 		return false
 	}
-	p.i = end
+	v, ok := Unquote(p.b[p.i:end])
+	if !ok {
+		return false
+	}
+	*s, p.i = v, end
 	return true
 }
 
