@@ -27,57 +27,62 @@ type Split struct {
 // looking for the end of strings.
 func SplitBody(body []byte, key string) (s Split, ok bool) {
 	seen := false
-	if !jsonscan.Members(body, func(k []byte, member, from, to int) bool {
+	if !jsonscan.Members(body, func(k []byte, member, from int) int {
 		switch {
 		case !plainKey(k):
-			return false
+			return -1
 		case string(k) == key:
 			if seen {
-				return false
+				return -1
 			}
 			seen = true
-			var ok bool
-			s.Elements, ok = splitObjects(body[from:to])
-			return ok
+			// The array is walked once, cut as it is passed over.
+			var to int
+			s.Elements, to = splitObjects(body, from)
+			return to
 		case bytes.EqualFold(k, []byte(key)):
 			// encoding/json matches keys without regard to case.
-			return false
+			return -1
 		}
-		s.Members = append(s.Members, body[member:to])
-		return true
+		to := jsonscan.SkipValue(body, from)
+		if to > from {
+			s.Members = append(s.Members, body[member:to])
+		}
+		return to
 	}) || !seen {
 		return Split{}, false
 	}
 	return s, true
 }
 
-// splitObjects cuts a JSON array whose elements are all objects into
-// their raw bytes; ok is false for anything else, or an empty array.
-func splitObjects(arr []byte) (elems [][]byte, ok bool) {
-	if len(arr) == 0 || arr[0] != '[' {
-		return nil, false
+// splitObjects cuts the JSON array at b[from] whose elements are all
+// objects into their raw bytes, and returns where the array ends; -1 for
+// anything else, or an empty array.
+func splitObjects(b []byte, from int) (elems [][]byte, to int) {
+	if from >= len(b) || b[from] != '[' {
+		return nil, -1
 	}
-	i := jsonscan.SkipSpace(arr, 1)
+	i := jsonscan.SkipSpace(b, from+1)
 	for {
-		if i == len(arr) || arr[i] != '{' {
-			return nil, false
+		if i == len(b) || b[i] != '{' {
+			return nil, -1
 		}
 		start := i
-		if i = jsonscan.SkipValue(arr, i); i < 0 {
-			return nil, false
+		if i = jsonscan.SkipValue(b, i); i < 0 {
+			return nil, -1
 		}
-		elems = append(elems, arr[start:i])
-		i = jsonscan.SkipSpace(arr, i)
-		if i == len(arr) {
-			return nil, false
+		elems = append(elems, b[start:i])
+		i = jsonscan.SkipSpace(b, i)
+		if i == len(b) {
+			return nil, -1
 		}
-		switch arr[i] {
+		switch b[i] {
 		case ']':
-			return elems, jsonscan.SkipSpace(arr, i+1) == len(arr)
+			return elems, i + 1
 		case ',':
-			i = jsonscan.SkipSpace(arr, i+1)
+			i = jsonscan.SkipSpace(b, i+1)
 		default:
-			return nil, false
+			return nil, -1
 		}
 	}
 }

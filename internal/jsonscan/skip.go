@@ -90,11 +90,12 @@ func SkipValue(b []byte, i int) int {
 
 // Members calls f for each member of the JSON object obj, in order, with
 // its key (without the quotes, as written) and where in obj the member
-// starts (its key's opening quote) and its value starts and ends. It
-// reports whether obj is one object of well-formed structure (what lies
-// inside a value is not checked) and f never returned false. An empty
-// object has no members.
-func Members(obj []byte, f func(key []byte, member, from, to int) bool) bool {
+// starts (its key's opening quote) and its value starts. f returns where
+// the value ends (SkipValue(obj, from), unless it walks the value itself),
+// or -1 to stop. Members reports whether obj is one object of well-formed
+// structure (what lies inside a value is not checked) and f never stopped
+// it. An empty object has no members.
+func Members(obj []byte, f func(key []byte, member, from int) (to int)) bool {
 	i := SkipSpace(obj, 0)
 	if i == len(obj) || obj[i] != '{' {
 		return false
@@ -118,10 +119,7 @@ func Members(obj []byte, f func(key []byte, member, from, to int) bool) bool {
 		}
 		i = SkipSpace(obj, i+1)
 		from := i
-		if i = SkipValue(obj, i); i <= from {
-			return false
-		}
-		if !f(key, member, from, i) {
+		if i = f(key, member, from); i <= from {
 			return false
 		}
 		i = SkipSpace(obj, i)
@@ -146,17 +144,18 @@ func Members(obj []byte, f func(key []byte, member, from, to int) bool) bool {
 // for it): the caller then decodes and encodes it whole.
 func ReplaceMember(obj []byte, key string, value []byte) (out []byte, ok bool) {
 	from, to := -1, -1
-	if !Members(obj, func(k []byte, _, f, t int) bool {
+	if !Members(obj, func(k []byte, _, f int) int {
+		t := SkipValue(obj, f)
 		switch {
 		case string(k) == key:
 			if from >= 0 {
-				return false
+				return -1
 			}
 			from, to = f, t
 		case bytes.IndexByte(k, '\\') >= 0 || bytes.EqualFold(k, []byte(key)):
-			return false
+			return -1
 		}
-		return true
+		return t
 	}) {
 		return nil, false
 	}
