@@ -140,7 +140,7 @@ func TestDecoderOff(t *testing.T) {
 
 func TestByteLRU(t *testing.T) {
 	c := newByteLRU[int](100)
-	k := func(i int) cacheKey { return cacheKey{uint64(i), 0, i} }
+	k := func(i int) cacheKey { return cacheKey{uint64(i), i} }
 	for i := range 10 {
 		c.put(k(i), i, 30)
 		if c.size > c.max {
