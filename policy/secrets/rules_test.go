@@ -29,6 +29,10 @@ func TestScanRules(t *testing.T) {
 		{"stripe-live-go", KindStripeKey, `stripe.Key = "«` + f.fake("stripe") + `»"`},
 		{"openai-legacy-env", KindOpenAIKey, "OPENAI_API_KEY=«" + f.fake("openai-legacy") + "»"},
 		{"openai-proj-python", KindOpenAIKey, `client = OpenAI(api_key="«` + f.fake("openai-proj") + `»")`},
+		// A random part that happens to hold no - or _ (as the privacy
+		// proof's seed 1796634820010648206 planted): proj is not a word.
+		{"openai-proj-alnum", KindOpenAIKey, "OPENAI_API_KEY=«sk-" + "proj-" + f.chars(alnum, 52) + "»"},
+		{"openai-svcacct-alnum", KindOpenAIKey, "«sk-" + "svcacct-" + f.chars(alnum, 48) + "»"},
 		{"anthropic-ts", KindAnthropicKey, `const anthropic = new Anthropic({ apiKey: '«` + f.fake("anthropic") + `»' });`},
 		{"jwt-cookie", KindJWT, "Cookie: session=«" + f.fake("jwt") + "»; Path=/"},
 		{"jwt-bearer", KindJWT, "Authorization: Bearer «" + f.fake("jwt") + "»"},

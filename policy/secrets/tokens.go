@@ -219,11 +219,30 @@ func skDash(s string, i int) int {
 		return -1
 	}
 	// The random part must be there: a long alphanumeric stretch with
-	// letters and digits, not a hyphenated CSS class or a slug.
-	if !hasRandomStretch(body, 20) || !randomish(body) {
+	// letters and digits, not a hyphenated CSS class or a slug. The
+	// vendor's own kind (proj-, svcacct-, …) is not part of it: counted as
+	// a word, it made a project key whose random part holds no - or _
+	// read as a run of words.
+	if !hasRandomStretch(body, 20) || !randomish(trimKeyKind(body)) {
 		return -1
 	}
 	return j + k
+}
+
+// skKinds are the kinds of key the vendors put after sk-. Sources: OpenAI
+// API reference "Authentication" (project, service account and admin
+// keys); Anthropic's sk-ant-api03- and sk-ant-admin01-; OpenRouter's
+// sk-or-v1-.
+var skKinds = []string{"proj-", "svcacct-", "admin-", "ant-api03-", "ant-admin01-", "or-v1-"}
+
+// trimKeyKind returns body without the kind of key it starts with.
+func trimKeyKind(body string) string {
+	for _, k := range skKinds {
+		if rest, ok := strings.CutPrefix(body, k); ok {
+			return rest
+		}
+	}
+	return body
 }
 
 // skKind names the vendor of a key matched by skDash.
