@@ -11,9 +11,9 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/semaphore"
-	"time"
 
 	"github.com/switchyard/switchyard/ingress"
 	"github.com/switchyard/switchyard/policy"
