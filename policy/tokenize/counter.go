@@ -73,6 +73,11 @@ func (c *Counter) SetVocabulary(b *BPE) {
 	}
 }
 
+// Trim lets go of the prompts remembered beyond the most recent quarter
+// of what is kept while busy (a memo holds its prompt's long strings,
+// which outlive the requests that brought them). Call it when idle.
+func (c *Counter) Trim() { c.prompts.trim(promptMemoBytes / 4) }
+
 // Exact reports whether counts use the model's own vocabulary. A request's
 // count may still be inexact when its rendering is (Count.Exact says).
 func (c *Counter) Exact() bool { return c.state.Load().bpe != nil }
@@ -127,7 +132,9 @@ func (c *Counter) CountPrompt(r *Renderer, in *PromptInput) (Count, error) {
 		putPromptBuffer(buf)
 		return Count{}, err
 	}
-	return Count{Tokens: c.countPrompt(s, buf), Exact: s.bpe != nil}, nil
+	n := c.countPrompt(s, buf)
+	putPromptBuffer(buf)
+	return Count{Tokens: n, Exact: s.bpe != nil}, nil
 }
 
 // key hashes a chunk's text without building it. Two independent 64-bit
@@ -157,8 +164,6 @@ const minCachedSegment = 64
 // message's content lies between the template's added tokens, so the
 // segments that hold it recur unchanged turn after turn and their counts
 // come from the cache, whatever the template.
-//
-// countPrompt takes buf: it keeps it as a memo or returns it to the pool.
 func (c *Counter) countPrompt(s *counterState, buf *promptBuffer) int {
 	prompt := buf.view()
 	sp := qwenSpecials
@@ -167,7 +172,7 @@ func (c *Counter) countPrompt(s *counterState, buf *promptBuffer) int {
 	}
 	// Resume where an earlier prompt of the same conversation agrees
 	// with this one (see promptMemo).
-	base, common := c.prompts.recall(prompt, s.gen)
+	base, common := c.prompts.recall(prompt, buf.refs, s.gen)
 	start, total := 0, 0
 	var marks []promptMark
 	if base != nil {
@@ -186,7 +191,9 @@ func (c *Counter) countPrompt(s *counterState, buf *promptBuffer) int {
 			marks = append(marks, promptMark{at: u.next, tokens: total})
 		}
 	}
-	c.prompts.remember(&promptMemo{prompt: prompt, buf: buf, gen: s.gen, marks: marks}, base, common)
+	if memorable(len(prompt)) {
+		c.prompts.remember(newPromptMemo(buf, s.gen, marks), base, common)
+	}
 	return total
 }
 

@@ -9,7 +9,27 @@ import (
 // reuses from one request to the next. A megabyte prompt then costs no
 // fresh allocation, and on a virtual machine the page faults of fresh
 // memory cost more than rendering into it.
-type promptBuffer struct{ b []byte }
+//
+// It also notes where each long string written with WriteString went
+// (refs): a memo of the prompt (promptMemo) can then keep those strings,
+// which the caller holds anyway (a message's content, shared by every
+// request that carries it), instead of a copy of the prompt. A caller of
+// WriteString must not modify the string's bytes afterwards, as Go's
+// strings promise.
+type promptBuffer struct {
+	b    []byte
+	refs []promptRef
+}
+
+// promptRef is a string written whole at b[at:].
+type promptRef struct {
+	at int
+	s  string
+}
+
+// minPromptRef is the shortest string noted as a ref: a shorter one costs
+// a memo about as much copied as referred to.
+const minPromptRef = 256
 
 func (p *promptBuffer) Write(b []byte) (int, error) {
 	p.b = append(p.b, b...)
@@ -17,6 +37,9 @@ func (p *promptBuffer) Write(b []byte) (int, error) {
 }
 
 func (p *promptBuffer) WriteString(s string) (int, error) {
+	if len(s) >= minPromptRef {
+		p.refs = append(p.refs, promptRef{at: len(p.b), s: s})
+	}
 	p.b = append(p.b, s...)
 	return len(s), nil
 }
@@ -35,7 +58,12 @@ func (p *promptBuffer) Grow(n int) {
 	}
 }
 
-func (p *promptBuffer) reset() { p.b = p.b[:0] }
+// reset empties p, and lets go of the strings it referred to.
+func (p *promptBuffer) reset() {
+	p.b = p.b[:0]
+	clear(p.refs)
+	p.refs = p.refs[:0]
+}
 
 // view is the prompt as a string without a copy: valid until p is written
 // to or reused.
