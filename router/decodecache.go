@@ -3,6 +3,7 @@ package router
 import (
 	"container/list"
 	"hash/maphash"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -67,6 +68,23 @@ type messagePaths struct {
 // restCacheBytes bounds the cache of the members around the messages: a
 // few dozen agents' tool lists.
 const restCacheBytes = 2 << 20
+
+// An idle daemon keeps a quarter of each cache (idleCacheShare): the
+// conversations of the last few requests, which a developer's agents are
+// in between turns, and not what a burst of many left behind, which is
+// rebuilt at the cost of one cold decision per conversation that comes
+// back (tens of milliseconds beside a model's turn of seconds).
+const idleCacheShare = 4
+
+// trim lets go of the least recently used entries beyond what an idle
+// daemon keeps.
+func (d *requestDecoder) trim() {
+	if d == nil {
+		return
+	}
+	d.messages.trim(d.messages.max / idleCacheShare)
+	d.rests.trim(d.rests.max / idleCacheShare)
+}
 
 func newRequestDecoder(messageBytes int64) *requestDecoder {
 	if messageBytes <= 0 {
@@ -297,7 +315,28 @@ func (c *byteLRU[V]) put(k cacheKey, v V, cost int64) {
 	}
 	c.items[k] = c.order.PushFront(&lruItem[V]{k: k, v: v, cost: cost})
 	c.size += cost
-	for c.size > c.max {
+	c.evict(c.max)
+}
+
+// trim evicts the least recently used entries until the rest cost at most
+// limit. A map does not shrink, so one that lost most of its entries is
+// made again.
+func (c *byteLRU[V]) trim(limit int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	before := len(c.items)
+	c.evict(limit)
+	if len(c.items) < before/2 {
+		items := make(map[cacheKey]*list.Element, len(c.items))
+		maps.Copy(items, c.items)
+		c.items = items
+	}
+}
+
+// evict removes the least recently used entries until size ≤ limit. The
+// caller holds mu.
+func (c *byteLRU[V]) evict(limit int64) {
+	for c.size > limit {
 		e := c.order.Back()
 		it := e.Value.(*lruItem[V])
 		c.order.Remove(e)

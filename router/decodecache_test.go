@@ -168,6 +168,41 @@ func TestByteLRU(t *testing.T) {
 	}
 }
 
+// TestByteLRUTrim: trimming keeps the most recently used entries within
+// the limit, and the cache goes on working at its full bound after.
+func TestByteLRUTrim(t *testing.T) {
+	c := newByteLRU[int](1000)
+	k := func(i int) cacheKey { return cacheKey{uint64(i), i} }
+	for i := range 100 {
+		c.put(k(i), i, 10)
+	}
+	c.get(k(3)) // the most recently used, then 99, 98, ...
+	c.trim(250)
+	if c.size > 250 || len(c.items) != 25 || c.order.Len() != 25 {
+		t.Fatalf("after trim(250): size %d, %d entries, %d in order", c.size, len(c.items), c.order.Len())
+	}
+	for _, i := range []int{3, 99, 76} {
+		if _, ok := c.get(k(i)); !ok {
+			t.Errorf("recent entry %d evicted", i)
+		}
+	}
+	for _, i := range []int{75, 0, 50} {
+		if _, ok := c.get(k(i)); ok {
+			t.Errorf("old entry %d kept", i)
+		}
+	}
+	for i := 100; i < 200; i++ {
+		c.put(k(i), i, 10)
+	}
+	if c.size != 1000 || len(c.items) != 100 {
+		t.Errorf("refilled: size %d, %d entries", c.size, len(c.items))
+	}
+	c.trim(0)
+	if c.size != 0 || len(c.items) != 0 || c.order.Len() != 0 {
+		t.Errorf("after trim(0): size %d, %d entries", c.size, len(c.items))
+	}
+}
+
 // TestDecoderLargeConversation decodes and inspects a conversation too
 // large for one core (each is shared out), and checks the result against
 // decodeChatRequest and the inspector's calls against the messages.

@@ -94,6 +94,12 @@ type Router struct {
 	deciding *semaphore.Weighted
 }
 
+// Trim lets go of what the router's caches hold beyond what an idle daemon
+// keeps: the decoded messages of the most recent conversations, a quarter
+// of the bound. Call it when no request is in progress or has begun for a
+// while; requests may still come during it.
+func (rt *Router) Trim() { rt.decoder.trim() }
+
 // SetReloadError records that a new configuration was refused and this
 // router's configuration keeps serving.
 func (rt *Router) SetReloadError(err error) {

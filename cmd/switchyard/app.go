@@ -35,6 +35,14 @@ type app struct {
 	stop      context.CancelFunc
 }
 
+// trim lets go of what the caches hold beyond what an idle daemon keeps.
+func (a *app) trim() {
+	a.router.Trim()
+	for _, lm := range a.locals {
+		lm.Trim()
+	}
+}
+
 // localModel is a configured Ollama model and its configuration.
 type localModel struct {
 	*ollama.Local
@@ -170,7 +178,7 @@ func newLocalModel(pc configs.Provider, machineMemory int64, countTokens bool, l
 		Options: ollama.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, ContextWindow: pc.ContextWindow, Logger: log},
 		Memory:  mem, KVCacheType: pc.KVCacheType,
 		PrefillTokensPerSecond: pc.PrefillTokensPerSecond, DecodeTokensPerSecond: pc.DecodeTokensPerSecond,
-		CountTokens: countTokens, VocabularyLoaded: releaseStartupMemory,
+		CountTokens: countTokens, VocabularyLoaded: releaseMemory,
 	})}
 }
 

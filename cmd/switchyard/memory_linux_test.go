@@ -26,11 +26,11 @@ func rssFileKiB(t *testing.T) int {
 	return 0
 }
 
-// TestReleaseStartupMemory drops the executable's read-only pages and goes
+// TestReleaseMemory drops the executable's read-only pages and goes
 // on running code (this test's own) and reading constants.
-func TestReleaseStartupMemory(t *testing.T) {
+func TestReleaseMemory(t *testing.T) {
 	before := rssFileKiB(t)
-	releaseStartupMemory()
+	releaseMemory()
 	after := rssFileKiB(t)
 	if after >= before {
 		t.Errorf("RssFile %d KiB before, %d KiB after", before, after)

@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -151,7 +150,7 @@ func serve(ctx context.Context, configPath string, env configs.Env) error {
 		"providers", providerSummary(cfg), "audit", d.egress.Path())
 	d.notify.Ready()
 	d.notify.Status("serving on " + addr)
-	releaseStartupMemory()
+	releaseMemory()
 
 	wctx, wstop := context.WithCancel(context.Background())
 	defer wstop()
@@ -175,10 +174,10 @@ func serve(ctx context.Context, configPath string, env configs.Env) error {
 				d.reload(ctx, "the config file changed")
 			}
 			if idle.look(&d.h) {
-				// A burst of large conversations leaves a heap sized for
-				// it; give it back rather than idle on it until the
-				// runtime's next forced collection.
-				debug.FreeOSMemory()
+				// A burst of large conversations leaves caches and a heap
+				// sized for it; give them back rather than idle on them.
+				d.h.cur.Load().trim()
+				releaseMemory()
 			}
 		case <-ctx.Done():
 			return d.shutdown(srv, cfg.Server.ShutdownTimeout)

@@ -84,6 +84,10 @@ func NewLocal(o LocalOptions) *Local {
 	return l
 }
 
+// Trim lets go of what counting remembers beyond what an idle daemon keeps
+// (tokenize.Counter.Trim).
+func (l *Local) Trim() { l.tokens.Trim() }
+
 // Provider is the model's chat provider.
 func (l *Local) Provider() *Provider { return l.p }
 
