@@ -67,7 +67,7 @@ func startEngine(e *env) (*engineRig, error) {
 }
 
 func (g *engineRig) engine() engine {
-	return engine{name: "openai-compatible", chat: g.url + "/v1/chat/completions", hop: g.hop.URL + "/v1/chat/completions",
+	return engine{name: "openai-compatible", chat: g.url + "/v1/chat/completions", hop: g.hop.URL + "/v1/chat/completions", hopPID: g.hop.cmd.Process.Pid,
 		last: func() ([]byte, bool) { b := g.fake.LastBody(); return b, b != nil },
 		done: []byte(`"finish_reason":"stop"`), streamDone: []byte("data: [DONE]\n\n"), sy: g.sy, api: g.url + "/v1"}
 }

@@ -51,6 +51,11 @@ type latencyRow struct {
 	AddedMedianXBare float64 `json:"added_median_x_bare,omitempty"`
 	AddedP99XBare    float64 `json:"added_p99_x_bare,omitempty"`
 	RPSXBare         float64 `json:"rps_x_bare,omitempty"`
+	// CPUPerRequestUS is the hop process's CPU time over its rounds per
+	// request (cpuTime), and CPUXBare its ratio to the bare hop's: the
+	// work a hop adds, whatever the scheduler did with its wake-ups.
+	CPUPerRequestUS float64 `json:"cpu_per_request_us,omitempty"`
+	CPUXBare        float64 `json:"cpu_x_bare,omitempty"`
 }
 
 type latencyCase struct {
@@ -72,6 +77,9 @@ type path struct {
 	// done is the bytes a complete answer ends with, to check each one.
 	done   []byte
 	header http.Header
+	// pid is the hop's process, whose CPU time per request is measured;
+	// 0 for none (the direct path).
+	pid int
 }
 
 // engine is one local engine kind with its fake, its bare hop and the
@@ -79,9 +87,10 @@ type path struct {
 type engine struct {
 	name string
 	// chat is the fake's own chat URL, hop the bare hop's for the same
-	// path; last returns the body of the newest chat request the fake
-	// received.
+	// path, hopPID its process; last returns the body of the newest chat
+	// request the fake received.
 	chat, hop string
+	hopPID    int
 	last      func() ([]byte, bool)
 	// done is what a complete native answer ends with, whole and streamed.
 	done, streamDone []byte
@@ -111,6 +120,7 @@ func measureLatency(ctx context.Context, engines []engine, counts [2]int, notes 
 				return nil, errNoChat
 			}
 			nativeDone := en.done
+			sy := en.sy.cmd.Process.Pid
 			syDone, anDone, reDone, geDone := []byte(`"finish_reason":"stop"`), []byte(`"stop_reason":"end_turn"`), []byte(`"status":"completed"`), []byte(`"finishReason":"STOP"`)
 			if c.stream {
 				nativeDone = en.streamDone
@@ -118,11 +128,11 @@ func measureLatency(ctx context.Context, engines []engine, counts [2]int, notes 
 			}
 			paths := []path{
 				{name: "direct", url: en.chat, body: native, done: nativeDone},
-				{name: "bare hop", url: en.hop, body: native, done: nativeDone},
-				{name: "switchyard", url: en.sy.URL + "/v1/chat/completions", body: openai, done: syDone},
-				{name: "switchyard anthropic", url: en.sy.URL + "/v1/messages", body: conv.anthropicRequest(ask, c.stream), done: anDone},
-				{name: "switchyard responses", url: en.sy.URL + "/v1/responses", body: conv.responsesRequest(ask, c.stream), done: reDone},
-				{name: "switchyard gemini", url: en.sy.URL + geminiPath(c.stream), body: conv.geminiRequest(ask), done: geDone},
+				{name: "bare hop", url: en.hop, body: native, done: nativeDone, pid: en.hopPID},
+				{name: "switchyard", url: en.sy.URL + "/v1/chat/completions", body: openai, done: syDone, pid: sy},
+				{name: "switchyard anthropic", url: en.sy.URL + "/v1/messages", body: conv.anthropicRequest(ask, c.stream), done: anDone, pid: sy},
+				{name: "switchyard responses", url: en.sy.URL + "/v1/responses", body: conv.responsesRequest(ask, c.stream), done: reDone, pid: sy},
+				{name: "switchyard gemini", url: en.sy.URL + geminiPath(c.stream), body: conv.geminiRequest(ask), done: geDone, pid: sy},
 			}
 			for _, pp := range en.peers {
 				// A peer that cannot serve the case is left out of it,
@@ -174,6 +184,23 @@ const latencyRounds = 50
 func measurePaths(ctx context.Context, client *http.Client, paths []path, n, conc int, firstByte bool) ([]latencyRow, error) {
 	lat := make([][]time.Duration, len(paths))
 	wall := make([]time.Duration, len(paths))
+	cpu := make([]time.Duration, len(paths))
+	cpuOK := make([]bool, len(paths))
+	for i, p := range paths {
+		cpuOK[i] = p.pid != 0
+	}
+	// used is the CPU time of path i's process, or 0 when it cannot be
+	// read (then the path reports none).
+	used := func(i int) time.Duration {
+		if !cpuOK[i] {
+			return 0
+		}
+		t, err := cpuTime(paths[i].pid)
+		if err != nil {
+			cpuOK[i] = false
+		}
+		return t
+	}
 	// Warm connections, the fake and the daemon's caches.
 	for _, p := range paths {
 		if _, _, err := load(ctx, client, jobFor(p), max(conc, 32), conc, firstByte); err != nil {
@@ -184,10 +211,12 @@ func measurePaths(ctx context.Context, client *http.Client, paths []path, n, con
 	for round := range latencyRounds {
 		for k := range paths {
 			i := (round + k) % len(paths)
+			before := used(i)
 			l, w, err := load(ctx, client, jobFor(paths[i]), per, conc, firstByte)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", paths[i].name, err)
 			}
+			cpu[i] += used(i) - before
 			lat[i] = append(lat[i], l...)
 			wall[i] += w
 		}
@@ -199,6 +228,9 @@ func measurePaths(ctx context.Context, client *http.Client, paths []path, n, con
 			RPS: float64(len(lat[i])) / wall[i].Seconds()}
 		rows[i].AddedMedianUS = rows[i].MedianUS - rows[0].MedianUS
 		rows[i].AddedP99US = rows[i].P99US - rows[0].P99US
+		if cpuOK[i] {
+			rows[i].CPUPerRequestUS = us(cpu[i]) / float64(len(lat[i]))
+		}
 	}
 	bare := &rows[1]
 	for i := 2; i < len(rows); i++ {
@@ -206,6 +238,7 @@ func measurePaths(ctx context.Context, client *http.Client, paths []path, n, con
 		sy.AddedMedianXBare = ratio(sy.AddedMedianUS, bare.AddedMedianUS)
 		sy.AddedP99XBare = ratio(sy.AddedP99US, bare.AddedP99US)
 		sy.RPSXBare = ratio(sy.RPS, bare.RPS)
+		sy.CPUXBare = ratio(sy.CPUPerRequestUS, bare.CPUPerRequestUS)
 	}
 	return rows, nil
 }

@@ -224,7 +224,7 @@ func runBench(ctx context.Context, o options) error {
 		return err
 	}
 	defer eng.close()
-	ollamaPath := engine{name: "ollama", chat: fake.URL + "/api/chat", hop: hop.URL + "/api/chat", last: fake.lastChat,
+	ollamaPath := engine{name: "ollama", chat: fake.URL + "/api/chat", hop: hop.URL + "/api/chat", hopPID: hop.cmd.Process.Pid, last: fake.lastChat,
 		done: []byte(`"done":true`), streamDone: []byte(`"done":true`), sy: sy}
 	engPath := eng.engine()
 	if o.peers {

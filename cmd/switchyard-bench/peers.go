@@ -125,7 +125,7 @@ func (pp *peerProcess) path(upstream string, body, done []byte) path {
 	h.Set("x-portkey-provider", "openai")
 	h.Set("x-portkey-custom-host", upstream)
 	h.Set("Authorization", "Bearer unused")
-	return path{name: pp.name + " " + pp.version, url: pp.URL + "/v1/chat/completions", body: body, done: done, header: h}
+	return path{name: pp.name + " " + pp.version, url: pp.URL + "/v1/chat/completions", body: body, done: done, header: h, pid: pp.cmd.Process.Pid}
 }
 
 func (pp *peerProcess) stop() {
