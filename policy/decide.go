@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -189,6 +190,7 @@ func (dc *decider) planLocal(code, why string) Decision {
 	if len(fit) == 0 {
 		return dc.noneFits(all, "local")
 	}
+	fit = dc.choosePools(fit)
 	dc.reasonFirst(code, "%s", why)
 	dc.slowNote(fit[0])
 	return dc.finish(dc.healthyFirst(fit))
@@ -234,6 +236,7 @@ func (dc *decider) planAuto() Decision {
 			cloud = append(cloud, p)
 		}
 	}
+	local = dc.choosePools(local)
 	var plan []*Candidate
 	heavy := dc.heavy()
 	switch {
@@ -256,6 +259,103 @@ func (dc *decider) planAuto() Decision {
 		plan = append(slices.Clone(local), cloud...)
 	}
 	return dc.finish(dc.healthyFirst(plan))
+}
+
+// choosePools orders the members of each pool among local, which all
+// fit and are available, where the pool's first member stood: first the
+// member that served the conversation before, while its predicted time is
+// within the pool's margin of the quickest (its prompt cache holds the
+// conversation's prefix, so it prefills only what is new), then the rest
+// by predicted time, quickest first, and those that cannot predict after
+// them in configured order. Providers outside pools keep their
+// configured order. Each pool's choice is a reason.
+func (dc *decider) choosePools(local []*Candidate) []*Candidate {
+	out := make([]*Candidate, 0, len(local))
+	done := map[string]bool{}
+	for _, p := range local {
+		if p.Pool == "" {
+			out = append(out, p)
+			continue
+		}
+		if done[p.Pool] {
+			continue
+		}
+		done[p.Pool] = true
+		var members []*Candidate
+		for _, q := range local {
+			if q.Pool == p.Pool {
+				members = append(members, q)
+			}
+		}
+		out = append(out, dc.choosePool(p.Pool, members)...)
+	}
+	return out
+}
+
+func (dc *decider) choosePool(pool string, members []*Candidate) []*Candidate {
+	byTime := slices.Clone(members)
+	slices.SortStableFunc(byTime, func(a, b *Candidate) int {
+		switch ka, kb := a.PredictedSeconds > 0, b.PredictedSeconds > 0; {
+		case ka && kb:
+			return cmp.Compare(a.PredictedSeconds, b.PredictedSeconds)
+		case ka != kb && ka:
+			return -1
+		case ka != kb:
+			return 1
+		}
+		return 0
+	})
+	best := byTime[0]
+	if len(members) == 1 {
+		dc.reason("pool", "pool %s: %s is the only member that can take the job%s", pool, best.Name, dc.memberText(best))
+		return byTime
+	}
+	for _, p := range byTime {
+		if !p.Affinity || p == best || p.PredictedSeconds <= 0 && best.PredictedSeconds > 0 {
+			continue
+		}
+		margin := p.AffinityMargin
+		if margin <= 0 {
+			margin = DefaultAffinityMargin
+		}
+		if p.PredictedSeconds <= best.PredictedSeconds*(1+margin) {
+			dc.reason("pool_affinity", "pool %s: %s served this conversation before%s, within %.0f%% of the quickest, %s (%s)",
+				pool, p.Name, dc.memberText(p), margin*100, best.Name, seconds(best.PredictedSeconds))
+			return append([]*Candidate{p}, slices.DeleteFunc(byTime, func(q *Candidate) bool { return q == p })...)
+		}
+		dc.reason("pool_quickest", "pool %s: %s is predicted quickest%s; %s, which served this conversation before, is predicted at %s, over %.0f%% slower",
+			pool, best.Name, dc.memberText(best), p.Name, seconds(p.PredictedSeconds), margin*100)
+		return byTime
+	}
+	how := "is predicted quickest"
+	if best.Affinity {
+		how = "served this conversation before and is predicted quickest"
+	}
+	dc.reason("pool_quickest", "pool %s: %s %s%s", pool, best.Name, how, dc.memberText(best))
+	return byTime
+}
+
+// memberText is what a pool member's prediction rests on, as a
+// parenthesis: its time, the part of the prompt it holds, its queue.
+func (dc *decider) memberText(p *Candidate) string {
+	if p.PredictedSeconds <= 0 {
+		return ""
+	}
+	s := " (" + seconds(p.PredictedSeconds)
+	if p.CachedTokens > 0 {
+		s += fmt.Sprintf(", %d of the prompt's %d tokens in its cache", p.CachedTokens, dc.tokensFor(p))
+	}
+	if p.QueuedSeconds > 0 {
+		s += ", " + seconds(p.QueuedSeconds) + " of it queued behind other jobs"
+	}
+	return s + ")"
+}
+
+func seconds(s float64) string {
+	if s < 10 {
+		return fmt.Sprintf("%.1f s", s)
+	}
+	return fmt.Sprintf("%.0f s", s)
 }
 
 // heavy says why the job is heavy, or "".

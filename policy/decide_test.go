@@ -179,10 +179,16 @@ func TestPrivateNeverCloud(t *testing.T) {
 			{Name: "devstral", Window: r.IntN(300000), TokenFactor: r.Float64() * 2, CoolingDown: r.IntN(4) == 0},
 			{Name: "local2", Local: true, Window: r.IntN(300000), CoolingDown: r.IntN(4) == 0},
 			{Name: "gemini", Window: r.IntN(2000000), CoolingDown: r.IntN(4) == 0},
+			{Name: "spark", Local: true, Window: r.IntN(300000), PredictedSeconds: float64(r.IntN(1000)), SlowAfterSeconds: 300},
 		}
 		for j := range provs {
 			if r.IntN(5) == 0 {
 				provs[j].Unavailable = "down"
+			}
+			// Pools, with what a member holds of the conversation.
+			if provs[j].Local && r.IntN(2) == 0 {
+				provs[j].Pool, provs[j].Affinity = "office", r.IntN(2) == 0
+				provs[j].CachedTokens, provs[j].AffinityMargin = r.IntN(300000), r.Float64()
 			}
 		}
 		r.Shuffle(len(provs), func(a, b int) { provs[a], provs[b] = provs[b], provs[a] })

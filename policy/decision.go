@@ -61,7 +61,28 @@ type Candidate struct {
 	// SlowAfterSeconds is how long a local job may take before it counts as
 	// too slow; 0 means no limit.
 	SlowAfterSeconds float64
+	// Pool names the local pool the provider is a member of ("" for
+	// none). Members of one pool are ordered by choosePool: the one that
+	// served the conversation before while it is nearly as quick as the
+	// quickest, else the quickest. A pool's members are all Local.
+	Pool string
+	// AffinityMargin is how much slower than the pool's quickest member
+	// (0.25: 25%) the member that served the conversation before may be
+	// predicted and still be preferred; 0 means DefaultAffinityMargin.
+	AffinityMargin float64
+	// Affinity is true when this provider served the conversation's last
+	// turn and may still hold its prefix in its prompt cache.
+	Affinity bool
+	// CachedTokens is how much of the prompt the provider is taken to hold
+	// already (PredictedSeconds counts only the rest), and QueuedSeconds
+	// the predicted time of the jobs it is running or has waiting
+	// (included in PredictedSeconds).
+	CachedTokens  int
+	QueuedSeconds float64
 }
+
+// DefaultAffinityMargin is Candidate.AffinityMargin's default.
+const DefaultAffinityMargin = 0.25
 
 // Settings are the policy's configuration.
 type Settings struct {
