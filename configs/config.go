@@ -5,6 +5,10 @@ package configs
 
 import (
 	_ "embed"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -20,6 +24,7 @@ type Config struct {
 	Server    Server     `mapstructure:"server"`
 	Log       Log        `mapstructure:"log"`
 	Providers []Provider `mapstructure:"providers"`
+	Pools     []Pool     `mapstructure:"pools"`
 	Policy    Policy     `mapstructure:"policy"`
 	Audit     Audit      `mapstructure:"audit"`
 
@@ -89,12 +94,54 @@ type Provider struct {
 	FirstByteTimeout time.Duration `mapstructure:"first_byte_timeout"`
 }
 
-// IsLocal reports whether the provider's data stays on this machine.
+// Pool groups local providers: a job for the local tier may run on any
+// member, the one that served its conversation before preferred.
+type Pool struct {
+	Name    string   `mapstructure:"name"`
+	Members []string `mapstructure:"members"`
+	// AffinityMargin is how much slower than the quickest member (0.25:
+	// 25%) the member that served the conversation before may be
+	// predicted and still be chosen; 0 = policy.DefaultAffinityMargin.
+	AffinityMargin float64 `mapstructure:"affinity_margin"`
+}
+
+// PoolOf returns the name of the pool provider name is a member of, and
+// the pool; "" and nil for none.
+func (c *Config) PoolOf(name string) (string, *Pool) {
+	for i := range c.Pools {
+		if slices.Contains(c.Pools[i].Members, name) {
+			return c.Pools[i].Name, &c.Pools[i]
+		}
+	}
+	return "", nil
+}
+
+// IsLocal reports whether the provider's data stays on this machine (or on
+// premises its configuration says are as good): local: true, or kind
+// ollama on a loopback address. An ollama provider elsewhere must say
+// local: true or local: false (Validate); an address is never taken for
+// a statement of where the data may go.
 func (p *Provider) IsLocal() bool {
 	if p.Local != nil {
 		return *p.Local
 	}
-	return p.Kind == KindOllama
+	return p.Kind == KindOllama && loopbackURL(p.BaseURL)
+}
+
+// loopbackURL reports whether raw is an http(s) URL whose host is this
+// machine's loopback: localhost, 127.0.0.0/8 or ::1. A name is not
+// resolved: what it resolves to may change.
+func loopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Policy holds the routing policy's settings.

@@ -57,6 +57,7 @@ providers:
   - name: box
     kind: ollama
     base_url: http://10.0.0.2:11434
+    local: true
     model: qwen3-coder:30b
     memory: 64GiB
 `
@@ -73,7 +74,7 @@ providers:
 // (unknown keys, values that do not decode, validation), each with its
 // key's path, in the order of the keys in the file's structure.
 func TestProblemsAllAtOnce(t *testing.T) {
-	const topKeys = "(the keys here are listen, auth, server, log, providers, policy, audit)"
+	const topKeys = "(the keys here are listen, auth, server, log, providers, pools, policy, audit)"
 	const providerKeys = "(the keys here are name, kind, base_url, model, api_key_env, local, context_window, memory, " +
 		"kv_cache_type, prefill_tokens_per_second, decode_tokens_per_second, slow_after, first_byte_timeout)"
 	cases := []struct {
@@ -98,7 +99,7 @@ server:
 providers:
   - name: a
     kind: ollama
-    base_url: http://h:1
+    base_url: http://127.0.0.1:1
     model: m
     num_ctx: 5
 `, []string{
@@ -117,7 +118,7 @@ policy:
 providers:
   - name: a
     kind: ollama
-    base_url: http://h:1
+    base_url: http://127.0.0.1:1
     model: m
     timeout: forever
     local: maybe
@@ -160,15 +161,15 @@ zzz: 1
 providers:
   - name: a
     kind: ollama
-    base_url: http://h:1
+    base_url: http://127.0.0.1:1
     model: m
   - name: b
     kind: ollama
-    base_url: http://h:1
+    base_url: http://127.0.0.1:1
     model: ""
   - name: c
     kind: ollama
-    base_url: http://h:1
+    base_url: http://127.0.0.1:1
     model: m
     timeout: -1s
 `, []string{
@@ -286,7 +287,7 @@ func TestByteSize(t *testing.T) {
 // file and from the environment, problems are reported at the name the
 // file wrote, and a file that writes both with different values is told.
 func TestSlowAfterAlias(t *testing.T) {
-	const provider = "providers:\n  - name: local\n    kind: ollama\n    base_url: http://h:1\n    model: m\n"
+	const provider = "providers:\n  - name: local\n    kind: ollama\n    base_url: http://127.0.0.1:1\n    model: m\n"
 	for _, c := range []struct {
 		name, yaml string
 		env        map[string]string
@@ -331,6 +332,102 @@ func TestUnknownModel(t *testing.T) {
 		}
 		if !ok && !strings.Contains(fmt.Sprint(err), `policy.unknown_model: must be auto, local, cloud or a provider's name, not "claude"`) {
 			t.Errorf("unknown_model %s: %v", v, err)
+		}
+	}
+}
+
+// TestLocalityIsStated: an Ollama on this machine's loopback is local;
+// one anywhere else is whatever its local key says, and without one the
+// configuration is refused with what to write: an address is never taken
+// to say where private code may go.
+func TestLocalityIsStated(t *testing.T) {
+	for _, tc := range []struct {
+		url, local string
+		want       bool
+		problem    string
+	}{
+		{url: "http://127.0.0.1:11434", want: true},
+		{url: "http://127.8.9.10:11434", want: true},
+		{url: "http://localhost:11434", want: true},
+		{url: "http://[::1]:11434", want: true},
+		{url: "http://192.168.1.20:11434", problem: "providers[0].local: http://192.168.1.20:11434 is not this machine: say local: true"},
+		{url: "http://spark.lan:11434", problem: "providers[0].local: http://spark.lan:11434 is not this machine"},
+		{url: "http://localhost.evil.example:11434", problem: "is not this machine"},
+		{url: "http://192.168.1.20:11434", local: "true", want: true},
+		{url: "http://192.168.1.20:11434", local: "false", want: false},
+		{url: "http://127.0.0.1:11434", local: "false", want: false},
+	} {
+		yaml := "providers:\n  - name: box\n    kind: ollama\n    model: m\n    base_url: " + tc.url + "\n"
+		if tc.local != "" {
+			yaml += "    local: " + tc.local + "\n"
+		}
+		cfg, err := Read(strings.NewReader(yaml), "t.yaml", envOf(nil))
+		if tc.problem != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.problem) {
+				t.Errorf("%s: %v, want a problem saying %q", tc.url, err, tc.problem)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s local=%q: %v", tc.url, tc.local, err)
+			continue
+		}
+		if got := cfg.Providers[0].IsLocal(); got != tc.want {
+			t.Errorf("%s local=%q: IsLocal %v, want %v", tc.url, tc.local, got, tc.want)
+		}
+	}
+}
+
+// TestPools reads a pool and refuses the pools a job could leak through or
+// that name nothing.
+func TestPools(t *testing.T) {
+	const providers = `providers:
+  - name: local
+    kind: ollama
+    base_url: http://127.0.0.1:11434
+    model: qwen3-coder:30b
+  - name: spark
+    kind: ollama
+    base_url: http://192.168.1.20:11434
+    local: true
+    model: qwen3-coder:30b
+  - name: lan
+    kind: ollama
+    base_url: http://192.168.1.30:11434
+    local: false
+    model: qwen3-coder:30b
+  - name: devstral
+    kind: mistral
+    base_url: https://api.mistral.ai/v1
+    model: m
+    api_key_env: MISTRAL_API_KEY
+    context_window: 262144
+`
+	cfg, err := Read(strings.NewReader(providers+"pools:\n  - name: office\n    members: [local, spark]\n    affinity_margin: 0.5\n"), "t.yaml", envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, p := cfg.PoolOf("spark"); name != "office" || p.AffinityMargin != 0.5 {
+		t.Errorf("PoolOf(spark) = %q, %+v", name, p)
+	}
+	if name, _ := cfg.PoolOf("devstral"); name != "" {
+		t.Errorf("devstral is in pool %q", name)
+	}
+	for _, tc := range []struct{ pools, problem string }{
+		{"  - name: office\n    members: [local, devstral]\n", `pools[0].members[1]: "devstral" is not local`},
+		{"  - name: office\n    members: [local, lan]\n", `pools[0].members[1]: "lan" is not local`},
+		{"  - name: office\n    members: [local, nosuch]\n", `pools[0].members[1]: "nosuch" is not the name of a provider`},
+		{"  - name: office\n    members: []\n", "pools[0].members: names the local providers"},
+		{"  - name: a\n    members: [local]\n  - name: b\n    members: [local, spark]\n", `pools[1].members[0]: "local" is already a member of pool "a"`},
+		{"  - name: spark\n    members: [local]\n", `pools[0].name: "spark" is already a provider's name`},
+		{"  - name: cloud\n    members: [local]\n", "pools[0].name: \"cloud\" is a routing word"},
+		{"  - name: a\n    members: [local]\n  - name: a\n    members: [spark]\n", `pools[1].name: "a" is already the name of another pool`},
+		{"  - members: [local]\n", "pools[0].name: is required"},
+		{"  - name: a\n    members: [local]\n    affinity_margin: -1\n", "pools[0].affinity_margin: must not be negative"},
+	} {
+		_, err := Read(strings.NewReader(providers+"pools:\n"+tc.pools), "t.yaml", envOf(nil))
+		if err == nil || !strings.Contains(err.Error(), tc.problem) {
+			t.Errorf("%q: %v, want %q", tc.pools, err, tc.problem)
 		}
 	}
 }

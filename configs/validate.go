@@ -56,6 +56,8 @@ func (c *Config) Validate() []Problem {
 		c.Providers[i].validate(fmt.Sprintf("providers[%d]", i), seen, i, add)
 	}
 
+	c.validatePools(add)
+
 	if !oneOf(c.Policy.DefaultPrivacy, "private", "public") {
 		add("policy.default_privacy", "must be private or public, not %q", c.Policy.DefaultPrivacy)
 	}
@@ -75,6 +77,47 @@ func (c *Config) Validate() []Problem {
 		add("policy.unknown_model", "must be auto, local, cloud or a provider's name, not %q", m)
 	}
 	return p
+}
+
+// validatePools checks that each pool has a name of its own and local
+// members, none in two pools.
+func (c *Config) validatePools(add func(string, string, ...any)) {
+	names := map[string]bool{}
+	member := map[string]string{}
+	for i, pl := range c.Pools {
+		path := fmt.Sprintf("pools[%d]", i)
+		switch {
+		case pl.Name == "":
+			add(path+".name", "is required")
+		case reserved[pl.Name] || pl.Name == "local":
+			add(path+".name", "%q is a routing word (auto, local, cloud); choose another name", pl.Name)
+		case slices.ContainsFunc(c.Providers, func(p Provider) bool { return p.Name == pl.Name }):
+			add(path+".name", "%q is already a provider's name", pl.Name)
+		case names[pl.Name]:
+			add(path+".name", "%q is already the name of another pool", pl.Name)
+		}
+		names[pl.Name] = true
+		if len(pl.Members) == 0 {
+			add(path+".members", "names the local providers of the pool; it has none")
+		}
+		for j, m := range pl.Members {
+			mp := fmt.Sprintf("%s.members[%d]", path, j)
+			k := slices.IndexFunc(c.Providers, func(p Provider) bool { return p.Name == m })
+			switch {
+			case k < 0:
+				add(mp, "%q is not the name of a provider", m)
+			case !c.Providers[k].IsLocal():
+				add(mp, "%q is not local (a pool is of local providers: kind ollama on this machine, or local: true)", m)
+			case member[m] != "":
+				add(mp, "%q is already a member of pool %q", m, member[m])
+			default:
+				member[m] = pl.Name
+			}
+		}
+		if pl.AffinityMargin < 0 {
+			add(path+".affinity_margin", "must not be negative")
+		}
+	}
 }
 
 // reserved names are routing words a provider name would shadow. "local"
@@ -104,12 +147,15 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 	case !knownKind:
 		add(path+".kind", "unknown kind %q (ollama, mistral, gemini, openai)", pr.Kind)
 	}
+	urlOK := false
 	if pr.BaseURL == "" {
 		if knownKind && pr.Kind != KindGemini {
 			add(path+".base_url", "is required for kind %s", pr.Kind)
 		}
 	} else if u, err := url.Parse(pr.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		add(path+".base_url", "%q is not an http(s) URL", pr.BaseURL)
+	} else {
+		urlOK = true
 	}
 	if pr.Model == "" {
 		add(path+".model", "is required")
@@ -138,7 +184,10 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 	if pr.FirstByteTimeout < 0 {
 		add(path+".first_byte_timeout", "must not be negative")
 	}
-	if knownKind && !pr.IsLocal() && pr.Kind != KindOpenAI && pr.APIKeyEnv == "" {
+	if pr.Kind == KindOllama && pr.Local == nil && urlOK && !loopbackURL(pr.BaseURL) {
+		add(path+".local", "%s is not this machine: say local: true if it is on premises you trust with private code (private jobs may then run there), or local: false if it is not", pr.BaseURL)
+	}
+	if knownKind && !pr.IsLocal() && pr.Kind != KindOpenAI && pr.Kind != KindOllama && pr.APIKeyEnv == "" {
 		add(path+".api_key_env", "names the environment variable holding the key; it is required for kind %s", pr.Kind)
 	}
 	if strings.HasPrefix(pr.APIKeyEnv, "sk-") || len(pr.APIKeyEnv) > 64 {

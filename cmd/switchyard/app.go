@@ -71,6 +71,11 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		if lm != nil {
 			a.locals = append(a.locals, lm)
 		}
+		if name, pool := cfg.PoolOf(pc.Name); pool != nil && u.Local {
+			// Validate admits only local members; a member that is not
+			// local is never in a pool, whatever the file says.
+			u.Pool, u.AffinityMargin = name, pool.AffinityMargin
+		}
 		ups = append(ups, u)
 	}
 	a.upstreams = ups
@@ -184,7 +189,10 @@ func newLocalModel(pc configs.Provider, machineMemory int64, countTokens bool, l
 
 func (lm *localModel) upstream() *router.Upstream {
 	return &router.Upstream{
-		Name: lm.cfg.Name, Kind: lm.cfg.Kind, Model: lm.cfg.Model, Local: true, Provider: lm.Provider(),
+		// An Ollama is local only where its configuration says so (on
+		// loopback, or local: true): one that says local: false is a cloud
+		// to the policy, whatever it runs.
+		Name: lm.cfg.Name, Kind: lm.cfg.Kind, Model: lm.cfg.Model, Local: lm.cfg.IsLocal(), Provider: lm.Provider(),
 		ContextWindow: lm.cfg.ContextWindow, Window: lm.Window, DefinitionWindow: lm.DefinitionWindow,
 		FirstByteTimeout: lm.cfg.FirstByteTimeout, SlowAfter: lm.cfg.SlowAfter,
 		Predict: lm.Predict, Observe: lm.CheckReported, PrefillSpeed: lm.Speed().PrefillTPS, Check: lm.Check,

@@ -35,3 +35,53 @@ func TestBundledConfigWithoutKeys(t *testing.T) {
 		t.Errorf("%+v %v", ex, err)
 	}
 }
+
+// TestPoolsAndLocality builds a configuration with a pool of this
+// machine's Ollama and one on premises, and an Ollama that says it is not
+// local: the members are pooled, and the one that said local: false is a
+// cloud to the router, which a private job never reaches.
+func TestPoolsAndLocality(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	const yaml = `providers:
+  - name: local
+    kind: ollama
+    base_url: http://127.0.0.1:1
+    model: qwen3-coder:30b
+  - name: spark
+    kind: ollama
+    base_url: http://192.168.1.20:11434
+    local: true
+    model: qwen3-coder:30b
+  - name: rented
+    kind: ollama
+    base_url: http://203.0.113.9:11434
+    local: false
+    model: qwen3-coder:30b
+    context_window: 262144
+pools:
+  - name: office
+    members: [local, spark]
+    affinity_margin: 0.5
+`
+	cfg, err := configs.Read(strings.NewReader(yaml), "t.yaml", none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), none, appExtras{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	for _, name := range []string{"local", "spark"} {
+		if u := a.upstream(name); !u.Local || u.Pool != "office" || u.AffinityMargin != 0.5 {
+			t.Errorf("%s: local %v, pool %q, margin %v", name, u.Local, u.Pool, u.AffinityMargin)
+		}
+	}
+	if u := a.upstream("rented"); u.Local || u.Pool != "" {
+		t.Errorf("rented (local: false): local %v, pool %q", u.Local, u.Pool)
+	}
+	ex, err := a.router.Explain(http.Header{}, []byte(`{"model":"rented","messages":[{"role":"user","content":"x"}]}`))
+	if err != nil || ex.Refusal == nil || ex.Refusal.Code != "privacy_policy" {
+		t.Errorf("a private job pinned to rented: %+v %v", ex, err)
+	}
+}
