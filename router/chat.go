@@ -55,6 +55,9 @@ type inbound struct {
 	// (providers.Forwarder); nil when no upstream of the plan does.
 	body []byte
 	d    *policy.Decision
+	// conv is the request's conversation, for a pool's affinity; nil when
+	// unknown.
+	conv *conversation
 }
 
 // chatHandler serves dl's chat endpoint.
@@ -123,7 +126,8 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dia
 		rt.log.Debug("prompt", logID, rl.id, "body", string(body))
 	}
 	job := rt.gather(r.Header, req.Chat, memo, statedDirs(dl, r))
-	d := policy.Decide(job, rt.candidates(&job), rt.opts.Settings)
+	conv := conversationOf(memo)
+	d := policy.Decide(job, rt.candidates(&job, conv), rt.opts.Settings)
 	rl.reason, rl.privacy, rl.estimated = d.Code(), string(d.Privacy), d.PromptTokens
 	setRouteHeaders(w.Header(), "none", d.Code(), string(d.Privacy), d.PromptTokens)
 	w.Header().Set("X-Switchyard-Privacy-Source", headerText(d.PrivacySource))
@@ -140,7 +144,7 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dia
 		return nil, false
 	}
 	w.Header().Set("X-Switchyard-Plan", strings.Join(d.Plan, ","))
-	in := &inbound{dl: dl, req: req, d: &d}
+	in := &inbound{dl: dl, req: req, d: &d, conv: conv}
 	if rt.forwards(d.Plan) {
 		// Otherwise the body is garbage from here on, though the answer
 		// may take minutes (a megabyte per agent, at 64 agents a quarter
@@ -234,8 +238,16 @@ func (rt *Router) auditResult(rl *requestLog, up *Upstream, u *chat.Usage, outco
 	rt.opts.Audit.Write(r)
 }
 
-func (rt *Router) succeeded(up *Upstream, rl *requestLog, tried []string, w http.ResponseWriter, start time.Time) {
+func (rt *Router) succeeded(up *Upstream, in *inbound, rl *requestLog, tried []string, w http.ResponseWriter, start time.Time) {
 	up.health.success(rt.now())
+	if up.Pool != "" {
+		// The member has prefilled this prompt: its cache holds it now.
+		if in.conv != nil {
+			rt.affinity.record(in.conv, up.Name, in.d.PromptTokens)
+		} else {
+			rt.affinity.forget(up.Name)
+		}
+	}
 	rl.route = up.Name
 	rl.ttfb = time.Since(start)
 	if len(tried) > 0 {

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"hash/maphash"
 	"maps"
+	"math/bits"
 	"net/http"
 	"slices"
 	"sync"
@@ -38,6 +39,10 @@ type requestDecoder struct {
 type decodeMemo struct {
 	messages []*decodedMessage
 	rest     *decodedRest
+	// chain[i] identifies the request up to its message element i: the
+	// members around the messages and the elements' keys, combined.
+	// Two turns of a conversation share chain[i] as far as they agree.
+	chain []uint64
 }
 
 // decodedRest is the request around the messages (model, tools, options)
@@ -110,7 +115,7 @@ func (d *requestDecoder) decode(dl ingress.Dialect, r *http.Request, body []byte
 		req, err := dl.Decode(r, body)
 		return req, nil, err
 	}
-	rest := d.rest(md, r, s.Members)
+	rest, restKey := d.rest(md, r, s.Members)
 	if rest == nil {
 		req, err := dl.Decode(r, body)
 		return req, nil, err
@@ -159,7 +164,20 @@ func (d *requestDecoder) decode(dl ingress.Dialect, r *http.Request, body []byte
 	for i, dm := range entries {
 		req.Messages[i] = dm.msg
 	}
-	return &ingress.Request{Chat: req, Options: rest.req.Options}, &decodeMemo{messages: entries, rest: rest}, nil
+	return &ingress.Request{Chat: req, Options: rest.req.Options}, &decodeMemo{messages: entries, rest: rest, chain: chainOf(restKey, keys)}, nil
+}
+
+// chainOf combines the keys of a request's parts in order (decodeMemo's
+// chain). The keys are seeded hashes already; combining them needs only
+// to be order-dependent.
+func chainOf(rest cacheKey, keys []cacheKey) []uint64 {
+	chain := make([]uint64, len(keys))
+	h := rest.h ^ uint64(rest.n)
+	for i, k := range keys {
+		h = bits.RotateLeft64(h^k.h, 29)*0x9e3779b97f4a7c15 + uint64(k.n)
+		chain[i] = h
+	}
+	return chain
 }
 
 // parallelBytes is the least new text decoded or inspected on more than
@@ -177,8 +195,9 @@ func (d *requestDecoder) key(md ingress.MessageDecoder, raw []byte) cacheKey {
 }
 
 // rest returns the request the members around the messages decode to,
-// with only the messages of their own; nil when they do not decode.
-func (d *requestDecoder) rest(md ingress.MessageDecoder, r *http.Request, members [][]byte) *decodedRest {
+// with only the messages of their own, and its key; nil when they do not
+// decode.
+func (d *requestDecoder) rest(md ingress.MessageDecoder, r *http.Request, members [][]byte) (*decodedRest, cacheKey) {
 	var h maphash.Hash
 	h.SetSeed(d.seed)
 	h.WriteString(md.Name())
@@ -197,18 +216,18 @@ func (d *requestDecoder) rest(md ingress.MessageDecoder, r *http.Request, member
 	}
 	k := cacheKey{h.Sum64(), n}
 	if dr, ok := d.rests.get(k); ok {
-		return dr
+		return dr, k
 	}
 	req, ok := md.DecodeRest(r, members)
 	if !ok {
-		return nil
+		return nil, k
 	}
 	dr := &decodedRest{req: *req}
 	for _, m := range req.Chat.Messages {
 		dr.messages = append(dr.messages, &decodedMessage{msg: m})
 	}
 	d.rests.put(k, dr, int64(n))
-	return dr
+	return dr, k
 }
 
 // decodeElement decodes one element of the message array; nil when it

@@ -42,10 +42,19 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 	var lastErr error
 	var last *attempt
 	sse := &sseWriter{w: w, rc: http.NewResponseController(w)}
+	// A pool member's queue holds this job from its attempt until the
+	// answer ends, or the attempt fails.
+	dequeue := func() {}
+	defer func() { dequeue() }()
 	for i, name := range d.Plan {
 		up := rt.byName[name]
 		if up == nil {
 			continue
+		}
+		dequeue()
+		dequeue = func() {}
+		if up.Pool != "" {
+			dequeue = up.queue.add(d.PlanSeconds[i])
 		}
 		var at *attempt
 		if up.Provider == nil {
@@ -70,7 +79,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 			answer, usage, at.err = rt.collect(at)
 			if at.err == nil {
 				took := time.Since(start)
-				rt.succeeded(up, rl, tried, w, start)
+				rt.succeeded(up, in, rl, tried, w, start)
 				w.Header().Set("Content-Type", "application/json")
 				w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
 				w.WriteHeader(http.StatusOK)
@@ -84,7 +93,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 			}
 		}
 		if at.err == nil {
-			rt.succeeded(up, rl, tried, w, start)
+			rt.succeeded(up, in, rl, tried, w, start)
 			rt.streamOut(r, sse, at, in)
 			return
 		}

@@ -89,7 +89,7 @@ func (rt *Router) ExplainAs(dialect string, h http.Header, body []byte) (*Explan
 		return nil, e
 	}
 	job := rt.gather(h, req.Chat, memo, statedDirs(dl, r))
-	d := policy.Decide(job, rt.candidates(&job), rt.opts.Settings)
+	d := policy.Decide(job, rt.candidates(&job, conversationOf(memo)), rt.opts.Settings)
 	ex := explanationOf(&d)
 	ex.DroppedTools = req.Chat.DroppedTools
 	return ex, nil

@@ -244,8 +244,9 @@ func statedDirs(dl ingress.Dialect, r *http.Request) []string {
 	return nil
 }
 
-// candidates describes the upstreams to the policy for this job.
-func (rt *Router) candidates(job *policy.Job) []policy.Candidate {
+// candidates describes the upstreams to the policy for this job, of
+// conversation conv (nil if unknown).
+func (rt *Router) candidates(job *policy.Job, conv *conversation) []policy.Candidate {
 	now := rt.now()
 	out := make([]policy.Candidate, len(rt.upstreams))
 	for i, u := range rt.upstreams {
@@ -260,11 +261,23 @@ func (rt *Router) candidates(job *policy.Job) []policy.Candidate {
 		if u.TokenFactor != nil {
 			p.TokenFactor = u.TokenFactor()
 		}
+		prefill := job.PromptTokens
+		if u.Pool != "" && u.Local {
+			p.Pool, p.AffinityMargin = u.Pool, u.AffinityMargin
+			if n := rt.affinity.cached(conv, u.Name); n > 0 {
+				p.Affinity, p.CachedTokens = true, min(n, job.PromptTokens)
+				prefill -= p.CachedTokens
+			}
+		}
 		if u.Predict != nil {
 			// An output budget the client did not set is not a prediction
 			// of the answer's length: Predict then assumes a typical one.
-			if s, ok := u.Predict(job.PromptTokens, job.OutputTokens); ok {
+			if s, ok := u.Predict(prefill, job.OutputTokens); ok {
 				p.PredictedSeconds = s
+				if p.Pool != "" {
+					p.QueuedSeconds = u.queue.seconds()
+					p.PredictedSeconds += p.QueuedSeconds
+				}
 			}
 		}
 		out[i] = p

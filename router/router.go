@@ -83,6 +83,7 @@ type Router struct {
 	// serving; /readyz reports it.
 	reloadErr atomic.Pointer[string]
 	sessions  sessions
+	affinity  *affinities
 	decoder   *requestDecoder
 	// paths is the dialect of each of the dialects' endpoints, by pattern.
 	paths     map[string]dialectPath
@@ -121,7 +122,7 @@ func New(o Options) *Router {
 	if o.KeepAliveInterval <= 0 {
 		o.KeepAliveInterval = 15 * time.Second
 	}
-	rt := &Router{opts: o, upstreams: o.Upstreams, byName: map[string]*Upstream{}, log: o.Logger,
+	rt := &Router{opts: o, upstreams: o.Upstreams, byName: map[string]*Upstream{}, log: o.Logger, affinity: newAffinities(),
 		decoder: newRequestDecoder(o.MessageCacheBytes), paths: map[string]dialectPath{}}
 	if o.DecidingBytes > 0 {
 		rt.deciding = semaphore.NewWeighted(o.DecidingBytes)

@@ -54,8 +54,15 @@ type Upstream struct {
 	// PrefillSpeed reports the measured prefill speed in tokens/s, for
 	// /readyz; nil when the provider does not measure it.
 	PrefillSpeed func() float64
+	// Pool names the local pool the provider is a member of ("" for
+	// none), AffinityMargin that pool's (policy.Candidate). A member's
+	// prediction counts what it holds of the conversation and what it has
+	// queued.
+	Pool           string
+	AffinityMargin float64
 
 	health health
+	queue  queue
 }
 
 // unavailable says why the provider cannot take a job now, or "".

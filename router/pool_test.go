@@ -1,0 +1,159 @@
+package router
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchyard/switchyard/providers"
+)
+
+// poolRig is the rig with a second local engine, spark, pooled with local
+// as "office", beside the clouds. local prefills at 100 tokens/s, spark at
+// 200; both decode at 50.
+func poolRig(t *testing.T, mod func(*Options)) (*rig, *scripted) {
+	t.Helper()
+	spark := &scripted{name: "spark", chunks: textReply("from ", "spark")}
+	g := newRig(t, func(o *Options) {
+		o.Upstreams[0].Pool = "office"
+		o.Upstreams[0].Predict = func(p, out int) (float64, bool) { return float64(p)/100 + 1, true }
+		o.Upstreams = append(o.Upstreams[:1], append([]*Upstream{{Name: "spark", Kind: "ollama", Model: "qwen3-coder:30b", Local: true,
+			Provider: spark, ContextWindow: 262144, SlowAfter: 5 * time.Minute, Pool: "office",
+			Predict: func(p, out int) (float64, bool) { return float64(p)/200 + 1, true }}}, o.Upstreams[1:]...)...)
+		if mod != nil {
+			mod(o)
+		}
+	})
+	return g, spark
+}
+
+// conversationBody is an OpenAI chat body of a conversation: a system
+// prompt, a first user message of size bytes and the turns after it.
+func conversationBody(size int, turns ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"messages":[{"role":"system","content":"You are a coding agent."},{"role":"user","content":%q}`, strings.Repeat("read main.go ", size/13))
+	for i, t := range turns {
+		role := "assistant"
+		if i%2 == 1 {
+			role = "user"
+		}
+		fmt.Fprintf(&b, `,{"role":%q,"content":%q}`, role, t)
+	}
+	b.WriteString("]}")
+	return b.String()
+}
+
+// TestPoolAffinity: the member that served a conversation is preferred on
+// its next turn, having the prefix in its cache, even though the other
+// member prefills twice as fast; once it has served another conversation
+// its cache is taken to hold that one instead, and the quicker member
+// wins again.
+func TestPoolAffinity(t *testing.T) {
+	g, spark := poolRig(t, nil)
+	route := func(body string) (string, string) {
+		t.Helper()
+		resp := g.post(t, "/v1/chat/completions", body, nil)
+		io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		g.settle(t)
+		return resp.Header.Get("X-Switchyard-Route"), resp.Header.Get("X-Switchyard-Plan")
+	}
+	const size = 40000 // ~10,000 tokens: 101 s on local, 51 s on spark
+
+	// Turn one: spark is down, so local serves it.
+	spark.failBefore = &providers.Error{Provider: "spark", Kind: providers.KindUnavailable, Message: "connection refused"}
+	if r, plan := route(conversationBody(size)); r != "local" || plan != "spark,local" {
+		t.Fatalf("turn one went to %s (plan %s), want local after spark failed", r, plan)
+	}
+	spark.failBefore = nil
+	// Turn two adds two short messages: local holds the rest, so it
+	// prefills ~10 tokens and is predicted quicker than spark's 51 s.
+	turn2 := conversationBody(size, "I will read it.", "Now fix the test.")
+	ex, err := g.rt.Explain(http.Header{}, []byte(turn2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Plan[0] != "local" || !hasReason(ex.Reasons, "pool_quickest", "local served this conversation before") {
+		t.Fatalf("turn two: plan %v, reasons %v", ex.Plan, ex.Reasons)
+	}
+	if r, _ := route(turn2); r != "local" {
+		t.Fatalf("turn two went to %s, want local, which holds the conversation", r)
+	}
+	// Another conversation on local takes its cache.
+	if r, _ := route(`{"model":"local","messages":[{"role":"user","content":"something else"}]}`); r != "local" {
+		t.Fatalf("the pinned job went to %s", r)
+	}
+	turn3 := conversationBody(size, "I will read it.", "Now fix the test.", "Done.", "Thanks; now the docs.")
+	if r, _ := route(turn3); r != "spark" {
+		t.Fatalf("turn three went to %s, want spark: local's cache holds another conversation now", r)
+	}
+	// And spark, having served it, keeps it.
+	ex, _ = g.rt.Explain(http.Header{}, []byte(conversationBody(size, "I will read it.", "Now fix the test.", "Done.", "Thanks; now the docs.", "Docs done.", "Commit.")))
+	if ex.Plan[0] != "spark" || !hasReason(ex.Reasons, "pool_quickest", "in its cache") {
+		t.Fatalf("turn four: plan %v, reasons %v", ex.Plan, ex.Reasons)
+	}
+}
+
+// TestPoolQueueMovesJobs: a member's predicted time counts the jobs it is
+// running, so a long job on one sends the next to the other.
+func TestPoolQueueMovesJobs(t *testing.T) {
+	g, _ := poolRig(t, func(o *Options) {
+		o.Upstreams[0].Predict = o.Upstreams[1].Predict // both 200 tokens/s
+	})
+	body := conversationBody(40000)
+	ex, _ := g.rt.Explain(http.Header{}, []byte(body))
+	if ex.Plan[0] != "local" {
+		t.Fatalf("plan %v: with equal predictions the configured order holds", ex.Plan)
+	}
+	// A long job running on local: its queue makes spark quicker.
+	done := g.rt.byName["local"].queue.add(120)
+	ex, _ = g.rt.Explain(http.Header{}, []byte(body))
+	if ex.Plan[0] != "spark" || !hasReason(ex.Reasons, "pool_quickest", "spark is predicted quickest") {
+		t.Fatalf("with 120 s queued on local: plan %v, reasons %v", ex.Plan, ex.Reasons)
+	}
+	done()
+	done() // once only
+	if q := g.rt.byName["local"].queue.seconds(); q != 0 {
+		t.Fatalf("queue %v s after the job ended", q)
+	}
+}
+
+// TestPoolPrivateFallsBackInPool: a private job whose member fails before
+// the first byte goes to the other member, never to a cloud; with both
+// down it fails, in the caller's dialect.
+func TestPoolPrivateFallsBackInPool(t *testing.T) {
+	g, spark := poolRig(t, nil)
+	spark.failBefore = &providers.Error{Provider: "spark", Kind: providers.KindUnavailable, Message: "connection refused"}
+	resp := g.post(t, "/v1/chat/completions", conversationBody(400), nil)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || resp.Header.Get("X-Switchyard-Route") != "local" || !strings.Contains(resp.Header.Get("X-Switchyard-Fallback"), "spark: unavailable") {
+		t.Fatalf("status %d route %q fallback %q: %s", resp.StatusCode, resp.Header.Get("X-Switchyard-Route"), resp.Header.Get("X-Switchyard-Fallback"), body)
+	}
+	g.local.failBefore = &providers.Error{Provider: "local", Kind: providers.KindUnavailable, Message: "connection refused"}
+	resp = g.post(t, "/v1/messages", `{"model":"auto","max_tokens":100,"messages":[{"role":"user","content":"x"}]}`, nil)
+	body, _ = io.ReadAll(resp.Body)
+	// Anthropic's word for every provider failing is 529 overloaded_error.
+	if resp.StatusCode != 529 || !strings.Contains(string(body), `"type":"error"`) || !strings.Contains(string(body), "spark: unavailable") {
+		t.Fatalf("both down: status %d %s", resp.StatusCode, body)
+	}
+	g.settle(t)
+	if n := g.devstral.requests() + g.gemini.requests(); n != 0 {
+		t.Fatalf("a private job reached a cloud provider (%d requests)", n)
+	}
+}
+
+// hasReason reports whether one of an explanation's reasons ("code:
+// text") has code and says text.
+func hasReason(rs []string, code, text string) bool {
+	for _, r := range rs {
+		if strings.HasPrefix(r, code+": ") && strings.Contains(r, text) {
+			return true
+		}
+	}
+	return false
+}
