@@ -245,6 +245,9 @@ type privSegment struct {
 	// them.
 	fast           bool
 	devstralWindow int
+	// pool: local is pooled with spark, an Ollama on premises (local:
+	// true) where nothing listens, first in the list when sparkFirst.
+	pool, sparkFirst bool
 }
 
 func (r *privRig) newSegment(n int) privSegment {
@@ -264,6 +267,7 @@ func (r *privRig) newSegment(n int) privSegment {
 	if r.rng.IntN(3) == 0 {
 		s.devstralWindow = 65536
 	}
+	s.pool, s.sparkFirst = r.rng.IntN(3) == 0, r.rng.IntN(2) == 0
 	return s
 }
 
@@ -286,6 +290,17 @@ func (s privSegment) config(t *testing.T, r *privRig) configs.Config {
 	cfg.Log.Level = "error"
 	local := &cfg.Providers[0]
 	local.Memory, local.ContextWindow, local.FirstByteTimeout = memory, window, localFBT
+	if s.pool {
+		onPremises := true
+		spark := ollamaProvider("spark", "http://127.0.0.1:1")
+		spark.Local, spark.ContextWindow, spark.FirstByteTimeout = &onPremises, 32768, localFBT
+		if s.sparkFirst {
+			cfg.Providers = append([]configs.Provider{spark}, cfg.Providers...)
+		} else {
+			cfg.Providers = append(cfg.Providers, spark)
+		}
+		cfg.Pools = []configs.Pool{{Name: "office", Members: []string{"local", "spark"}}}
+	}
 	dev := cloudProvider("devstral", configs.KindMistral, r.devGate.url()+"/v1", "devstral-latest", "PRIV_MISTRAL_KEY", s.devstralWindow)
 	gem := cloudProvider("gemini", configs.KindGemini, r.gemGate.url(), "gemini-2.5-pro", "PRIV_GEMINI_KEY", 1048576)
 	dev.FirstByteTimeout, gem.FirstByteTimeout = fbt, fbt
@@ -318,6 +333,9 @@ func (r *privRig) run(t *testing.T, total int) {
 		window := 0
 		r.localGate.reset(nil, false) // the last job may have left Ollama "down"
 		for _, lm := range a.locals {
+			if lm.cfg.Name == "spark" {
+				continue // nothing listens there
+			}
 			if seg.local == "up" {
 				if err := lm.Prime(ctx); err != nil {
 					t.Fatalf("segment %d: priming the local model: %v", n, err)
@@ -327,8 +345,15 @@ func (r *privRig) run(t *testing.T, total int) {
 		}
 		srv := httptest.NewServer(a.router)
 		count := min(total-done, 300+r.rng.IntN(400))
-		r.stats.segments = append(r.stats.segments, fmt.Sprintf("%d jobs: default %s, secrets %s, local %s (window %d), devstral window %d, gemini first %v, fast timeouts %v",
-			count, map[bool]string{true: "public", false: "private"}[seg.defaultPublic], seg.secrets, seg.local, window, seg.devstralWindow, seg.geminiFirst, seg.fast))
+		pool := "none"
+		if seg.pool {
+			pool = "local+spark (down)"
+			if seg.sparkFirst {
+				pool = "spark (down)+local"
+			}
+		}
+		r.stats.segments = append(r.stats.segments, fmt.Sprintf("%d jobs: default %s, secrets %s, local %s (window %d), pool %s, devstral window %d, gemini first %v, fast timeouts %v",
+			count, map[bool]string{true: "public", false: "private"}[seg.defaultPublic], seg.secrets, seg.local, window, pool, seg.devstralWindow, seg.geminiFirst, seg.fast))
 		for range count {
 			j := r.newJob(t, &seg, window, done)
 			r.do(t, srv.URL, &seg, j)
