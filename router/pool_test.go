@@ -116,6 +116,14 @@ func TestPoolQueueMovesJobs(t *testing.T) {
 	if ex.Plan[0] != "spark" || !hasReason(ex.Reasons, "pool_quickest", "spark is predicted quickest") {
 		t.Fatalf("with 120 s queued on local: plan %v, reasons %v", ex.Plan, ex.Reasons)
 	}
+	resp, err := http.Get(g.srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if body, _ := io.ReadAll(resp.Body); !strings.Contains(string(body), `"name":"local"`) || !strings.Contains(string(body), `"pool":"office","queued_seconds":120`) {
+		t.Errorf("/readyz does not show local's pool and queue: %s", body)
+	}
 	done()
 	done() // once only
 	if q := g.rt.byName["local"].queue.seconds(); q != 0 {

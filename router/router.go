@@ -309,6 +309,11 @@ type readyProvider struct {
 	// which switchyard does not use.
 	DefinitionWindow int     `json:"definition_num_ctx,omitempty"`
 	PrefillTPS       float64 `json:"prefill_tokens_per_second,omitempty"`
+	// Pool is the pool the provider is a member of; QueuedSeconds the
+	// predicted time of the jobs it is running, which its next job's
+	// prediction counts.
+	Pool          string  `json:"pool,omitempty"`
+	QueuedSeconds float64 `json:"queued_seconds,omitempty"`
 	healthState
 }
 
@@ -341,6 +346,9 @@ func (rt *Router) readiness() readiness {
 		}
 		if u.PrefillSpeed != nil {
 			p.PrefillTPS = u.PrefillSpeed()
+		}
+		if u.Pool != "" {
+			p.Pool, p.QueuedSeconds = u.Pool, u.queue.seconds()
 		}
 		out.Providers = append(out.Providers, p)
 	}
