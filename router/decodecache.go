@@ -39,9 +39,10 @@ type requestDecoder struct {
 type decodeMemo struct {
 	messages []*decodedMessage
 	rest     *decodedRest
-	// chain[i] identifies the request up to its message element i: the
-	// members around the messages and the elements' keys, combined.
-	// Two turns of a conversation share chain[i] as far as they agree.
+	// chain[i] identifies the prompt up to its message element i: what of
+	// the members around the messages the prompt begins with (the rest's
+	// prompt key) and the elements' keys, combined. Two turns of a
+	// conversation share chain[i] as far as they agree.
 	chain []uint64
 }
 
@@ -54,6 +55,11 @@ type decodedRest struct {
 	req      ingress.Request
 	messages []*decodedMessage
 	outside  atomic.Pointer[[]string]
+	// prompt identifies what of it a model's prompt begins with: its own
+	// messages and the tools. Requests of one conversation that differ
+	// in the rest (the model asked for, the output budget, stream) share
+	// it.
+	prompt uint64
 }
 
 // decodedMessage is a message as decoded, shared by every request that
@@ -115,7 +121,7 @@ func (d *requestDecoder) decode(dl ingress.Dialect, r *http.Request, body []byte
 		req, err := dl.Decode(r, body)
 		return req, nil, err
 	}
-	rest, restKey := d.rest(md, r, s.Members)
+	rest := d.rest(md, r, s.Members)
 	if rest == nil {
 		req, err := dl.Decode(r, body)
 		return req, nil, err
@@ -164,15 +170,15 @@ func (d *requestDecoder) decode(dl ingress.Dialect, r *http.Request, body []byte
 	for i, dm := range entries {
 		req.Messages[i] = dm.msg
 	}
-	return &ingress.Request{Chat: req, Options: rest.req.Options}, &decodeMemo{messages: entries, rest: rest, chain: chainOf(restKey, keys)}, nil
+	return &ingress.Request{Chat: req, Options: rest.req.Options}, &decodeMemo{messages: entries, rest: rest, chain: chainOf(rest.prompt, keys)}, nil
 }
 
-// chainOf combines the keys of a request's parts in order (decodeMemo's
-// chain). The keys are seeded hashes already; combining them needs only
-// to be order-dependent.
-func chainOf(rest cacheKey, keys []cacheKey) []uint64 {
+// chainOf combines the prompt key of the rest and the keys of a request's
+// message elements in order (decodeMemo's chain). They are seeded hashes
+// already; combining them needs only to be order-dependent.
+func chainOf(rest uint64, keys []cacheKey) []uint64 {
 	chain := make([]uint64, len(keys))
-	h := rest.h ^ uint64(rest.n)
+	h := rest
 	for i, k := range keys {
 		h = bits.RotateLeft64(h^k.h, 29)*0x9e3779b97f4a7c15 + uint64(k.n)
 		chain[i] = h
@@ -195,9 +201,8 @@ func (d *requestDecoder) key(md ingress.MessageDecoder, raw []byte) cacheKey {
 }
 
 // rest returns the request the members around the messages decode to,
-// with only the messages of their own, and its key; nil when they do not
-// decode.
-func (d *requestDecoder) rest(md ingress.MessageDecoder, r *http.Request, members [][]byte) (*decodedRest, cacheKey) {
+// with only the messages of their own; nil when they do not decode.
+func (d *requestDecoder) rest(md ingress.MessageDecoder, r *http.Request, members [][]byte) *decodedRest {
 	var h maphash.Hash
 	h.SetSeed(d.seed)
 	h.WriteString(md.Name())
@@ -216,18 +221,41 @@ func (d *requestDecoder) rest(md ingress.MessageDecoder, r *http.Request, member
 	}
 	k := cacheKey{h.Sum64(), n}
 	if dr, ok := d.rests.get(k); ok {
-		return dr, k
+		return dr
 	}
 	req, ok := md.DecodeRest(r, members)
 	if !ok {
-		return nil, k
+		return nil
 	}
-	dr := &decodedRest{req: *req}
+	dr := &decodedRest{req: *req, prompt: d.promptKey(md, req.Chat)}
 	for _, m := range req.Chat.Messages {
 		dr.messages = append(dr.messages, &decodedMessage{msg: m})
 	}
 	d.rests.put(k, dr, int64(n))
-	return dr, k
+	return dr
+}
+
+// promptKey hashes what of req a prompt begins with: the messages of the
+// rest (a system prompt member) and the tools.
+func (d *requestDecoder) promptKey(md ingress.MessageDecoder, req *chat.Request) uint64 {
+	var h maphash.Hash
+	h.SetSeed(d.seed)
+	h.WriteString(md.Name())
+	for _, m := range req.Messages {
+		h.WriteByte(0)
+		h.WriteString(string(m.Role))
+		h.WriteByte(0)
+		h.WriteString(m.Text())
+	}
+	for _, t := range req.Tools {
+		h.WriteByte(1)
+		h.WriteString(t.Name)
+		h.WriteByte(0)
+		h.WriteString(t.Description)
+		h.WriteByte(0)
+		h.Write(t.Parameters)
+	}
+	return h.Sum64()
 }
 
 // decodeElement decodes one element of the message array; nil when it

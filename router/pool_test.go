@@ -165,3 +165,34 @@ func hasReason(rs []string, code, text string) bool {
 	}
 	return false
 }
+
+// TestConversationChain: two turns of a conversation share their chain as
+// far as their messages agree, whatever else of the request changed (the
+// model asked for, the output budget, stream); tools or a system prompt
+// that changed begin another prompt, which no cache holds.
+func TestConversationChain(t *testing.T) {
+	g, _ := poolRig(t, nil)
+	dl, _ := g.rt.dialectNamed("")
+	chain := func(body string) []uint64 {
+		t.Helper()
+		r, _ := http.NewRequest(http.MethodPost, "/v1/chat/completions", nil)
+		_, memo, err := g.rt.decoder.decode(dl, r, []byte(body))
+		if err != nil || memo == nil {
+			t.Fatalf("%s: memo %v, %v", body, memo, err)
+		}
+		return memo.chain
+	}
+	const sys, u1 = `{"role":"system","content":"You are a coding agent."}`, `{"role":"user","content":"fix the test"}`
+	const more = `{"role":"assistant","content":"done"},{"role":"user","content":"thanks"}`
+	const tools = `"tools":[{"type":"function","function":{"name":"read","parameters":{"type":"object"}}}]`
+	first := chain(`{"model":"auto","max_tokens":5,"messages":[` + sys + `,` + u1 + `]}`)
+	next := chain(`{"model":"spark","stream":true,"messages":[` + sys + `,` + u1 + `,` + more + `]}`)
+	if len(first) != 2 || len(next) != 4 || first[1] != next[1] || next[2] == next[1] {
+		t.Fatalf("first %x, next %x: the turns should share two links", first, next)
+	}
+	withTools := chain(`{"model":"auto",` + tools + `,"messages":[` + sys + `,` + u1 + `]}`)
+	otherSystem := chain(`{"model":"auto","messages":[{"role":"system","content":"You are terse."},` + u1 + `]}`)
+	if withTools[0] == first[0] || otherSystem[0] == first[0] || otherSystem[1] == first[1] {
+		t.Errorf("a different prompt shares the chain: %x %x %x", first, withTools, otherSystem)
+	}
+}

@@ -84,6 +84,10 @@ func Start(t testing.TB, opts Options) *Server {
 	return &Server{URL: p.url, Model: Model, proc: p}
 }
 
+// Stop stops the server and its runners now, as a machine that goes away
+// would; the test's cleanup then has nothing left to stop.
+func (s *Server) Stop() error { return s.proc.stop() }
+
 // Log returns everything the server has written to its log so far. With
 // Options.Env "OLLAMA_DEBUG=1" that includes each rendered prompt.
 func (s *Server) Log() string {
