@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/providers"
+	"github.com/switchyard/switchyard/router/metrics"
 )
 
 // poolRig is the rig with a second local engine, spark, pooled with local
@@ -102,8 +103,13 @@ func TestPoolAffinity(t *testing.T) {
 // TestPoolQueueMovesJobs: a member's predicted time counts the jobs it is
 // running, so a long job on one sends the next to the other.
 func TestPoolQueueMovesJobs(t *testing.T) {
+	m := metrics.New()
 	g, _ := poolRig(t, func(o *Options) {
 		o.Upstreams[0].Predict = o.Upstreams[1].Predict // both 200 tokens/s
+		o.Metrics = m
+		for _, u := range o.Upstreams[:2] {
+			m.Local(u.Name, func() float64 { return 0 }, func() int { return u.ContextWindow }, u.QueuedSeconds)
+		}
 	})
 	body := conversationBody(40000)
 	ex, _ := g.rt.Explain(http.Header{}, []byte(body))
@@ -123,6 +129,15 @@ func TestPoolQueueMovesJobs(t *testing.T) {
 	defer resp.Body.Close()
 	if body, _ := io.ReadAll(resp.Body); !strings.Contains(string(body), `"name":"local"`) || !strings.Contains(string(body), `"pool":"office","queued_seconds":120`) {
 		t.Errorf("/readyz does not show local's pool and queue: %s", body)
+	}
+	mr, err := http.Get(g.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mr.Body.Close()
+	if body, _ := io.ReadAll(mr.Body); !strings.Contains(string(body), `switchyard_local_queued_seconds{provider="local"} 120`) ||
+		!strings.Contains(string(body), `switchyard_local_queued_seconds{provider="spark"} 0`) {
+		t.Errorf("/metrics does not show each member's queue:\n%s", body)
 	}
 	done()
 	done() // once only

@@ -65,6 +65,10 @@ type Upstream struct {
 	queue  queue
 }
 
+// QueuedSeconds is the predicted time of the jobs the provider is running,
+// for a pool member (0 for others: only a pool's members are charged).
+func (u *Upstream) QueuedSeconds() float64 { return u.queue.seconds() }
+
 // unavailable says why the provider cannot take a job now, or "".
 func (u *Upstream) unavailable() string {
 	if u.Unavailable != "" {

@@ -81,7 +81,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 	a.upstreams = ups
 	var tokens router.TokenCounter = router.CounterTokens(tokenize.NewCounter())
 	for i, lm := range a.locals {
-		x.metrics.Local(lm.cfg.Name, lm.Speed().PrefillTPS, func() int { w, _ := lm.Window(); return w })
+		x.metrics.Local(lm.cfg.Name, lm.Speed().PrefillTPS, func() int { w, _ := lm.Window(); return w }, a.upstream(lm.cfg.Name).QueuedSeconds)
 		if i == 0 {
 			tokens = lm
 		}

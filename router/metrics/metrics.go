@@ -37,6 +37,7 @@ type Metrics struct {
 type localGauges struct {
 	prefill atomic.Pointer[func() float64]
 	window  atomic.Pointer[func() int]
+	queued  atomic.Pointer[func() float64]
 }
 
 // Latency buckets reach well past the 5-minute local timeout: slow local
@@ -81,10 +82,11 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// Local exports a local provider's measured prefill speed and the window
-// switchyard uses with it. Calling it again for the same provider (after a
-// reload) replaces the sources.
-func (m *Metrics) Local(provider string, prefillTPS func() float64, window func() int) {
+// Local exports a local provider's measured prefill speed, the window
+// switchyard uses with it, and the predicted seconds of the jobs it is
+// running (counted for a pool's members). Calling it again for the same
+// provider (after a reload) replaces the sources.
+func (m *Metrics) Local(provider string, prefillTPS func() float64, window func() int, queued func() float64) {
 	if m == nil {
 		return
 	}
@@ -98,6 +100,7 @@ func (m *Metrics) Local(provider string, prefillTPS func() float64, window func(
 		g = &localGauges{}
 		g.prefill.Store(&prefillTPS)
 		g.window.Store(&window)
+		g.queued.Store(&queued)
 		m.locals[provider] = g
 		labels := prometheus.Labels{"provider": provider}
 		m.reg.MustRegister(
@@ -107,10 +110,14 @@ func (m *Metrics) Local(provider string, prefillTPS func() float64, window func(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchyard_local_context_window_tokens",
 				Help: "The context window switchyard sends to the local model (num_ctx).", ConstLabels: labels},
 				func() float64 { return float64((*g.window.Load())()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchyard_local_queued_seconds",
+				Help: "Predicted seconds of the jobs a local pool member is running, which its next job's prediction counts.", ConstLabels: labels},
+				func() float64 { return (*g.queued.Load())() }),
 		)
 	}
 	g.prefill.Store(&prefillTPS)
 	g.window.Store(&window)
+	g.queued.Store(&queued)
 }
 
 // Start counts a request in flight; the returned func ends it.
