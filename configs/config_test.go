@@ -153,7 +153,7 @@ providers:
 			"providers[1].model: is required",
 			"providers[1].context_window: must not be negative",
 			"providers[2].api_key_env: names the environment variable holding the key; it is required for kind gemini",
-			"providers[2].context_window: is required for kind gemini (only ollama reads its window from the server)",
+			"providers[2].context_window: is required for kind gemini (only ollama, and a local openai engine that says its window, read it from the server)",
 			`policy.default_privacy: must be private or public, not "secret"`,
 		}},
 		{"list-elements-in-order", `

@@ -163,8 +163,8 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 	if pr.ContextWindow < 0 {
 		add(path+".context_window", "must not be negative")
 	}
-	if pr.ContextWindow == 0 && knownKind && pr.Kind != KindOllama {
-		add(path+".context_window", "is required for kind %s (only ollama reads its window from the server)", pr.Kind)
+	if pr.ContextWindow == 0 && knownKind && pr.Kind != KindOllama && !(pr.Kind == KindOpenAI && pr.IsLocal()) {
+		add(path+".context_window", "is required for kind %s (only ollama, and a local openai engine that says its window, read it from the server)", pr.Kind)
 	}
 	if pr.Memory < 0 {
 		add(path+".memory", "must not be negative")

@@ -167,7 +167,14 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countToken
 			t.Proxy = nil
 			o.HTTPClient = retry.NewClient(retry.Options{Transport: t})
 		}
-		u.Provider = openaicompat.New(o)
+		p := openaicompat.New(o)
+		u.Provider = p
+		if pc.IsLocal() && pc.ContextWindow == 0 {
+			// The engine says its window (llama.cpp's /props, vLLM's
+			// max_model_len); until it has, routing skips it.
+			eng := openaicompat.NewEngine(p)
+			u.Window, u.Check = eng.Window, eng.Check
+		}
 	default:
 		return nil, nil, fmt.Errorf("unknown kind %q", pc.Kind)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/switchyard/switchyard/configs"
+	"github.com/switchyard/switchyard/providers/openaicompat/openaifake"
 )
 
 // TestBundledConfigWithoutKeys: the README's first command runs the bundled
@@ -83,5 +85,43 @@ pools:
 	ex, err := a.router.Explain(http.Header{}, []byte(`{"model":"rented","messages":[{"role":"user","content":"x"}]}`))
 	if err != nil || ex.Refusal == nil || ex.Refusal.Code != "privacy_policy" {
 		t.Errorf("a private job pinned to rented: %+v %v", ex, err)
+	}
+}
+
+// TestLocalEngineSaysItsWindow: a local OpenAI-compatible engine without
+// context_window is asked for its window (here vLLM's max_model_len, then
+// llama.cpp's slot n_ctx), and routing uses what it said.
+func TestLocalEngineSaysItsWindow(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	for _, tc := range []struct {
+		name string
+		fake *openaifake.Server
+		want int
+	}{
+		{"vllm", openaifake.New("qwen3-coder").VLLM(40960), 40960},
+		{"llama.cpp", openaifake.New("qwen3-coder").LlamaCpp(16384, 262144), 16384},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.fake)
+			defer srv.Close()
+			yaml := "providers:\n  - name: engine\n    kind: openai\n    local: true\n    model: qwen3-coder\n    base_url: " + srv.URL + "/v1\n"
+			cfg, err := configs.Read(strings.NewReader(yaml), "t.yaml", none)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), none, appExtras{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.close()
+			ex, err := a.router.Explain(http.Header{}, []byte(`{"messages":[{"role":"user","content":"x"}]}`))
+			if err != nil || ex.Chosen == nil || *ex.Chosen != "engine" || ex.LocalWindow != tc.want {
+				t.Fatalf("explain: %+v %v; want engine with window %d", ex, err, tc.want)
+			}
+			big := `{"max_tokens":100,"messages":[{"role":"user","content":"` + strings.Repeat("word ", tc.want) + `"}]}`
+			if ex, err := a.router.Explain(http.Header{}, []byte(big)); err != nil || ex.Refusal == nil || ex.Refusal.Code != "context_length_exceeded" {
+				t.Errorf("a job over the engine's window: %+v %v", ex, err)
+			}
+		})
 	}
 }

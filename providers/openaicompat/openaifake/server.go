@@ -22,11 +22,33 @@ import (
 	"sync/atomic"
 )
 
-// Server is the fake; it is safe for concurrent use.
+// Server is the fake; it is safe for concurrent use once serving.
 type Server struct {
 	model string
 	chats atomic.Int64
 	last  atomic.Pointer[[]byte]
+	// The engine it says it is: llama.cpp (GET /props with the slot's
+	// n_ctx, meta.n_ctx_train in the model list), vLLM (max_model_len in
+	// the model list, no /props), or neither (a bare model list).
+	nCtx, nCtxTrain, maxModelLen int
+}
+
+// LlamaCpp makes the fake say what llama.cpp's server says of its window
+// (tools/server/README.md): GET /props with
+// default_generation_settings.n_ctx, the context of a slot, and GET
+// /v1/models with meta.n_ctx_train, the model's trained length. Call it
+// before serving.
+func (s *Server) LlamaCpp(nCtx, nCtxTrain int) *Server {
+	s.nCtx, s.nCtxTrain, s.maxModelLen = nCtx, nCtxTrain, 0
+	return s
+}
+
+// VLLM makes the fake say what vLLM says of its window: max_model_len in
+// each model of GET /v1/models (vllm/entrypoints/openai/protocol.py,
+// ModelCard), and no /props (vLLM answers 404). Call it before serving.
+func (s *Server) VLLM(maxModelLen int) *Server {
+	s.nCtx, s.nCtxTrain, s.maxModelLen = 0, 0, maxModelLen
+	return s
 }
 
 // New returns a fake that names model in its answers and its model list.
@@ -59,7 +81,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/models":
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"object":"list","data":[{"id":%q,"object":"model","owned_by":"llamacpp"}]}`, s.model)
+		switch {
+		case s.maxModelLen > 0:
+			fmt.Fprintf(w, `{"object":"list","data":[{"id":%q,"object":"model","created":1765000000,"owned_by":"vllm","root":%q,"parent":null,"max_model_len":%d,"permission":[]}]}`,
+				s.model, s.model, s.maxModelLen)
+		case s.nCtxTrain > 0:
+			fmt.Fprintf(w, `{"object":"list","data":[{"id":%q,"object":"model","created":1765000000,"owned_by":"llamacpp","meta":{"vocab_type":2,"n_vocab":151936,"n_ctx_train":%d,"n_embd":2048}}]}`,
+				s.model, s.nCtxTrain)
+		default:
+			fmt.Fprintf(w, `{"object":"list","data":[{"id":%q,"object":"model","owned_by":"llamacpp"}]}`, s.model)
+		}
+		return
+	case r.Method == http.MethodGet && r.URL.Path == "/props" && s.nCtx > 0:
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"default_generation_settings":{"n_ctx":%d,"params":{"n_predict":-1,"temperature":0.8}},"total_slots":1,"model_path":"/models/%s.gguf","build_info":"b7000-fake"}`,
+			s.nCtx, s.model)
 		return
 	case r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions":
 		fail(w, http.StatusNotFound, "File Not Found", "not_found_error")
