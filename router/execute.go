@@ -254,6 +254,18 @@ func (rt *Router) firstByteTimeout(up *Upstream, in *inbound) time.Duration {
 			pred = in.d.PlanSeconds[i]
 		}
 	}
+	if up.Pool != "" && up.Predict != nil {
+		// A pool member's prediction counts the prefix it is taken to
+		// hold; should it hold none after all, the whole prefill is still
+		// within the wait.
+		out := in.d.OutputTokens
+		if in.d.OutputDefaulted {
+			out = 0
+		}
+		if full, ok := up.Predict(in.d.PromptTokens, out); ok {
+			pred = max(pred, full+up.queue.seconds())
+		}
+	}
 	return up.SlowAfter + time.Duration(pred*float64(time.Second))
 }
 

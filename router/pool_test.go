@@ -211,3 +211,24 @@ func TestConversationChain(t *testing.T) {
 		t.Errorf("a different prompt shares the chain: %x %x %x", first, withTools, otherSystem)
 	}
 }
+
+// TestPoolFirstByteWaitsForTheWholePrefill: a member credited with the
+// conversation's prefix is predicted quick, but should its cache hold
+// nothing after all it must not be cut off before the whole prefill's
+// predicted time: its first-byte wait counts the prompt whole.
+func TestPoolFirstByteWaitsForTheWholePrefill(t *testing.T) {
+	g, spark := poolRig(t, func(o *Options) {
+		o.Upstreams[0].SlowAfter = 200 * time.Millisecond
+		o.Upstreams[0].Predict = func(p, out int) (float64, bool) { return float64(p) / 4000, true }
+	})
+	first := conversationBody(4000)
+	resp := g.post(t, "/v1/chat/completions", strings.Replace(first, `{"messages"`, `{"model":"local","messages"`, 1), nil)
+	io.ReadAll(resp.Body)
+	g.settle(t)
+	g.local.delay = 350 * time.Millisecond // over slow_after + the credited prediction
+	resp = g.post(t, "/v1/chat/completions", conversationBody(4000, "ok", "next"), nil)
+	io.ReadAll(resp.Body)
+	if got := resp.Header.Get("X-Switchyard-Route"); got != "local" || spark.requests() != 0 {
+		t.Fatalf("route %s (fallback %q): the credited member was cut off before its whole prefill", got, resp.Header.Get("X-Switchyard-Fallback"))
+	}
+}
