@@ -108,8 +108,10 @@ func runDoctor(ctx context.Context, configPath string, repos []string, env confi
 	for _, pc := range cfg.Providers {
 		if pc.Kind != configs.KindOllama {
 			doctorCloud(ctx, r, a, pc, env, time.Now())
+			doctorEngine(ctx, r, a, pc)
 		}
 	}
+	doctorPools(r, a, cfg)
 	doctorPolicies(r, repos)
 	doctorAgents(ctx, r, cfg, env)
 	return r

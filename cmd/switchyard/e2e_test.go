@@ -19,6 +19,7 @@ import (
 	"github.com/switchyard/switchyard/providers/gemini/geminifake"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
+	"github.com/switchyard/switchyard/providers/openaicompat/openaifake"
 )
 
 // seedRig runs `switchyard serve` in-process against a fake Ollama with the
@@ -302,6 +303,41 @@ func readStream(t *testing.T, st *openai.ChatCompletionStream) (string, *openai.
 		}
 		if c.Usage != nil {
 			usage = c.Usage
+		}
+	}
+}
+
+// TestDoctorPoolsAndEngines: doctor says which members of a pool can take
+// jobs, and what a local engine without context_window says of its window.
+func TestDoctorPoolsAndEngines(t *testing.T) {
+	fake := ollamafake.New(ollamafake.Options{Models: []ollamafake.Model{ollamafake.Qwen3Coder30B()}})
+	up := httptest.NewServer(fake)
+	defer up.Close()
+	vllm := httptest.NewServer(openaifake.New("qwen3-coder").VLLM(40960))
+	defer vllm.Close()
+	bare := httptest.NewServer(openaifake.New("qwen3-coder"))
+	defer bare.Close()
+	dir := t.TempDir()
+	cfg := testConfig(t, dir, up.URL)
+	yes := true
+	spark := ollamaProvider("spark", "http://127.0.0.1:1")
+	spark.Local, spark.ContextWindow = &yes, 32768
+	engine := configs.Provider{Name: "engine", Kind: configs.KindOpenAI, Local: &yes, BaseURL: vllm.URL + "/v1", Model: "qwen3-coder"}
+	studio := configs.Provider{Name: "studio", Kind: configs.KindOpenAI, Local: &yes, BaseURL: bare.URL + "/v1", Model: "qwen3-coder"}
+	cfg.Providers = append(cfg.Providers, spark, engine, studio)
+	cfg.Pools = []configs.Pool{{Name: "office", Members: []string{"local", "spark", "engine"}}}
+	path := writeConfigOf(t, dir, cfg)
+	r := runDoctor(context.Background(), path, nil, func(string) (string, bool) { return "", false })
+	var out bytes.Buffer
+	printReport(&out, r)
+	s := out.String()
+	for _, want := range []string{
+		"✓ engine window: engine (vllm) says a request may use 40960 tokens",
+		"✗ studio window: studio: the engine does not say its window",
+		"! pool office: local (window 262144), engine (window 40960) can take jobs; spark (",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("doctor lacks %q:\n%s", want, s)
 		}
 	}
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/switchyard/switchyard/configs"
+	"github.com/switchyard/switchyard/policy"
+	"github.com/switchyard/switchyard/providers/openaicompat"
+)
+
+// doctorEngine asks a local OpenAI-compatible engine without a configured
+// window for its own, as routing will.
+func doctorEngine(ctx context.Context, r *report, a *app, pc configs.Provider) {
+	if pc.Kind != configs.KindOpenAI || !pc.IsLocal() || pc.ContextWindow != 0 {
+		return
+	}
+	p, ok := a.upstream(pc.Name).Provider.(*openaicompat.Provider)
+	if !ok {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	info, err := p.Discover(cctx)
+	if err != nil {
+		r.add(pc.Name+" window", statusFail, "start the engine, or set context_window for it", "%s: %v", pc.Name, err)
+		return
+	}
+	text := fmt.Sprintf("%s (%s) says a request may use %d tokens", pc.Name, info.Engine, info.Window)
+	if info.Native > info.Window {
+		text += fmt.Sprintf(" (the model was trained for %d)", info.Native)
+	}
+	r.add(pc.Name+" window", statusOK, "", "%s", text)
+}
+
+// doctorPools says, for each pool, which members can take jobs now and
+// with what window: a job larger than a member's window runs on the
+// others only.
+func doctorPools(r *report, a *app, cfg *configs.Config) {
+	for _, pl := range cfg.Pools {
+		var up, down []string
+		for _, m := range pl.Members {
+			u := a.upstream(m)
+			if u == nil {
+				continue
+			}
+			if why := u.Check; why != nil {
+				if s := why(); s != "" {
+					down = append(down, m+" ("+s+")")
+					continue
+				}
+			}
+			w := u.ContextWindow
+			if u.Window != nil {
+				w, _ = u.Window()
+			}
+			up = append(up, fmt.Sprintf("%s (window %d)", m, w))
+		}
+		name := "pool " + pl.Name
+		switch {
+		case len(up) == 0:
+			r.add(name, statusFail, "start a member, or check its base_url", "no member can take a job: %s", strings.Join(down, "; "))
+		case len(down) > 0:
+			r.add(name, statusWarn, "start it, or take it out of the pool", "%s can take jobs; %s cannot now, so its jobs go to the others (a private job never beyond the pool)",
+				strings.Join(up, ", "), strings.Join(down, "; "))
+		default:
+			r.add(name, statusOK, "", "%s can take jobs; a conversation stays on the member that served it while that is within %.0f%% of the quickest",
+				strings.Join(up, ", "), margin(pl.AffinityMargin)*100)
+		}
+	}
+}
+
+func margin(m float64) float64 {
+	if m <= 0 {
+		return policy.DefaultAffinityMargin
+	}
+	return m
+}
