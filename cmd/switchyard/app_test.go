@@ -43,7 +43,6 @@ func TestBundledConfigWithoutKeys(t *testing.T) {
 // local: the members are pooled, and the one that said local: false is a
 // cloud to the router, which a private job never reaches.
 func TestPoolsAndLocality(t *testing.T) {
-	none := func(string) (string, bool) { return "", false }
 	const yaml = `providers:
   - name: local
     kind: ollama
@@ -65,15 +64,7 @@ pools:
     members: [local, spark]
     affinity_margin: 0.5
 `
-	cfg, err := configs.Read(strings.NewReader(yaml), "t.yaml", none)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), none, appExtras{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
+	a := buildYAML(t, yaml)
 	for _, name := range []string{"local", "spark"} {
 		if u := a.upstream(name); !u.Local || u.Pool != "office" || u.AffinityMargin != 0.5 {
 			t.Errorf("%s: local %v, pool %q, margin %v", name, u.Local, u.Pool, u.AffinityMargin)
@@ -92,7 +83,6 @@ pools:
 // context_window is asked for its window (here vLLM's max_model_len, then
 // llama.cpp's slot n_ctx), and routing uses what it said.
 func TestLocalEngineSaysItsWindow(t *testing.T) {
-	none := func(string) (string, bool) { return "", false }
 	for _, tc := range []struct {
 		name string
 		fake *openaifake.Server
@@ -105,15 +95,7 @@ func TestLocalEngineSaysItsWindow(t *testing.T) {
 			srv := httptest.NewServer(tc.fake)
 			defer srv.Close()
 			yaml := "providers:\n  - name: engine\n    kind: openai\n    local: true\n    model: qwen3-coder\n    base_url: " + srv.URL + "/v1\n"
-			cfg, err := configs.Read(strings.NewReader(yaml), "t.yaml", none)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), none, appExtras{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.close()
+			a := buildYAML(t, yaml)
 			ex, err := a.router.Explain(http.Header{}, []byte(`{"messages":[{"role":"user","content":"x"}]}`))
 			if err != nil || ex.Chosen == nil || *ex.Chosen != "engine" || ex.LocalWindow != tc.want {
 				t.Fatalf("explain: %+v %v; want engine with window %d", ex, err, tc.want)
@@ -124,4 +106,21 @@ func TestLocalEngineSaysItsWindow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// buildYAML builds the app of a configuration file's text, with no keys in
+// the environment; it is closed when the test ends.
+func buildYAML(t *testing.T, yaml string) *app {
+	t.Helper()
+	none := func(string) (string, bool) { return "", false }
+	cfg, err := configs.Read(strings.NewReader(yaml), "t.yaml", none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), none, appExtras{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	return a
 }

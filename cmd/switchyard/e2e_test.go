@@ -197,10 +197,7 @@ func TestDoctorSeed(t *testing.T) {
 	cfg := seedConfig(t, dir, up.URL)
 	cfg.Providers = append(cfg.Providers, cloudProvider("devstral", configs.KindMistral, "http://127.0.0.1:1/v1", "mistral-medium-3-5", "MISTRAL_TEST_KEY_UNSET", 262144))
 	path := writeConfigOf(t, dir, cfg)
-	r := runDoctor(context.Background(), path, nil, func(string) (string, bool) { return "", false })
-	var out bytes.Buffer
-	printReport(&out, r)
-	s := out.String()
+	r, s := doctorText(t, path, nil)
 	for _, want := range []string{
 		"model definition caps num_ctx at 131072; the model supports 262144; switchyard sends num_ctx=262144",
 		"✓ local ollama",
@@ -326,11 +323,7 @@ func TestDoctorPoolsAndEngines(t *testing.T) {
 	studio := configs.Provider{Name: "studio", Kind: configs.KindOpenAI, Local: &yes, BaseURL: bare.URL + "/v1", Model: "qwen3-coder"}
 	cfg.Providers = append(cfg.Providers, spark, engine, studio)
 	cfg.Pools = []configs.Pool{{Name: "office", Members: []string{"local", "spark", "engine"}}}
-	path := writeConfigOf(t, dir, cfg)
-	r := runDoctor(context.Background(), path, nil, func(string) (string, bool) { return "", false })
-	var out bytes.Buffer
-	printReport(&out, r)
-	s := out.String()
+	_, s := doctorText(t, writeConfigOf(t, dir, cfg), nil)
 	for _, want := range []string{
 		"✓ engine window: engine (vllm) says a request may use 40960 tokens",
 		"✗ studio window: studio: the engine does not say its window",
@@ -340,4 +333,14 @@ func TestDoctorPoolsAndEngines(t *testing.T) {
 			t.Errorf("doctor lacks %q:\n%s", want, s)
 		}
 	}
+}
+
+// doctorText runs doctor on the configuration at path with env as the
+// environment, and returns its report and the report as printed.
+func doctorText(t *testing.T, path string, env map[string]string) (*report, string) {
+	t.Helper()
+	r := runDoctor(context.Background(), path, nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	var out bytes.Buffer
+	printReport(&out, r)
+	return r, out.String()
 }
