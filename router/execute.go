@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress"
+	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -54,7 +55,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 		dequeue()
 		dequeue = func() {}
 		if up.Pool != "" {
-			dequeue = up.queue.add(d.PlanSeconds[i])
+			dequeue = up.queue.add(rt.ownSeconds(up, in))
 		}
 		var at *attempt
 		if up.Provider == nil {
@@ -258,15 +259,32 @@ func (rt *Router) firstByteTimeout(up *Upstream, in *inbound) time.Duration {
 		// A pool member's prediction counts the prefix it is taken to
 		// hold; should it hold none after all, the whole prefill is still
 		// within the wait.
-		out := in.d.OutputTokens
-		if in.d.OutputDefaulted {
-			out = 0
-		}
-		if full, ok := up.Predict(in.d.PromptTokens, out); ok {
+		if full, ok := up.Predict(in.d.PromptTokens, askedOutput(in.d)); ok {
 			pred = max(pred, full+up.queue.seconds())
 		}
 	}
 	return up.SlowAfter + time.Duration(pred*float64(time.Second))
+}
+
+// ownSeconds is the predicted time of in's job itself on pool member up:
+// what its queue holds for it while it runs. The plan's figure also
+// counts the jobs queued before it, which are in the queue already.
+func (rt *Router) ownSeconds(up *Upstream, in *inbound) float64 {
+	if up.Predict == nil {
+		return 0
+	}
+	prefill := in.d.PromptTokens - min(rt.affinity.cached(in.conv, up.Name), in.d.PromptTokens)
+	s, _ := up.Predict(prefill, askedOutput(in.d))
+	return s
+}
+
+// askedOutput is the output budget the job asked for, 0 for none (Predict
+// then assumes a typical answer).
+func askedOutput(d *policy.Decision) int {
+	if d.OutputDefaulted {
+		return 0
+	}
+	return d.OutputTokens
 }
 
 // collect reads a whole answer for a non-streaming client.

@@ -1,10 +1,12 @@
 package router
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -230,5 +232,43 @@ func TestPoolFirstByteWaitsForTheWholePrefill(t *testing.T) {
 	io.ReadAll(resp.Body)
 	if got := resp.Header.Get("X-Switchyard-Route"); got != "local" || spark.requests() != 0 {
 		t.Fatalf("route %s (fallback %q): the credited member was cut off before its whole prefill", got, resp.Header.Get("X-Switchyard-Fallback"))
+	}
+}
+
+// TestPoolQueueHoldsEachJobOnce: the queue a job adds to is its own
+// predicted time, not the time it was predicted to wait behind the others
+// as well, so jobs on one member add up to the sum of their own times.
+func TestPoolQueueHoldsEachJobOnce(t *testing.T) {
+	g, _ := poolRig(t, nil)
+	local := g.rt.byName["local"]
+	g.local.delay = time.Hour // each job is held until its client leaves
+	ctx, cancel := context.WithCancel(t.Context())
+	body := `{"model":"local","max_tokens":100,"messages":[{"role":"user","content":"` + strings.Repeat("a", 3980) + `"}]}`
+	// Each job: (3980/4 + 5 + 3) tokens at 100 per second, plus 1 s.
+	own := float64(3980/4+5+3)/100 + 1
+	var wg sync.WaitGroup
+	for n := 1; n <= 3; n++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(ctx, "POST", g.srv.URL+"/v1/chat/completions", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		// One at a time: each is decided with the ones before it queued.
+		for deadline := time.Now().Add(5 * time.Second); local.QueuedSeconds() < float64(n)*own-0.01 && time.Now().Before(deadline); {
+			time.Sleep(2 * time.Millisecond)
+		}
+		if q := local.QueuedSeconds(); q < float64(n)*own-0.01 || q > float64(n)*own+0.01 {
+			t.Errorf("%d jobs queued %.2f s on local, want their own %.2f s", n, q, float64(n)*own)
+		}
+	}
+	cancel()
+	wg.Wait()
+	g.settle(t)
+	if q := local.QueuedSeconds(); q != 0 {
+		t.Errorf("%.2f s queued after every job ended", q)
 	}
 }
