@@ -125,7 +125,7 @@ func sameString(a, b string) bool {
 type promptMark struct{ at, tokens int }
 
 // resumeAt returns the index of the last mark from which a prompt that
-// shares common bytes with m.prompt may be counted, or -1.
+// shares common bytes with m's may be counted, or -1.
 func (m *promptMemo) resumeAt(common, longestSpecial int) int {
 	return sort.Search(len(m.marks), func(i int) bool { return m.marks[i].at+longestSpecial > common }) - 1
 }
