@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -103,6 +104,30 @@ func TestLocalEngineSaysItsWindow(t *testing.T) {
 			big := `{"max_tokens":100,"messages":[{"role":"user","content":"` + strings.Repeat("word ", tc.want) + `"}]}`
 			if ex, err := a.router.Explain(http.Header{}, []byte(big)); err != nil || ex.Refusal == nil || ex.Refusal.Code != "context_length_exceeded" {
 				t.Errorf("a job over the engine's window: %+v %v", ex, err)
+			}
+			// A turn in every dialect, whole and streamed, through the
+			// HTTP surface to the engine.
+			sy := httptest.NewServer(a.router)
+			defer sy.Close()
+			for _, d := range []struct{ path, body string }{
+				{"/v1/chat/completions", `{"messages":[{"role":"user","content":"hello engine"}]}`},
+				{"/v1/chat/completions", `{"stream":true,"messages":[{"role":"user","content":"hello engine"}]}`},
+				{"/v1/messages", `{"model":"auto","max_tokens":100,"messages":[{"role":"user","content":"hello engine"}]}`},
+				{"/v1/messages", `{"model":"auto","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hello engine"}]}`},
+				{"/v1/responses", `{"model":"auto","input":"hello engine"}`},
+				{"/v1/responses", `{"model":"auto","input":"hello engine","stream":true}`},
+				{"/v1beta/models/auto:generateContent", `{"contents":[{"role":"user","parts":[{"text":"hello engine"}]}]}`},
+				{"/v1beta/models/auto:streamGenerateContent?alt=sse", `{"contents":[{"role":"user","parts":[{"text":"hello engine"}]}]}`},
+			} {
+				resp, err := http.Post(sy.URL+d.path, "application/json", strings.NewReader(d.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Switchyard-Route") != "engine" || !strings.Contains(string(b), "hello engine") {
+					t.Errorf("%s %s: %d route %q: %.300s", d.path, d.body, resp.StatusCode, resp.Header.Get("X-Switchyard-Route"), b)
+				}
 			}
 		})
 	}
