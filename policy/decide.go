@@ -314,10 +314,7 @@ func (dc *decider) choosePool(pool string, members []*Candidate) []*Candidate {
 		if !p.Affinity || p == best || p.PredictedSeconds <= 0 && best.PredictedSeconds > 0 {
 			continue
 		}
-		margin := p.AffinityMargin
-		if margin <= 0 {
-			margin = DefaultAffinityMargin
-		}
+		margin := AffinityMargin(p.AffinityMargin)
 		if p.PredictedSeconds <= best.PredictedSeconds*(1+margin) {
 			dc.reason("pool_affinity", "pool %s: %s served this conversation before%s, within %.0f%% of the quickest, %s (%s)",
 				pool, p.Name, dc.memberText(p), margin*100, best.Name, seconds(best.PredictedSeconds))

@@ -84,6 +84,15 @@ type Candidate struct {
 // DefaultAffinityMargin is Candidate.AffinityMargin's default.
 const DefaultAffinityMargin = 0.25
 
+// AffinityMargin is the margin a pool configured as m uses: m, or
+// DefaultAffinityMargin for 0.
+func AffinityMargin(m float64) float64 {
+	if m <= 0 {
+		return DefaultAffinityMargin
+	}
+	return m
+}
+
 // Settings are the policy's configuration.
 type Settings struct {
 	// DefaultPrivacy applies when no repository is known. Zero = Private.

@@ -67,14 +67,7 @@ func doctorPools(r *report, a *app, cfg *configs.Config) {
 				strings.Join(up, ", "), strings.Join(down, "; "))
 		default:
 			r.add(name, statusOK, "", "%s can take jobs; a conversation stays on the member that served it while that is within %.0f%% of the quickest",
-				strings.Join(up, ", "), margin(pl.AffinityMargin)*100)
+				strings.Join(up, ", "), policy.AffinityMargin(pl.AffinityMargin)*100)
 		}
 	}
-}
-
-func margin(m float64) float64 {
-	if m <= 0 {
-		return policy.DefaultAffinityMargin
-	}
-	return m
 }
