@@ -111,6 +111,28 @@ func (p *Parser) Str(s *string) bool {
 	return true
 }
 
+// StrKnown reads a JSON string into s as Str does, but a string that is
+// known's bytes, without escapes, becomes known itself and costs no
+// allocation: for a value every line repeats (a model's name, a role).
+// known must be valid UTF-8 (a string Unquote returned is), so that equal
+// bytes are the string encoding/json would decode.
+func (p *Parser) StrKnown(s *string, known string) bool {
+	start := p.i
+	if b, ok := p.plainString(); ok && string(b) == known {
+		*s = known
+		return true
+	}
+	p.i = start
+	return p.Str(s)
+}
+
+// SkipPlainString passes over a string without escapes or control bytes,
+// for a member the caller does not keep; any other string is refused.
+func (p *Parser) SkipPlainString() bool {
+	_, ok := p.plainString()
+	return ok
+}
+
 func (p *Parser) Bool(v *bool) bool {
 	rest := p.b[p.i:]
 	switch {

@@ -12,16 +12,20 @@ import "github.com/switchyard/switchyard/internal/jsonscan"
 // else: anything it does not know, it leaves to json.Unmarshal, which
 // gives every line it accepts the same result (FuzzDecodeTokenLine checks
 // it).
-func decodeTokenLine(line []byte, r *chatResponse) bool {
+//
+// It allocates nothing but the text of the token: r's message is msg, the
+// model's name is r's previous one when the line repeats it, and the
+// timestamp is passed over.
+func decodeTokenLine(line []byte, r *chatResponse, msg *chatMessage) bool {
 	p := jsonscan.New(line)
+	model := r.Model
 	*r = chatResponse{}
 	if !p.Object(func(key []byte) bool {
 		switch string(key) {
 		case "model":
-			return p.Str(&r.Model)
+			return p.StrKnown(&r.Model, model)
 		case "created_at":
-			var s string
-			return p.Str(&s)
+			return p.SkipPlainString()
 		case "done":
 			return p.Bool(&r.Done)
 		case "done_reason":
@@ -48,13 +52,14 @@ func decodeTokenLine(line []byte, r *chatResponse) bool {
 			// A second "message" goes into the first, as encoding/json
 			// decodes it.
 			if r.Message == nil {
-				r.Message = new(chatMessage)
+				*msg = chatMessage{}
+				r.Message = msg
 			}
 			m := r.Message
 			return p.Object(func(key []byte) bool {
 				switch string(key) {
 				case "role":
-					return p.Str(&m.Role)
+					return p.StrKnown(&m.Role, "assistant")
 				case "content":
 					return p.Str(&m.Content)
 				case "thinking":

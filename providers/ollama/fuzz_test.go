@@ -130,7 +130,8 @@ func FuzzDecodeTokenLine(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		var fast, slow chatResponse
-		if !decodeTokenLine(line, &fast) {
+		var msg chatMessage
+		if !decodeTokenLine(line, &fast, &msg) {
 			return
 		}
 		if err := json.Unmarshal(line, &slow); err != nil {
@@ -138,6 +139,14 @@ func FuzzDecodeTokenLine(f *testing.F) {
 		}
 		if !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("%q:\nfast %+v %+v\nslow %+v %+v", line, fast, fast.Message, slow, slow.Message)
+		}
+		// The same line again, as the next line of a stream reads it: the
+		// previous model's name known, the message reused.
+		if !decodeTokenLine(line, &fast, &msg) {
+			t.Fatalf("%q: accepted once, refused the second time", line)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q, read again:\nfast %+v %+v\nslow %+v %+v", line, fast, fast.Message, slow, slow.Message)
 		}
 	})
 }

@@ -29,6 +29,11 @@ type stream struct {
 	calls int   // tool calls emitted so far: the next one's Index
 	err   error // sticky: io.EOF after the final chunk, or the failure
 
+	// resp and msg are the line being read, reused from line to line
+	// (decodeTokenLine).
+	resp chatResponse
+	msg  chatMessage
+
 	closeOnce sync.Once
 	closed    atomic.Bool // Close was called
 }
@@ -47,28 +52,30 @@ func (s *stream) Next() (chat.Chunk, error) {
 			s.fail(s.readError(err))
 			break
 		}
-		var r chatResponse
-		if decodeTokenLine(line, &r) {
-			// the common case, decoded without reflection
-		} else if err := json.Unmarshal(line, &r); err != nil {
-			if unterminated {
-				s.fail(s.p.streamError(providers.KindServer, "the answer was cut off mid-line", io.ErrUnexpectedEOF))
-			} else {
-				s.fail(s.p.streamError(providers.KindProtocol, "unreadable line from Ollama", err))
+		r := &s.resp
+		if !decodeTokenLine(line, r, &s.msg) {
+			// Not the common shape: with reflection, from a clean slate.
+			*r = chatResponse{}
+			if err := json.Unmarshal(line, r); err != nil {
+				if unterminated {
+					s.fail(s.p.streamError(providers.KindServer, "the answer was cut off mid-line", io.ErrUnexpectedEOF))
+				} else {
+					s.fail(s.p.streamError(providers.KindProtocol, "unreadable line from Ollama", err))
+				}
+				break
 			}
-			break
 		}
 		if len(r.Error) > 0 && string(r.Error) != "null" {
 			s.fail(s.p.streamError(providers.KindServer, "Ollama reported an error mid-answer: "+errorMessage(r.Error), nil))
 			break
 		}
-		c, err := s.chunk(&r)
+		c, err := s.chunk(r)
 		if err != nil {
 			s.fail(err)
 			break
 		}
 		if r.Done {
-			s.finish(&r, &c)
+			s.finish(r, &c)
 			return c, nil
 		}
 		if c.Content != "" || c.Reasoning != "" || len(c.ToolCalls) > 0 {
