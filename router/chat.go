@@ -261,7 +261,11 @@ func (rt *Router) succeeded(up *Upstream, in *inbound, rl *requestLog, tried []s
 // to it.
 func (rt *Router) routeHeaders(w http.ResponseWriter, up *Upstream, tried []string) {
 	h := w.Header()
-	h.Set("X-Switchyard-Route", up.Name)
+	if v := h["X-Switchyard-Route"]; len(v) == 1 {
+		v[0] = up.Name // setRouteHeaders' slice: no allocation
+	} else {
+		h.Set("X-Switchyard-Route", up.Name)
+	}
 	if len(tried) > 0 {
 		h.Set("X-Switchyard-Fallback", strings.Join(tried, "; "))
 		h.Set("X-Switchyard-Reason", "fallback")
