@@ -32,6 +32,10 @@ func TestScanRules(t *testing.T) {
 		// A random part that happens to hold no - or _ (as the privacy
 		// proof's seed 1796634820010648206 planted): proj is not a word.
 		{"openai-proj-alnum", KindOpenAIKey, "OPENAI_API_KEY=«sk-" + "proj-" + f.chars(alnum, 52) + "»"},
+		// A random password that happens to hold a keyboard run (the
+		// privacy proof's seed 1796655893682041777 planted this one).
+		{"url-password-holding-asdf", KindURLPassword, "DATABASE_URL=postgres://app:«w65gBHZ6S6B2W9F8S4ASDFpq»@db.internal.example:5432/app"},
+		{"assignment-holding-12345", KindAssignment, `DB_PASSWORD="«Xq7vR2mK12345bT9wLzP»"`},
 		{"openai-svcacct-alnum", KindOpenAIKey, "«sk-" + "svcacct-" + f.chars(alnum, 48) + "»"},
 		{"anthropic-ts", KindAnthropicKey, `const anthropic = new Anthropic({ apiKey: '«` + f.fake("anthropic") + `»' });`},
 		{"jwt-cookie", KindJWT, "Cookie: session=«" + f.fake("jwt") + "»; Path=/"},

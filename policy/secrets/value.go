@@ -60,10 +60,15 @@ var placeholders = []string{
 	"%v", "%(", "$(", "redacted", "dummy", "sample", "test", "todo",
 	"fixme", "insert", "replace", "process.env", "os.environ", "getenv",
 	"secrets.", "vault:", "arn:aws:", "ref+", "none", "null", "undefined",
-	// Keyboard and counting runs: what people type when a value is needed
-	// but not the real one ("sk-abc123", "pass12345").
-	"abc123", "12345", "abcdef", "qwerty", "asdf",
 }
+
+// typedRuns are keyboard and counting runs: what people type when a value
+// is needed but not the real one ("sk-abc123", "pass12345"). Unlike a
+// placeholder word they also turn up by chance inside a random password
+// (one in a few thousand 24-character ones holds "asdf" in some case), so
+// a run marks a stand-in only when what is left without it is not still a
+// credential by itself.
+var typedRuns = []string{"abc123", "12345", "abcdef", "qwerty", "asdf"}
 
 // isPlaceholder reports whether v is a template, a reference to something
 // else, or a stand-in for a real value.
@@ -80,7 +85,41 @@ func isPlaceholder(v string) bool {
 			return true
 		}
 	}
+	av := asciiLower(v) // the same length as v, unlike lv
+	for _, p := range typedRuns {
+		if strings.Contains(av, p) && !randomRest(v, av, p) {
+			return true
+		}
+	}
 	return distinct(v) < 5
+}
+
+// asciiLower is s with A-Z in lower case and every other byte as it was.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// randomRest reports whether v without the run p (found in lv, v with its
+// ASCII letters in lower case) is still long, random and unwordy enough to be a credential.
+func randomRest(v, lv, p string) bool {
+	var rest strings.Builder
+	for {
+		i := strings.Index(lv, p)
+		if i < 0 {
+			break
+		}
+		rest.WriteString(v[:i])
+		v, lv = v[i+len(p):], lv[i+len(p):]
+	}
+	rest.WriteString(v)
+	r := rest.String()
+	return len(r) >= minValueLen && !wordy(r) && entropy(r) >= minEntropy(len(r))
 }
 
 // distinct counts the different bytes in s.
