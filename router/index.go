@@ -13,7 +13,13 @@ import (
 // opens the address in a browser or curls it: the version, the endpoints,
 // where the configuration came from and each provider's readiness, as
 // /readyz reports it. Like /readyz it needs no token (only /v1/ does).
+//
+// A browser (its Accept names text/html) gets the status page instead.
 func (rt *Router) handleIndex(w http.ResponseWriter, r *http.Request) {
+	if wantsHTML(r) {
+		rt.handleStatusPage(w, r)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	var out strings.Builder
 	ready := rt.readiness()

@@ -93,6 +93,8 @@ type Router struct {
 	active atomic.Int64
 	// deciding admits large bodies (admit); nil admits every one.
 	deciding *semaphore.Weighted
+	// decisions are the last chat requests' decisions, for the status page.
+	decisions decisionRing
 }
 
 // Trim lets go of what the router's caches hold beyond what an idle daemon
@@ -147,6 +149,7 @@ func New(o Options) *Router {
 		endpoint{"POST /v1/switchyard/explain", "the routing decision for a request; sends nothing upstream", http.HandlerFunc(rt.handleExplain)},
 		endpoint{"GET /healthz", "liveness", http.HandlerFunc(rt.handleHealthz)},
 		endpoint{"GET /readyz", "readiness, as JSON: each provider's state, window and measured speed", http.HandlerFunc(rt.handleReadyz)},
+		endpoint{"GET /v1/switchyard/status", "what the status page at / shows, as JSON: providers and the last decisions", http.HandlerFunc(rt.handleStatus)},
 	)
 	if o.Metrics != nil {
 		rt.endpoints = append(rt.endpoints, endpoint{"GET /metrics", "Prometheus metrics", o.Metrics.Handler()})
@@ -264,7 +267,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rt.opts.Metrics.Request(l.route, l.reason, sw.status)
 		}
 	}
-	rt.logAccess(r, l, sw.status, time.Since(start))
+	d := time.Since(start)
+	rt.logAccess(r, l, sw.status, d)
+	if l.routed {
+		rt.record(l, sw.status, d)
+	}
 }
 
 // authorized reports whether r carries switchyard's token, the way some

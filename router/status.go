@@ -1,0 +1,108 @@
+package router
+
+import (
+	_ "embed"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// recentDecisions is how many finished chat requests the status page shows.
+const recentDecisions = 64
+
+// decision is one finished chat request as the status page shows it: what
+// was decided and how it went, never any of the prompt's text.
+type decision struct {
+	Time       time.Time `json:"time"`
+	Privacy    string    `json:"privacy"`
+	Estimated  int       `json:"estimated_tokens"`
+	Prompt     int       `json:"prompt_tokens"`
+	Output     int       `json:"completion_tokens"`
+	Route      string    `json:"route"`
+	Reason     string    `json:"reason"`
+	Fallback   string    `json:"fallback,omitempty"`
+	Status     int       `json:"status"`
+	DurationMS float64   `json:"duration_ms"`
+}
+
+// decisionRing holds the last recentDecisions decisions: a fixed array
+// written under a mutex, so recording one allocates nothing.
+type decisionRing struct {
+	mu   sync.Mutex
+	buf  [recentDecisions]decision
+	next int
+	n    int
+}
+
+func (r *decisionRing) add(d decision) {
+	r.mu.Lock()
+	r.buf[r.next] = d
+	r.next = (r.next + 1) % len(r.buf)
+	if r.n < len(r.buf) {
+		r.n++
+	}
+	r.mu.Unlock()
+}
+
+// newestFirst copies the ring out, the most recent decision first.
+func (r *decisionRing) newestFirst() []decision {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]decision, 0, r.n)
+	for i := 1; i <= r.n; i++ {
+		out = append(out, r.buf[(r.next-i+len(r.buf))%len(r.buf)])
+	}
+	return out
+}
+
+// record keeps a finished routed request's decision for the status page.
+func (rt *Router) record(l *requestLog, status int, d time.Duration) {
+	rt.decisions.add(decision{
+		Time: l.start.UTC(), Privacy: l.privacy, Estimated: l.estimated, Prompt: l.prompt, Output: l.output,
+		Route: l.route, Reason: l.reason, Fallback: l.fallback, Status: status, DurationMS: ms(d),
+	})
+}
+
+// status is the body of GET /v1/switchyard/status: what the status page
+// shows, for scripts too.
+type status struct {
+	Version   string          `json:"version,omitempty"`
+	Time      time.Time       `json:"time"`
+	Providers []readyProvider `json:"providers"`
+	Decisions []decision      `json:"decisions"`
+}
+
+func (rt *Router) handleStatus(w http.ResponseWriter, r *http.Request) {
+	ready := rt.readiness()
+	s := status{Version: rt.opts.Version, Time: rt.now().UTC(), Providers: ready.Providers, Decisions: rt.decisions.newestFirst()}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(s)
+}
+
+//go:embed status.html
+var statusHTML string
+
+// statusPage is the page GET / serves a browser: it polls
+// /v1/switchyard/status and draws what it says; it loads nothing else, so it
+// works offline.
+var statusPage = template.Must(template.New("status").Parse(statusHTML))
+
+// wantsHTML reports whether r comes from a browser rather than curl: only a
+// browser's Accept names text/html, so curl keeps the plain-text page.
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+func (rt *Router) handleStatusPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+	version := rt.opts.Version
+	if version == "" {
+		version = "(version unknown)"
+	}
+	statusPage.Execute(w, struct{ Version string }{version})
+}

@@ -1,0 +1,107 @@
+package router
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/switchyard/switchyard/policy"
+)
+
+// TestStatusEndpoint: GET /v1/switchyard/status needs the token like the
+// rest of /v1/, lists the providers and the last decisions newest first with
+// their routes, and never carries the prompt's text.
+func TestStatusEndpoint(t *testing.T) {
+	const secret = "zebra-quokka-7731 the prompt nobody may see"
+	g := newRig(t, func(o *Options) {
+		o.AuthToken = "s3cret"
+		o.Settings.DefaultPrivacy = policy.Public
+	})
+	auth := map[string]string{"Authorization": "Bearer s3cret"}
+	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"`+secret+`"}]}`, auth).Body.Close()
+	private := map[string]string{"Authorization": "Bearer s3cret", "X-Switchyard-Privacy": "private"}
+	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"`+secret+`"}]}`, private).Body.Close()
+
+	g.settle(t)
+	get := func(hdr map[string]string) (int, string) {
+		req, _ := http.NewRequest("GET", g.srv.URL+"/v1/switchyard/status", nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get(nil); code != 401 {
+		t.Fatalf("without a token: %d, want 401", code)
+	}
+	code, body := get(auth)
+	if code != 200 {
+		t.Fatalf("with the token: %d %s", code, body)
+	}
+	if strings.Contains(body, "zebra-quokka") {
+		t.Fatalf("the status carries the prompt's text: %s", body)
+	}
+	var s status
+	if err := json.Unmarshal([]byte(body), &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Providers) != 3 {
+		t.Errorf("%d providers, want 3", len(s.Providers))
+	}
+	if len(s.Decisions) != 2 {
+		t.Fatalf("%d decisions, want 2: %s", len(s.Decisions), body)
+	}
+	if d := s.Decisions[0]; d.Privacy != "private" || d.Route != "local" || d.Status != 200 {
+		t.Errorf("newest decision %+v, want a private job routed local", d)
+	}
+	if d := s.Decisions[1]; d.Privacy != "public" || d.Route == "" || d.Route == "none" {
+		t.Errorf("older decision %+v, want a routed public job", d)
+	}
+}
+
+// TestStatusPage: a browser's GET / gets the HTML page, which loads nothing
+// from elsewhere; curl keeps the plain text.
+func TestStatusPage(t *testing.T) {
+	g := newRig(t, func(o *Options) { o.Version = "9.9.9" })
+	for _, c := range []struct{ accept, want, has string }{
+		{"text/html,application/xhtml+xml,*/*;q=0.8", "text/html", "/v1/switchyard/status"},
+		{"*/*", "text/plain", "switchyard 9.9.9"},
+	} {
+		req, _ := http.NewRequest("GET", g.srv.URL+"/", nil)
+		req.Header.Set("Accept", c.accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, c.want) || !strings.Contains(string(b), c.has) {
+			t.Errorf("Accept %q: %s, want %s with %q", c.accept, ct, c.want, c.has)
+		}
+		if c.want == "text/html" && (strings.Contains(string(b), "http://") || strings.Contains(string(b), "https://")) {
+			t.Errorf("the page names another site: %s", b)
+		}
+	}
+}
+
+// TestDecisionRing: the ring keeps the last recentDecisions, newest first.
+func TestDecisionRing(t *testing.T) {
+	var r decisionRing
+	if got := r.newestFirst(); len(got) != 0 {
+		t.Fatalf("empty ring: %v", got)
+	}
+	for i := 1; i <= recentDecisions+5; i++ {
+		r.add(decision{Prompt: i})
+	}
+	got := r.newestFirst()
+	if len(got) != recentDecisions || got[0].Prompt != recentDecisions+5 || got[len(got)-1].Prompt != 6 {
+		t.Fatalf("len %d, first %d, last %d", len(got), got[0].Prompt, got[len(got)-1].Prompt)
+	}
+}
