@@ -1,0 +1,80 @@
+//go:build browser
+
+package router
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/switchyard/switchyard/policy"
+)
+
+// TestStatusPageInBrowser loads the status page in headless chromium, sends
+// a private and a public job, and waits for both decisions to appear without
+// a reload; any console error or uncaught exception fails it. A screenshot
+// goes to $SWITCHYARD_ARTIFACTS (or the system's temporary directory).
+func TestStatusPageInBrowser(t *testing.T) {
+	browser := "/usr/bin/chromium"
+	if _, err := exec.LookPath(browser); err != nil {
+		t.Skip("no browser: install Debian's chromium (apt-get install chromium) to run this test")
+	}
+	g := newRig(t, func(o *Options) { o.Version = "browser-test"; o.Settings.DefaultPrivacy = policy.Public })
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.Headless)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	errs := make(chan string, 16)
+	chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError {
+				errs <- "console error"
+			}
+		case *runtime.EventExceptionThrown:
+			errs <- "exception: " + e.ExceptionDetails.Text
+		}
+	})
+	if err := chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/"), chromedp.WaitVisible("#providers tr")); err != nil {
+		t.Fatal(err)
+	}
+	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`, map[string]string{"X-Switchyard-Privacy": "private"}).Body.Close()
+	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`, map[string]string{"X-Switchyard-Privacy": "public", "X-Switchyard-Files": "9"}).Body.Close()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible("#decisions tr:nth-child(2)")); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Text("#decisions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rows, "private") || !strings.Contains(rows, "public") || !strings.Contains(rows, "local") {
+		t.Errorf("decisions on the page: %q", rows)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("SWITCHYARD_ARTIFACTS")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	path := filepath.Join(dir, "switchyard-status.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
