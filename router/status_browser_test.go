@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -53,14 +52,16 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.WaitVisible("#decisions tr:nth-child(2)")); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := chromedp.Run(ctx, chromedp.Text("#decisions"))
+	// Each row's privacy and route, newest first, as the page shows them.
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[][]string](
+		`Array.from(document.querySelectorAll("#decisions tr")).map(tr => [tr.cells[1].textContent, tr.cells[3].textContent])`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(rows, "private") || !strings.Contains(rows, "public") || !strings.Contains(rows, "local") {
-		t.Errorf("decisions on the page: %q", rows)
+	if len(rows) != 2 || rows[0][0] != "public" || rows[0][1] == "local" || rows[0][1] == "" || rows[1][0] != "private" || rows[1][1] != "local" {
+		t.Errorf("decisions on the page (privacy, route; newest first): %q; want a public job routed to a cloud, then a private one routed local", rows)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
