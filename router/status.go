@@ -73,11 +73,57 @@ type status struct {
 	Time      time.Time       `json:"time"`
 	Providers []readyProvider `json:"providers"`
 	Decisions []decision      `json:"decisions"`
+	Prefill   []prefillChart  `json:"prefill"`
+}
+
+// prefillChart is the seed's arithmetic for one local model: the prefills
+// it was seen to do, the time the router predicts for a prompt of each
+// size up to the window, and how long a job may take before a public one
+// goes to the cloud instead (slow_after).
+type prefillChart struct {
+	Provider         string         `json:"provider"`
+	Window           int            `json:"context_window"`
+	SlowAfterSeconds float64        `json:"slow_after_seconds,omitempty"`
+	Observed         []prefillPoint `json:"observed"`
+	Predicted        []prefillPoint `json:"predicted"`
+}
+
+type prefillPoint struct {
+	Prompt  int     `json:"prompt_tokens"`
+	Cached  int     `json:"cached_tokens,omitempty"`
+	Seconds float64 `json:"seconds"`
+}
+
+// predictedPoints is how many prompt sizes the prediction is drawn at.
+const predictedPoints = 24
+
+// prefillCharts draws each local model that learns its speed.
+func (rt *Router) prefillCharts() []prefillChart {
+	out := []prefillChart{}
+	for _, u := range rt.upstreams {
+		if u.Speed == nil {
+			continue
+		}
+		window, _ := u.window()
+		c := prefillChart{Provider: u.Name, Window: window, SlowAfterSeconds: u.SlowAfter.Seconds(), Observed: []prefillPoint{}}
+		for _, p := range u.Speed.Points() {
+			c.Observed = append(c.Observed, prefillPoint{Prompt: p.Prompt, Cached: p.Cached, Seconds: p.Seconds})
+		}
+		if window > 0 {
+			for i := 0; i <= predictedPoints; i++ {
+				n := window * i / predictedPoints
+				c.Predicted = append(c.Predicted, prefillPoint{Prompt: n, Seconds: u.Speed.PrefillSeconds(n, 0)})
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func (rt *Router) handleStatus(w http.ResponseWriter, r *http.Request) {
 	ready := rt.readiness()
-	s := status{Version: rt.opts.Version, Time: rt.now().UTC(), Providers: ready.Providers, Decisions: rt.decisions.newestFirst()}
+	s := status{Version: rt.opts.Version, Time: rt.now().UTC(), Providers: ready.Providers, Decisions: rt.decisions.newestFirst(),
+		Prefill: rt.prefillCharts()}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(s)

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/switchyard/switchyard/policy"
+	"github.com/switchyard/switchyard/policy/limits"
 )
 
 // TestStatusPageInBrowser loads the status page in headless chromium, sends
@@ -25,7 +26,21 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if _, err := exec.LookPath(browser); err != nil {
 		t.Skip("no browser: install Debian's chromium (apt-get install chromium) to run this test")
 	}
-	g := newRig(t, func(o *Options) { o.Version = "browser-test"; o.Settings.DefaultPrivacy = policy.Public })
+	// The local model has prefilled three prompts: the seed's 146,760
+	// tokens among them, at about 400 tokens/s.
+	speed := limits.NewSpeed(400, 30, 0)
+	for _, p := range []limits.Observation{
+		{Prompt: 8000, PromptDuration: 20 * time.Second},
+		{Prompt: 60000, PromptDuration: 150 * time.Second},
+		{Prompt: 146760, PromptDuration: 367 * time.Second},
+	} {
+		speed.Observe(p)
+	}
+	g := newRig(t, func(o *Options) {
+		o.Version = "browser-test"
+		o.Settings.DefaultPrivacy = policy.Public
+		o.Upstreams[0].Speed = speed
+	})
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.Headless)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
@@ -60,6 +75,15 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	if len(rows) != 2 || rows[0][0] != "public" || rows[0][1] == "local" || rows[0][1] == "" || rows[1][0] != "private" || rows[1][1] != "local" {
 		t.Errorf("decisions on the page (privacy, route; newest first): %q; want a public job routed to a cloud, then a private one routed local", rows)
+	}
+	// The chart: a dot for each observation, the prediction, the limit.
+	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](
+		`["#charts circle.obs", "#charts polyline.curve", "#charts line.limit"].map(q => document.querySelectorAll(q).length)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drawn) != 3 || drawn[0] != 3 || drawn[1] != 1 || drawn[2] != 1 {
+		t.Errorf("chart has %v dots, prediction curves and limit lines; want 3, 1, 1", drawn)
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/policy/limits"
 	"github.com/switchyard/switchyard/providers"
 )
 
@@ -54,6 +55,10 @@ type Upstream struct {
 	// PrefillSpeed reports the measured prefill speed in tokens/s, for
 	// /readyz; nil when the provider does not measure it.
 	PrefillSpeed func() float64
+	// Speed is the speed model Predict uses, when the provider learns one
+	// (a local Ollama): the status page draws its observations and its
+	// prediction.
+	Speed *limits.Speed
 	// Pool names the local pool the provider is a member of ("" for
 	// none), AffinityMargin that pool's (policy.Candidate). A member's
 	// prediction counts what it holds of the conversation and what it has

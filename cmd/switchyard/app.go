@@ -202,7 +202,7 @@ func (lm *localModel) upstream() *router.Upstream {
 		Name: lm.cfg.Name, Kind: lm.cfg.Kind, Model: lm.cfg.Model, Local: lm.cfg.IsLocal(), Provider: lm.Provider(),
 		ContextWindow: lm.cfg.ContextWindow, Window: lm.Window, DefinitionWindow: lm.DefinitionWindow,
 		FirstByteTimeout: lm.cfg.FirstByteTimeout, SlowAfter: lm.cfg.SlowAfter,
-		Predict: lm.Predict, Observe: lm.CheckReported, PrefillSpeed: lm.Speed().PrefillTPS, Check: lm.Check,
+		Predict: lm.Predict, Observe: lm.CheckReported, PrefillSpeed: lm.Speed().PrefillTPS, Speed: lm.Speed(), Check: lm.Check,
 	}
 }
 

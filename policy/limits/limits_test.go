@@ -166,3 +166,22 @@ func TestSpeedFasterThanConfigured(t *testing.T) {
 		t.Errorf("still predicting %.0f tokens/s on a machine doing 8000", tps)
 	}
 }
+
+func TestSpeedPointsAreTheFitsObservations(t *testing.T) {
+	s := NewSpeed(400, 30, 0)
+	if p := s.Points(); len(p) != 0 {
+		t.Fatalf("no observation yet, points %v", p)
+	}
+	// Too small to fit: not a point.
+	s.Observe(Observation{Prompt: 40, PromptDuration: time.Second})
+	for i := 1; i <= keptPoints+6; i++ {
+		s.Observe(Observation{Prompt: 1000 * i, Cached: 10, PromptDuration: time.Duration(i) * time.Second})
+	}
+	p := s.Points()
+	if len(p) != keptPoints {
+		t.Fatalf("%d points, want the last %d", len(p), keptPoints)
+	}
+	if first, last := p[0], p[len(p)-1]; first.Prompt != 7000 || first.Seconds != 7 || first.Cached != 10 || last.Prompt != 1000*(keptPoints+6) {
+		t.Fatalf("points run %+v … %+v, want 7000 tokens in 7 s first, the newest last", first, last)
+	}
+}

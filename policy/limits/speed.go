@@ -24,6 +24,33 @@ type Speed struct {
 	load                    ewma
 	output                  ewma
 	observed                int
+	// points are the last keptPoints observations the fit took, oldest
+	// first from next on: what a chart of the fit shows beside it.
+	points [keptPoints]Point
+	next   int
+}
+
+// keptPoints is how many observations Points returns.
+const keptPoints = 64
+
+// Point is one observed prefill: Prompt tokens, Cached of them from the
+// prompt cache, prefilled in Seconds.
+type Point struct {
+	Prompt, Cached int
+	Seconds        float64
+}
+
+// Points returns the last observations the fit took (at most 64), oldest
+// first.
+func (s *Speed) Points() []Point {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := min(s.observed, keptPoints)
+	out := make([]Point, 0, n)
+	for i := n; i > 0; i-- {
+		out = append(out, s.points[(s.next-i+keptPoints)%keptPoints])
+	}
+	return out
 }
 
 // priorOutput is the answer length assumed before any is seen: an agent's
@@ -90,6 +117,8 @@ func (s *Speed) Observe(o Observation) {
 		s.s11, s.s12, s.s22 = s.s11*forget+x1*x1, s.s12*forget+x1*x2, s.s22*forget+x2*x2
 		s.s1t, s.s2t = s.s1t*forget+x1*t, s.s2t*forget+x2*t
 		s.observed++
+		s.points[s.next] = Point{Prompt: o.Prompt, Cached: int(c), Seconds: t}
+		s.next = (s.next + 1) % keptPoints
 	}
 	if t := o.OutputDuration.Seconds(); o.Output >= 8 && t > 0 {
 		s.decode.add(float64(o.Output) / t)
