@@ -79,6 +79,7 @@ type Router struct {
 	mux       *http.ServeMux
 	log       *slog.Logger
 	token     []byte
+	session   string // the status page's cookie value (login.go)
 	// reloadErr is why the last reload was refused while this router kept
 	// serving; /readyz reports it.
 	reloadErr atomic.Pointer[string]
@@ -137,6 +138,7 @@ func New(o Options) *Router {
 	}
 	if o.AuthToken != "" {
 		rt.token = []byte("Bearer " + o.AuthToken)
+		rt.session = newSessionValue(rt.token)
 	}
 	for _, u := range o.Upstreams {
 		rt.byName[u.Name] = u
@@ -149,7 +151,8 @@ func New(o Options) *Router {
 		endpoint{"POST /v1/switchyard/explain", "the routing decision for a request; sends nothing upstream", http.HandlerFunc(rt.handleExplain)},
 		endpoint{"GET /healthz", "liveness", http.HandlerFunc(rt.handleHealthz)},
 		endpoint{"GET /readyz", "readiness, as JSON: each provider's state, window and measured speed", http.HandlerFunc(rt.handleReadyz)},
-		endpoint{"GET /v1/switchyard/status", "what the status page at / shows, as JSON: providers and the last decisions", http.HandlerFunc(rt.handleStatus)},
+		endpoint{"POST /login", "the status page's login: a form's token sets a cookie GET /v1/switchyard/status accepts", http.HandlerFunc(rt.handleLogin)},
+		endpoint{statusPattern, "what the status page at / shows, as JSON: providers and the last decisions", http.HandlerFunc(rt.handleStatus)},
 	)
 	if o.Metrics != nil {
 		rt.endpoints = append(rt.endpoints, endpoint{"GET /metrics", "Prometheus metrics", o.Metrics.Handler()})
@@ -254,7 +257,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	r = r.WithContext(withLog(r.Context(), l))
 	w.Header().Set("X-Switchyard-Request-Id", l.id)
-	if rt.token != nil && (strings.HasPrefix(r.URL.Path, "/v1/") || strings.HasPrefix(r.URL.Path, "/v1beta/")) && !rt.authorized(r) {
+	if rt.token != nil && (strings.HasPrefix(r.URL.Path, "/v1/") || strings.HasPrefix(r.URL.Path, "/v1beta/")) && !rt.authorized(r) && !(pattern == statusPattern && rt.hasSession(r)) {
 		l.reason = codeUnauthorized
 		setRouteHeaders(w.Header(), "none", codeUnauthorized, "", 0)
 		writeError(sw, r, newError(http.StatusUnauthorized, codeUnauthorized, "missing or wrong token: send Authorization: Bearer <the value of the variable auth.token_env names> (or x-api-key: <it>)"))

@@ -66,6 +66,10 @@ func (rt *Router) record(l *requestLog, status int, d time.Duration) {
 	})
 }
 
+// statusPattern is the status endpoint's route; its one reader that is not
+// a script, the page, may show the login's cookie instead of the token.
+const statusPattern = "GET /v1/switchyard/status"
+
 // status is the body of GET /v1/switchyard/status: what the status page
 // shows, for scripts too.
 type status struct {

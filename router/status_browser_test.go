@@ -17,7 +17,17 @@ import (
 	"github.com/switchyard/switchyard/policy/limits"
 )
 
-// TestStatusPageInBrowser loads the status page in headless chromium, sends
+const browserToken = "browser-s3cret"
+
+// report sends s unless errs is full: the events' listener must not block.
+func report(errs chan string, s string) {
+	select {
+	case errs <- s:
+	default:
+	}
+}
+
+// TestStatusPageInBrowser signs in with auth on, loads the status page in headless chromium, sends
 // a private and a public job, and waits for both decisions to appear without
 // a reload; any console error or uncaught exception fails it. A screenshot
 // goes to $SWITCHYARD_ARTIFACTS (or the system's temporary directory).
@@ -38,6 +48,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	g := newRig(t, func(o *Options) {
 		o.Version = "browser-test"
+		o.AuthToken = browserToken
 		o.Settings.DefaultPrivacy = policy.Public
 		o.Upstreams[0].Speed = speed
 	})
@@ -53,17 +64,28 @@ func TestStatusPageInBrowser(t *testing.T) {
 		switch e := ev.(type) {
 		case *runtime.EventConsoleAPICalled:
 			if e.Type == runtime.ConsoleAPICalledTypeError {
-				errs <- "console error"
+				report(errs, "console error")
 			}
 		case *runtime.EventExceptionThrown:
-			errs <- "exception: " + e.ExceptionDetails.Text
+			report(errs, "exception: "+e.ExceptionDetails.Text)
 		}
 	})
-	if err := chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/"), chromedp.WaitVisible("#providers tr")); err != nil {
+	// Auth is on: the page asks for the token, the login sets its cookie,
+	// and the page then shows the status.
+	// (The form is shown by a style change, which WaitVisible missed in
+	// this chromedp: its computed style is polled for instead.)
+	if err := chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/")); err != nil {
 		t.Fatal(err)
 	}
-	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`, map[string]string{"X-Switchyard-Privacy": "private"}).Body.Close()
-	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`, map[string]string{"X-Switchyard-Privacy": "public", "X-Switchyard-Files": "9"}).Body.Close()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`getComputedStyle(document.getElementById("login")).display !== "none"`)); err != nil {
+		t.Fatalf("the page did not ask for the token: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(`#login input[name="token"]`, browserToken), chromedp.Submit("#login"),
+		chromedp.WaitVisible("#providers tr")); err != nil {
+		t.Fatalf("after the login: %v", err)
+	}
+	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`, map[string]string{"Authorization": "Bearer " + browserToken, "X-Switchyard-Privacy": "private"}).Body.Close()
+	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`, map[string]string{"Authorization": "Bearer " + browserToken, "X-Switchyard-Privacy": "public", "X-Switchyard-Files": "9"}).Body.Close()
 	if err := chromedp.Do(ctx, chromedp.WaitVisible("#decisions tr:nth-child(2)")); err != nil {
 		t.Fatal(err)
 	}

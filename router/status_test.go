@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +148,72 @@ func TestStatusPrefillChart(t *testing.T) {
 		if i > 0 && p.Seconds <= c.Predicted[i-1].Seconds {
 			t.Errorf("prediction does not grow with the prompt: %+v", c.Predicted)
 		}
+	}
+}
+
+// TestStatusLogin: with auth on, POST /login with the right token sets a
+// cookie (HttpOnly, SameSite=Strict, not the token) that the status endpoint
+// accepts and no other /v1/ endpoint does; a wrong token, or a form posted
+// from another site's page, sets nothing.
+func TestStatusLogin(t *testing.T) {
+	g := newRig(t, func(o *Options) { o.AuthToken = "s3cret" })
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	noRedirect := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	login := func(token, origin string) *http.Response {
+		req, _ := http.NewRequest("POST", g.srv.URL+"/login", strings.NewReader(url.Values{"token": {token}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := login("wrong", ""); resp.StatusCode != 401 || len(resp.Cookies()) != 0 {
+		t.Fatalf("wrong token: %d, cookies %v; want 401 and none", resp.StatusCode, resp.Cookies())
+	}
+	if resp := login("s3cret", "http://evil.example"); resp.StatusCode != 403 || len(resp.Cookies()) != 0 {
+		t.Fatalf("from another site: %d, cookies %v; want 403 and none", resp.StatusCode, resp.Cookies())
+	}
+	resp := login("s3cret", g.srv.URL)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" || len(resp.Cookies()) != 1 {
+		t.Fatalf("right token: %d to %q, cookies %v; want 303 to / with one", resp.StatusCode, resp.Header.Get("Location"), resp.Cookies())
+	}
+	c := resp.Cookies()[0]
+	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || strings.Contains(c.Value, "s3cret") {
+		t.Fatalf("cookie %+v: want HttpOnly, SameSite=Strict, Path=/, not the token", c)
+	}
+	with := func(method, path, body string) int {
+		req, _ := http.NewRequest(method, g.srv.URL+path, strings.NewReader(body))
+		req.AddCookie(c)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := with("GET", "/v1/switchyard/status", ""); code != 200 {
+		t.Errorf("status with the cookie: %d, want 200", code)
+	}
+	if code := with("POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`); code != 401 {
+		t.Errorf("chat with only the cookie: %d, want 401", code)
+	}
+	forged := *c
+	forged.Value = strings.Repeat("0", len(c.Value))
+	req, _ := http.NewRequest("GET", g.srv.URL+"/v1/switchyard/status", nil)
+	req.AddCookie(&forged)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("status with a forged cookie: %d, want 401", resp.StatusCode)
 	}
 }
