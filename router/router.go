@@ -96,6 +96,8 @@ type Router struct {
 	deciding *semaphore.Weighted
 	// decisions are the last chat requests' decisions, for the status page.
 	decisions decisionRing
+	// splitCache keeps the status page's local/cloud split for a while.
+	splitCache splitCache
 }
 
 // Trim lets go of what the router's caches hold beyond what an idle daemon

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchyard/switchyard/router/audit"
 )
 
 // recentDecisions is how many finished chat requests the status page shows.
@@ -35,11 +37,14 @@ type decisionRing struct {
 	buf  [recentDecisions]decision
 	next int
 	n    int
+	// total counts every decision ever added.
+	total uint64
 }
 
 func (r *decisionRing) add(d decision) {
 	r.mu.Lock()
 	r.buf[r.next] = d
+	r.total++
 	r.next = (r.next + 1) % len(r.buf)
 	if r.n < len(r.buf) {
 		r.n++
@@ -78,6 +83,80 @@ type status struct {
 	Providers []readyProvider `json:"providers"`
 	Decisions []decision      `json:"decisions"`
 	Prefill   []prefillChart  `json:"prefill"`
+	// Split is the local/cloud split today and over the last 7 days, from
+	// the egress audit and the local tally; absent without them.
+	Split []splitPeriod `json:"split,omitempty"`
+}
+
+// splitPeriod is one period's jobs and tokens per provider.
+type splitPeriod struct {
+	Period     string                 `json:"period"` // today | 7d
+	Since      time.Time              `json:"since"`
+	LocalShare float64                `json:"local_share"`
+	Providers  []audit.ProviderTotals `json:"providers"`
+	Unfinished int                    `json:"unfinished,omitempty"`
+}
+
+// splitCache keeps the split: the logs may hold months of records, and
+// the page asks every 1.5 s. It is read again after splitSoon when a job
+// has finished since (so the page shows it), and after splitEvery anyway
+// (a job of another process, a day that ended).
+type splitCache struct {
+	mu    sync.Mutex
+	at    time.Time
+	total uint64 // the decisions' total when read
+	v     []splitPeriod
+}
+
+const (
+	splitSoon  = 2 * time.Second
+	splitEvery = 30 * time.Second
+)
+
+func (r *decisionRing) count() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.total
+}
+
+// split reads the audit and the tally at most every splitEvery.
+func (rt *Router) split() []splitPeriod {
+	if rt.opts.Audit == nil && rt.opts.Usage == nil {
+		return nil
+	}
+	now := rt.now()
+	c := &rt.splitCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	total := rt.decisions.count()
+	if age := now.Sub(c.at); c.v != nil && age >= 0 && age < splitEvery && (total == c.total || age < splitSoon) {
+		return c.v
+	}
+	var egress, usage string
+	if rt.opts.Audit != nil {
+		egress = rt.opts.Audit.Path()
+	}
+	if rt.opts.Usage != nil {
+		usage = rt.opts.Usage.Path()
+	}
+	y, m, d := now.Date()
+	var out []splitPeriod
+	for _, p := range []struct {
+		name  string
+		since time.Time
+	}{{"today", time.Date(y, m, d, 0, 0, 0, 0, now.Location())}, {"7d", now.Add(-7 * 24 * time.Hour)}} {
+		s, err := audit.Summarize(egress, usage, p.since, now.Add(time.Second))
+		if err != nil {
+			rt.log.Warn("status: reading the audit", "err", err)
+			continue
+		}
+		if s.Providers == nil {
+			s.Providers = []audit.ProviderTotals{}
+		}
+		out = append(out, splitPeriod{Period: p.name, Since: p.since.UTC(), LocalShare: s.LocalShare, Providers: s.Providers, Unfinished: s.Unfinished})
+	}
+	c.at, c.total, c.v = now, total, out
+	return out
 }
 
 // prefillChart is the seed's arithmetic for one local model: the prefills
@@ -127,7 +206,7 @@ func (rt *Router) prefillCharts() []prefillChart {
 func (rt *Router) handleStatus(w http.ResponseWriter, r *http.Request) {
 	ready := rt.readiness()
 	s := status{Version: rt.opts.Version, Time: rt.now().UTC(), Providers: ready.Providers, Decisions: rt.decisions.newestFirst(),
-		Prefill: rt.prefillCharts()}
+		Prefill: rt.prefillCharts(), Split: rt.split()}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(s)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/limits"
+	"github.com/switchyard/switchyard/router/audit"
 )
 
 const browserToken = "browser-s3cret"
@@ -46,7 +47,13 @@ func TestStatusPageInBrowser(t *testing.T) {
 	} {
 		speed.Observe(p)
 	}
+	logs := t.TempDir()
+	egress, _ := audit.Open(filepath.Join(logs, "egress.jsonl"), 0)
+	usage, _ := audit.OpenTally(filepath.Join(logs, "usage.jsonl"), 0)
+	defer egress.Close()
+	defer usage.Close()
 	g := newRig(t, func(o *Options) {
+		o.Audit, o.Usage = egress, usage
 		o.Version = "browser-test"
 		o.AuthToken = browserToken
 		o.Settings.DefaultPrivacy = policy.Public
@@ -106,6 +113,12 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	if len(drawn) != 3 || drawn[0] != 3 || drawn[1] != 1 || drawn[2] != 1 {
 		t.Errorf("chart has %v dots, prediction curves and limit lines; want 3, 1, 1", drawn)
+	}
+	// The split names the local model and the cloud the public job went to
+	// (the page reads it every 10 s at most: poll until it has both).
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(t => t.includes("local") && t.includes("devstral"))(document.getElementById("split").textContent)`)); err != nil {
+		split, _ := chromedp.Run(ctx, chromedp.Text("#split"))
+		t.Errorf("the split never showed both jobs: %v; it shows %q", err, split)
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -5,12 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/policy/limits"
+	"github.com/switchyard/switchyard/router/audit"
 )
 
 // TestStatusEndpoint: GET /v1/switchyard/status needs the token like the
@@ -215,5 +217,43 @@ func TestStatusLogin(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 401 {
 		t.Errorf("status with a forged cookie: %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestStatusSplit: the status says how many jobs and tokens went local and
+// to each cloud today and over 7 days, from the egress audit and the tally.
+func TestStatusSplit(t *testing.T) {
+	dir := t.TempDir()
+	egress, _ := audit.Open(filepath.Join(dir, "egress.jsonl"), 0)
+	usage, _ := audit.OpenTally(filepath.Join(dir, "usage.jsonl"), 0)
+	defer egress.Close()
+	defer usage.Close()
+	g := newRig(t, func(o *Options) { o.Audit, o.Usage, o.Settings.DefaultPrivacy = egress, usage, policy.Public })
+	for _, hdr := range []map[string]string{{"X-Switchyard-Privacy": "private"}, {"X-Switchyard-Privacy": "private"}, {"X-Switchyard-Files": "9"}} {
+		r := g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`, hdr)
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	g.settle(t)
+	resp, err := http.Get(g.srv.URL + "/v1/switchyard/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s status
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Split) != 2 || s.Split[0].Period != "today" || s.Split[1].Period != "7d" {
+		t.Fatalf("split %+v, want today and 7d", s.Split)
+	}
+	for _, p := range s.Split {
+		jobs := map[string]int{}
+		for _, pt := range p.Providers {
+			jobs[pt.Provider] = pt.Jobs
+		}
+		if jobs["local"] != 2 || jobs["devstral"] != 1 || len(jobs) != 2 || p.LocalShare < 0.66 || p.LocalShare > 0.67 {
+			t.Errorf("%s: jobs %v, local share %v; want local 2, devstral 1, 2/3", p.Period, jobs, p.LocalShare)
+		}
 	}
 }
