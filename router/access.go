@@ -68,6 +68,9 @@ type requestLog struct {
 	start     time.Time
 	fallback  string
 	err       error
+	// repo and files are the job's, for the status page.
+	repo  string
+	files int
 	// routed is set for a request the policy decided on (a chat endpoint
 	// of any dialect, explain): its line carries the decision.
 	routed bool

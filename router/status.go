@@ -19,7 +19,9 @@ const recentDecisions = 64
 // was decided and how it went, never any of the prompt's text.
 type decision struct {
 	Time       time.Time `json:"time"`
+	Repo       string    `json:"repo,omitempty"`
 	Privacy    string    `json:"privacy"`
+	Files      int       `json:"files"`
 	Estimated  int       `json:"estimated_tokens"`
 	Prompt     int       `json:"prompt_tokens"`
 	Output     int       `json:"completion_tokens"`
@@ -66,7 +68,7 @@ func (r *decisionRing) newestFirst() []decision {
 // record keeps a finished routed request's decision for the status page.
 func (rt *Router) record(l *requestLog, status int, d time.Duration) {
 	rt.decisions.add(decision{
-		Time: l.start.UTC(), Privacy: l.privacy, Estimated: l.estimated, Prompt: l.prompt, Output: l.output,
+		Time: l.start.UTC(), Repo: l.repo, Files: l.files, Privacy: l.privacy, Estimated: l.estimated, Prompt: l.prompt, Output: l.output,
 		Route: l.route, Reason: l.reason, Fallback: l.fallback, Status: status, DurationMS: ms(d),
 	})
 }

@@ -98,7 +98,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	// Each row's privacy and route, newest first, as the page shows them.
 	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[][]string](
-		`Array.from(document.querySelectorAll("#decisions tr")).map(tr => [tr.cells[1].textContent, tr.cells[3].textContent])`))
+		`Array.from(document.querySelectorAll("#decisions tr")).map(tr => [tr.cells[2].textContent, tr.cells[5].textContent])`))
 	if err != nil {
 		t.Fatal(err)
 	}

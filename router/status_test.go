@@ -25,7 +25,8 @@ func TestStatusEndpoint(t *testing.T) {
 		o.Settings.DefaultPrivacy = policy.Public
 	})
 	auth := map[string]string{"Authorization": "Bearer s3cret"}
-	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"`+secret+`"}]}`, auth).Body.Close()
+	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"`+secret+`"}]}`,
+		map[string]string{"Authorization": "Bearer s3cret", "X-Switchyard-Files": "3"}).Body.Close()
 	private := map[string]string{"Authorization": "Bearer s3cret", "X-Switchyard-Privacy": "private"}
 	g.post(t, "/v1/chat/completions", `{"messages":[{"role":"user","content":"`+secret+`"}]}`, private).Body.Close()
 
@@ -66,8 +67,8 @@ func TestStatusEndpoint(t *testing.T) {
 	if d := s.Decisions[0]; d.Privacy != "private" || d.Route != "local" || d.Status != 200 {
 		t.Errorf("newest decision %+v, want a private job routed local", d)
 	}
-	if d := s.Decisions[1]; d.Privacy != "public" || d.Route == "" || d.Route == "none" {
-		t.Errorf("older decision %+v, want a routed public job", d)
+	if d := s.Decisions[1]; d.Privacy != "public" || d.Route == "" || d.Route == "none" || d.Files != 3 {
+		t.Errorf("older decision %+v, want a routed public job of 3 files", d)
 	}
 }
 
