@@ -122,15 +122,7 @@ func TestStatusPrefillChart(t *testing.T) {
 	speed := limits.NewSpeed(400, 30, 0)
 	speed.Observe(limits.Observation{Prompt: 146760, PromptDuration: 367 * time.Second})
 	g := newRig(t, func(o *Options) { o.Upstreams[0].Speed = speed })
-	resp, err := http.Get(g.srv.URL + "/v1/switchyard/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s status
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
+	s := g.status(t)
 	if len(s.Prefill) != 1 {
 		t.Fatalf("%d charts, want the local model's only: %+v", len(s.Prefill), s.Prefill)
 	}
@@ -236,15 +228,7 @@ func TestStatusSplit(t *testing.T) {
 		r.Body.Close()
 	}
 	g.settle(t)
-	resp, err := http.Get(g.srv.URL + "/v1/switchyard/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s status
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
+	s := g.status(t)
 	if len(s.Split) != 2 || s.Split[0].Period != "today" || s.Split[1].Period != "7d" {
 		t.Fatalf("split %+v, want today and 7d", s.Split)
 	}
@@ -257,4 +241,19 @@ func TestStatusSplit(t *testing.T) {
 			t.Errorf("%s: jobs %v, local share %v; want local 2, devstral 1, 2/3", p.Period, jobs, p.LocalShare)
 		}
 	}
+}
+
+// status reads GET /v1/switchyard/status without a token.
+func (g *rig) status(t *testing.T) status {
+	t.Helper()
+	resp, err := http.Get(g.srv.URL + "/v1/switchyard/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s status
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
