@@ -30,6 +30,21 @@ func TestCPUTime(t *testing.T) {
 	if d := got - before; d < 20*time.Millisecond {
 		t.Errorf("CPU time grew by %v over 50 ms of hashing", d)
 	}
+	// Each sleep puts this goroutine's thread off the CPU and back on.
+	s0, err := readSchedstat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		time.Sleep(time.Millisecond)
+	}
+	s1, err := readSchedstat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s1.slices - s0.slices; n < 20 {
+		t.Errorf("threads were put on a CPU %d times over 20 sleeps", n)
+	}
 	if _, err := cpuTime(1 << 30); err == nil {
 		t.Error("no error for a process that does not exist")
 	}

@@ -56,6 +56,10 @@ type latencyRow struct {
 	// work a hop adds, whatever the scheduler did with its wake-ups.
 	CPUPerRequestUS float64 `json:"cpu_per_request_us,omitempty"`
 	CPUXBare        float64 `json:"cpu_x_bare,omitempty"`
+	// RunsPerRequest is how many times the hop process's threads were put
+	// on a CPU per request (schedstat's third field): at concurrency 1,
+	// its wake-ups, each of which costs latency that CPU time misses.
+	RunsPerRequest float64 `json:"runs_per_request,omitempty"`
 }
 
 type latencyCase struct {
@@ -184,22 +188,22 @@ const latencyRounds = 50
 func measurePaths(ctx context.Context, client *http.Client, paths []path, n, conc int, firstByte bool) ([]latencyRow, error) {
 	lat := make([][]time.Duration, len(paths))
 	wall := make([]time.Duration, len(paths))
-	cpu := make([]time.Duration, len(paths))
+	cpu := make([]schedstat, len(paths))
 	cpuOK := make([]bool, len(paths))
 	for i, p := range paths {
 		cpuOK[i] = p.pid != 0
 	}
 	// used is the CPU time of path i's process, or 0 when it cannot be
 	// read (then the path reports none).
-	used := func(i int) time.Duration {
+	used := func(i int) schedstat {
 		if !cpuOK[i] {
-			return 0
+			return schedstat{}
 		}
-		t, err := cpuTime(paths[i].pid)
+		s, err := readSchedstat(paths[i].pid)
 		if err != nil {
 			cpuOK[i] = false
 		}
-		return t
+		return s
 	}
 	// Warm connections, the fake and the daemon's caches.
 	for _, p := range paths {
@@ -216,7 +220,9 @@ func measurePaths(ctx context.Context, client *http.Client, paths []path, n, con
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", paths[i].name, err)
 			}
-			cpu[i] += used(i) - before
+			after := used(i)
+			cpu[i].ran += after.ran - before.ran
+			cpu[i].slices += after.slices - before.slices
 			lat[i] = append(lat[i], l...)
 			wall[i] += w
 		}
@@ -229,7 +235,8 @@ func measurePaths(ctx context.Context, client *http.Client, paths []path, n, con
 		rows[i].AddedMedianUS = rows[i].MedianUS - rows[0].MedianUS
 		rows[i].AddedP99US = rows[i].P99US - rows[0].P99US
 		if cpuOK[i] {
-			rows[i].CPUPerRequestUS = us(cpu[i]) / float64(len(lat[i]))
+			rows[i].CPUPerRequestUS = us(cpu[i].ran) / float64(len(lat[i]))
+			rows[i].RunsPerRequest = float64(cpu[i].slices) / float64(len(lat[i]))
 		}
 	}
 	bare := &rows[1]

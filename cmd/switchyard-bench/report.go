@@ -131,9 +131,9 @@ func (r *results) markdown(w io.Writer) {
 	if len(r.Latency) > 0 {
 		fmt.Fprintf(w, "\n## Latency and throughput (loopback, fake engines)\n\n"+
 			"Added = the path's figure minus calling the fake directly; × bare = switchyard's added figure, or its throughput, over the bare ReverseProxy hop's in the same run. "+
-			"CPU = the hop process's CPU time over its rounds per request (every thread's run time from /proc; a daemon serving no other path meanwhile): the work it adds, which does not depend on where the scheduler put its wake-ups.\n\n"+
-			"| engine | case | conc. | path | requests | median µs | p99 µs | req/s | added median µs | added p99 µs | added median × bare | added p99 × bare | req/s × bare | CPU µs/request | CPU × bare |\n"+
-			"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			"CPU = the hop process's CPU time over its rounds per request (every thread's run time from /proc; a daemon serving no other path meanwhile): the work it adds, which does not depend on where the scheduler put its wake-ups. Runs = how many times its threads were put on a CPU, per request: at concurrency 1 about its wake-ups, which cost latency the CPU figure misses.\n\n"+
+			"| engine | case | conc. | path | requests | median µs | p99 µs | req/s | added median µs | added p99 µs | added median × bare | added p99 × bare | req/s × bare | CPU µs/request | CPU × bare | runs/request |\n"+
+			"|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, l := range r.Latency {
 			x := func(v float64) string {
 				if l.Path == "direct" || l.Path == "bare hop" {
@@ -141,13 +141,13 @@ func (r *results) markdown(w io.Writer) {
 				}
 				return num(v)
 			}
-			cpu := ""
+			cpu, runs := "", ""
 			if l.CPUPerRequestUS > 0 {
-				cpu = num(l.CPUPerRequestUS)
+				cpu, runs = num(l.CPUPerRequestUS), num(l.RunsPerRequest)
 			}
-			fmt.Fprintf(w, "| %s | %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.Upstream, l.Case, l.Concurrency, l.Path, l.Requests,
+			fmt.Fprintf(w, "| %s | %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.Upstream, l.Case, l.Concurrency, l.Path, l.Requests,
 				num(l.MedianUS), num(l.P99US), num(l.RPS), num(l.AddedMedianUS), num(l.AddedP99US),
-				x(l.AddedMedianXBare), x(l.AddedP99XBare), x(l.RPSXBare), cpu, x(l.CPUXBare))
+				x(l.AddedMedianXBare), x(l.AddedP99XBare), x(l.RPSXBare), cpu, x(l.CPUXBare), runs)
 		}
 	}
 	for _, n := range r.Notes {
