@@ -36,6 +36,10 @@ func TestScanRules(t *testing.T) {
 		// privacy proof's seed 1796655893682041777 planted this one).
 		{"url-password-holding-asdf", KindURLPassword, "DATABASE_URL=postgres://app:«w65gBHZ6S6B2W9F8S4ASDFpq»@db.internal.example:5432/app"},
 		{"assignment-holding-12345", KindAssignment, `DB_PASSWORD="«Xq7vR2mK12345bT9wLzP»"`},
+		// Short placeholder words turn up by chance too, in any case.
+		{"assignment-holding-none", KindAssignment, `DB_PASSWORD="«k8XnoNe7Rq2vLw9TbZ4m»"`},
+		{"url-password-holding-test", KindURLPassword, "REDIS_URL=redis://:«Pz4TeSt9qW2xK7mR3vLb»@cache.internal:6379/0"},
+		{"assignment-holding-your", KindAssignment, `api_secret: "«7hYoUr2KqX9mZ4vB8wLp»"`},
 		{"openai-svcacct-alnum", KindOpenAIKey, "«sk-" + "svcacct-" + f.chars(alnum, 48) + "»"},
 		{"anthropic-ts", KindAnthropicKey, `const anthropic = new Anthropic({ apiKey: '«` + f.fake("anthropic") + `»' });`},
 		{"jwt-cookie", KindJWT, "Cookie: session=«" + f.fake("jwt") + "»; Path=/"},

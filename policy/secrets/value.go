@@ -53,22 +53,29 @@ func minEntropy(n int) float64 {
 }
 
 // placeholders are substrings (compared in lower case) that mark a value as
-// a stand-in rather than a credential.
+// a stand-in rather than a credential: markers no random value holds, and
+// words too long to turn up in one by chance.
 var placeholders = []string{
 	"example", "changeme", "change_me", "change-me", "placeholder",
-	"your", "xxxx", "****", "....", "<", ">", "${", "{{", "}}", "%s",
-	"%v", "%(", "$(", "redacted", "dummy", "sample", "test", "todo",
-	"fixme", "insert", "replace", "process.env", "os.environ", "getenv",
-	"secrets.", "vault:", "arn:aws:", "ref+", "none", "null", "undefined",
+	"****", "....", "<", ">", "${", "{{", "}}", "%s", "%v", "%(", "$(",
+	"redacted", "replace", "process.env", "os.environ", "getenv",
+	"secrets.", "vault:", "arn:aws:", "ref+", "undefined",
 }
 
-// typedRuns are keyboard and counting runs: what people type when a value
-// is needed but not the real one ("sk-abc123", "pass12345"). Unlike a
-// placeholder word they also turn up by chance inside a random password
-// (one in a few thousand 24-character ones holds "asdf" in some case), so
-// a run marks a stand-in only when what is left without it is not still a
-// credential by itself.
-var typedRuns = []string{"abc123", "12345", "abcdef", "qwerty", "asdf"}
+// typedRuns are short words and keyboard or counting runs: what people
+// type when a value is needed but not the real one ("your-token",
+// "test-key", "sk-abc123", "pass12345"). Unlike a long placeholder word
+// they also turn up by chance inside a random password, in some mix of
+// cases ("...w65gBHZ6S6B2W9F8S4ASDFpq", "...xNoNe7..."; four given letters
+// sit somewhere in one 24-character base-62 password in about 40,000), so a
+// run marks a stand-in only when what is left without it is not still a
+// credential by itself, or when it stands as a word of its own between
+// separators ("sk_test_...", Stripe's test-mode keys, which reach only
+// simulated data; "my-dummy-key").
+var typedRuns = []string{
+	"your", "xxxx", "dummy", "sample", "test", "todo", "fixme", "insert",
+	"none", "null", "abc123", "12345", "abcdef", "qwerty", "asdf",
+}
 
 // isPlaceholder reports whether v is a template, a reference to something
 // else, or a stand-in for a real value.
@@ -87,7 +94,7 @@ func isPlaceholder(v string) bool {
 	}
 	av := asciiLower(v) // the same length as v, unlike lv
 	for _, p := range typedRuns {
-		if strings.Contains(av, p) && !randomRest(v, av, p) {
+		if strings.Contains(av, p) && (standsAlone(av, p) || !randomRest(v, av, p)) {
 			return true
 		}
 	}
@@ -103,6 +110,23 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// standsAlone reports whether p occurs in s with no letter or digit on
+// either side.
+func standsAlone(s, p string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], p)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(p)
+		if (j == 0 || class[s[j-1]]&(cLower|cUpper|cDigit) == 0) && (end == len(s) || class[s[end]]&(cLower|cUpper|cDigit) == 0) {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // randomRest reports whether v without the run p (found in lv, v with its
