@@ -21,15 +21,23 @@ func frame(b []byte, name string, payload []byte) []byte {
 	if b == nil {
 		b = make([]byte, 0, len(name)+len(payload)+16)
 	}
+	return CloseEvent(append(OpenEvent(b, name), payload...))
+}
+
+// OpenEvent appends the start of an event to b, up to its data, for a
+// writer that appends the payload in place (one line: JSON has no raw
+// newline) and then calls CloseEvent.
+func OpenEvent(b []byte, name string) []byte {
 	if name != "" {
 		b = append(b, "event: "...)
 		b = append(b, name...)
 		b = append(b, '\n')
 	}
-	b = append(b, "data: "...)
-	b = append(b, payload...)
-	return append(b, "\n\n"...)
+	return append(b, "data: "...)
 }
+
+// CloseEvent ends the event OpenEvent began.
+func CloseEvent(b []byte) []byte { return append(b, "\n\n"...) }
 
 // Comment is an SSE comment line, which clients ignore.
 func Comment(text string) []byte {

@@ -1,7 +1,10 @@
 package openaichat
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"reflect"
 	"testing"
 
 	"github.com/switchyard/switchyard/ingress"
@@ -42,4 +45,51 @@ func FuzzDecodeChatRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzTextChunk holds the hand-written chunk of a text delta to what
+// encoding/json writes for the same chunk: the same JSON value, over any
+// id, model, text and reasoning, with and without the role and the usage
+// member, and the members in the same order.
+func FuzzTextChunk(f *testing.F) {
+	f.Add("chatcmpl-1", "qwen3-coder:30b", int64(1733500000), "hello <b> & \"you\"\n", "", true, false, true)
+	f.Add("", "m\u2028", int64(-1), "", "thinking \xff\b", false, true, false)
+	f.Fuzz(func(t *testing.T, id, model string, created int64, content, reasoning string, role, withContent, usage bool) {
+		cw := &answer{id: id, model: model, created: created, includeUsage: usage}
+		d := oaDelta{ReasoningContent: reasoning}
+		if role {
+			d.Role = "assistant"
+		}
+		if withContent {
+			d.Content = &content
+		}
+		for range 2 { // the second uses the head the first wrote
+			got, want := cw.appendText(nil, &d), cw.marshal(oaChunkChoice{Delta: d})
+			g, err := tokens(got)
+			if err != nil {
+				t.Fatalf("hand-written chunk is not JSON (%v): %s", err, got)
+			}
+			if w, _ := tokens(want); !reflect.DeepEqual(g, w) {
+				t.Fatalf("hand-written chunk\n%s\nencoding/json\n%s", got, want)
+			}
+		}
+	})
+}
+
+// tokens is j's JSON tokens in order: two documents with the same tokens
+// hold the same values with their members in the same order, which a
+// client reading chunks with a streaming parser sees.
+func tokens(j []byte) ([]json.Token, error) {
+	var ts []json.Token
+	dec := json.NewDecoder(bytes.NewReader(j))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return ts, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, tok)
+	}
 }

@@ -2,6 +2,7 @@ package openaichat
 
 import (
 	"encoding/json"
+	"strconv"
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress"
@@ -131,6 +132,9 @@ type answer struct {
 	includeUsage bool
 	sentRole     bool
 	sawCalls     bool
+	// head is what every chunk's JSON begins with, up to its delta's
+	// members, written at the first chunk.
+	head []byte
 }
 
 // delta renders one provider chunk, or nil when it carries nothing to send.
@@ -161,7 +165,54 @@ func (cw *answer) Chunk(c *chat.Chunk) []byte {
 	if d.Role == "" && d.Content == nil && d.ReasoningContent == "" && len(d.ToolCalls) == 0 {
 		return nil
 	}
-	return ingress.Data(cw.marshal(oaChunkChoice{Delta: d}))
+	if len(d.ToolCalls) > 0 {
+		return ingress.Data(cw.marshal(oaChunkChoice{Delta: d}))
+	}
+	n := 96
+	if d.Content != nil {
+		n += len(*d.Content) + len(*d.Content)/8
+	}
+	b := ingress.OpenEvent(make([]byte, 0, len(cw.head)+n), "")
+	return ingress.CloseEvent(cw.appendText(b, &d))
+}
+
+// appendText appends the chunk carrying d, a delta without tool calls, as
+// marshal would but without reflection (and with <, > and & literal, as
+// OpenAI writes them): a streamed answer is one such chunk per token.
+// FuzzTextChunk holds the two to the same JSON value.
+func (cw *answer) appendText(b []byte, d *oaDelta) []byte {
+	if cw.head == nil {
+		h := append([]byte(`{"id":`), ingress.AppendString(nil, cw.id)...)
+		h = append(h, `,"object":"chat.completion.chunk","created":`...)
+		h = strconv.AppendInt(h, cw.created, 10)
+		h = append(h, `,"model":`...)
+		h = ingress.AppendString(h, cw.model)
+		cw.head = append(h, `,"choices":[{"index":0,"delta":{`...)
+	}
+	b = append(b, cw.head...)
+	comma := false
+	if d.Role != "" {
+		b = ingress.AppendString(append(b, `"role":`...), d.Role)
+		comma = true
+	}
+	if d.Content != nil {
+		if comma {
+			b = append(b, ',')
+		}
+		b = ingress.AppendString(append(b, `"content":`...), *d.Content)
+		comma = true
+	}
+	if d.ReasoningContent != "" {
+		if comma {
+			b = append(b, ',')
+		}
+		b = ingress.AppendString(append(b, `"reasoning_content":`...), d.ReasoningContent)
+	}
+	b = append(b, `},"finish_reason":null,"logprobs":null}]`...)
+	if cw.includeUsage {
+		b = append(b, `,"usage":null`...)
+	}
+	return append(b, '}')
 }
 
 // End renders the closing chunk with the finish reason, the usage chunk of
