@@ -185,3 +185,24 @@ func TestSpeedPointsAreTheFitsObservations(t *testing.T) {
 		t.Fatalf("points run %+v … %+v, want 7000 tokens in 7 s first, the newest last", first, last)
 	}
 }
+
+// TestLastReply: a turn that extends the last prompt and its answer is
+// taken to find them cached; a prompt of the same size may be a repeat;
+// anything else finds nothing cached.
+func TestLastReply(t *testing.T) {
+	var l LastReply
+	for _, c := range []struct {
+		prompt, output, cached int
+		repeat                 bool
+	}{
+		{1000, 50, 0, false},
+		{1200, 40, 1050, false}, // the last prompt and answer, and a new message
+		{1200, 30, 0, true},     // the same size again
+		{900, 10, 0, false},     // shorter: another conversation
+		{905, 10, 0, false},     // longer, but not by the last answer
+	} {
+		if cached, repeat := l.Next(c.prompt, c.output); cached != c.cached || repeat != c.repeat {
+			t.Errorf("prompt %d: cached %d repeat %v, want %d %v", c.prompt, cached, repeat, c.cached, c.repeat)
+		}
+	}
+}

@@ -228,3 +228,28 @@ func (e *ewma) add(x float64) {
 	w := max(1/float64(e.n), 0.2)
 	e.v += w * (x - e.v)
 }
+
+// LastReply guesses what an engine's prompt cache holds from the replies
+// it gave: the last prompt and its answer, since an agent's next turn
+// usually extends them. It is for engines that do not say (Ollama counts
+// cache hits in prompt_eval_count but times only the rest; an
+// OpenAI-compatible engine's usage may carry no cached count). The guess
+// can only make a measured speed lower, never higher.
+type LastReply struct {
+	mu             sync.Mutex
+	prompt, output int
+}
+
+// Next records a reply of prompt and output tokens and returns what of the
+// prompt was likely cached, and whether it repeats the last one's size
+// (then it may have come from the cache whole: Observation.Repeat).
+func (l *LastReply) Next(prompt, output int) (cached int, repeat bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.prompt > 0 && prompt > l.prompt+l.output {
+		cached = l.prompt + l.output
+	}
+	repeat = prompt == l.prompt
+	l.prompt, l.output = prompt, output
+	return cached, repeat
+}

@@ -55,10 +55,8 @@ type Local struct {
 	probedAt  time.Time
 	probeFail string
 
-	// lastPrompt and lastOutput are the last reply's sizes: what Ollama's
-	// prompt cache most likely holds.
-	mu                     sync.Mutex
-	lastPrompt, lastOutput int
+	// last is what Ollama's prompt cache most likely holds.
+	last limits.LastReply
 
 	// tokens counts prompts, with the vocabulary Prime fetches when
 	// opts.CountTokens. prompt renders them as Ollama does, once Prime has
@@ -175,18 +173,9 @@ func (l *Local) Predict(prompt, output int) (float64, bool) {
 
 // observe feeds a reply's timings to the speed model. Ollama's
 // prompt_eval_count includes prompt-cache hits while its duration covers
-// only what it processed; an agent's next turn usually extends the last
-// prompt, so the last count is taken as the cached part of a longer one
-// (a guess that can only make the measured speed lower, never higher).
+// only what it processed, so the cached part is guessed (LastReply).
 func (l *Local) observe(mt Metrics) {
-	l.mu.Lock()
-	cached := 0
-	if l.lastPrompt > 0 && mt.PromptEvalCount > l.lastPrompt+l.lastOutput {
-		cached = l.lastPrompt + l.lastOutput
-	}
-	repeat := mt.PromptEvalCount == l.lastPrompt
-	l.lastPrompt, l.lastOutput = mt.PromptEvalCount, mt.EvalCount
-	l.mu.Unlock()
+	cached, repeat := l.last.Next(mt.PromptEvalCount, mt.EvalCount)
 	l.speed.Observe(limits.Observation{
 		Prompt: mt.PromptEvalCount, Cached: cached, Repeat: repeat, PromptDuration: mt.PromptEvalDuration,
 		Output: mt.EvalCount, OutputDuration: mt.EvalDuration, LoadDuration: mt.LoadDuration,
