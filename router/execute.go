@@ -29,6 +29,10 @@ type attempt struct {
 	first  chat.Chunk
 	err    error
 	cancel context.CancelCauseFunc
+	// sent is when the request left for up, toFirst how long its first
+	// chunk took from then.
+	sent    time.Time
+	toFirst time.Duration
 }
 
 // execute runs the plan: each provider in turn until one produces a first
@@ -157,11 +161,13 @@ func (rt *Router) start(ctx context.Context, up *Upstream, in *inbound, sse *sse
 		ka = startKeepAlive(sse, at.ans, rt.opts.KeepAliveInterval)
 	}
 
+	at.sent = time.Now()
 	st, err := rt.send(actx, up, in)
 	if err == nil {
 		at.stream = st
 		at.first, err = st.Next()
 	}
+	at.toFirst = time.Since(at.sent)
 	ka.stop() // no keep-alive is written after this
 	if timer != nil && !timer.Stop() || context.Cause(actx) == errFirstByte {
 		// The timer fired: whatever came with it is too late.
@@ -366,5 +372,12 @@ func (rt *Router) streamOut(r *http.Request, sse *sseWriter, at *attempt, in *in
 		}
 	}
 	sse.event(at.ans.End(finish, usage))
+	if at.up.Timed != nil {
+		u := chat.Usage{PromptTokens: in.d.PromptTokens}
+		if usage != nil {
+			u = *usage
+		}
+		at.up.Timed(u, at.toFirst, time.Since(at.sent))
+	}
 	rt.answered(at.up, in.d, rl, usage, rl.ttfb, time.Since(rl.start))
 }

@@ -52,6 +52,12 @@ type Upstream struct {
 	// Observe is told, after every complete reply, the estimate that was
 	// made and the usage the provider reported.
 	Observe func(estimatedPrompt int, u chat.Usage)
+	// Timed is told, after a streamed reply that ended well, its usage
+	// (the prompt as switchyard counted it, when the provider reported
+	// none), how long its first chunk took from when the request was sent (the
+	// prefill, and any queue at the engine), and how long the whole reply
+	// took: how a provider that times nothing itself is learnt.
+	Timed func(u chat.Usage, firstChunk, total time.Duration)
 	// PrefillSpeed reports the measured prefill speed in tokens/s, for
 	// /readyz; nil when the provider does not measure it.
 	PrefillSpeed func() float64
