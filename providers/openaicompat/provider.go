@@ -74,8 +74,30 @@ func (p *Provider) Forward(ctx context.Context, req *chat.Request, o providers.O
 	if err != nil {
 		return nil, true, p.err(providers.KindRequest, 0, "the request body is not a JSON object", err)
 	}
+	if req.Stream {
+		body = askUsage(body)
+	}
 	st, err := p.send(ctx, body, req.Stream)
 	return st, true, err
+}
+
+// askUsage adds stream_options.include_usage to a streamed request that
+// has no stream_options, so that the engine reports the usage the tally
+// and the speed model need; switchyard writes the usage chunk to its client
+// only if the client asked for it. A client's own stream_options stay.
+func askUsage(body []byte) []byte {
+	has := false
+	jsonscan.Members(body, func(k []byte, _, from int) int {
+		has = has || string(k) == "stream_options"
+		return jsonscan.SkipValue(body, from)
+	})
+	if has {
+		return body
+	}
+	if out, ok := jsonscan.ReplaceMember(body, "stream_options", []byte(`{"include_usage":true}`)); ok {
+		return out
+	}
+	return body
 }
 
 // Chat encodes req as an OpenAI chat completions request.

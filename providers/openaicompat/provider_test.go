@@ -103,6 +103,36 @@ func TestForwardsUnknownFieldsAndRewritesModel(t *testing.T) {
 	}
 }
 
+// TestForwardAsksForUsage: a streamed request without stream_options asks
+// the engine for its usage chunk (the tally and the speed model need it);
+// a client's own stream_options, and a whole request, go as they came.
+func TestForwardAsksForUsage(t *testing.T) {
+	sample, _ := os.ReadFile("testdata/stream-toolcalls.sse")
+	p, got := server(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write(sample)
+	})
+	for _, c := range []struct {
+		stream bool
+		body   string
+		want   string // stream_options as forwarded, "" for none
+	}{
+		{true, `{"model":"auto","stream":true,"messages":[{"role":"user","content":"x"}]}`, `{"include_usage":true}`},
+		{true, `{"stream":true,"stream_options":{"include_usage":false,"continuous_usage_stats":true},"messages":[]}`, `{"include_usage":false,"continuous_usage_stats":true}`},
+		{false, `{"model":"auto","messages":[{"role":"user","content":"x"}]}`, ""},
+	} {
+		*got = nil
+		st, err := forward(p, c.stream, []byte(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(t, st)
+		if m := (*got)[0]; string(m["stream_options"]) != c.want || string(m["model"]) != `"qwen-local"` {
+			t.Errorf("%s forwarded with stream_options %s, want %q", c.body, m["stream_options"], c.want)
+		}
+	}
+}
+
 func TestWholeAnswer(t *testing.T) {
 	p, _ := server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
