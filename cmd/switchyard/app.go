@@ -175,6 +175,10 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countToken
 			eng := openaicompat.NewEngine(p)
 			u.Window, u.Check = eng.Window, eng.Check
 		}
+		if pc.IsLocal() {
+			es := newEngineSpeed(pc)
+			u.Speed, u.PrefillSpeed, u.Predict, u.Timed = es.speed, es.speed.PrefillTPS, es.predict, es.timed
+		}
 	default:
 		return nil, nil, fmt.Errorf("unknown kind %q", pc.Kind)
 	}

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/providers/openaicompat/openaifake"
@@ -148,4 +152,76 @@ func buildYAML(t *testing.T, yaml string) *app {
 	}
 	t.Cleanup(a.close)
 	return a
+}
+
+// TestEngineLearnsItsSpeed: a local OpenAI-compatible engine, which times
+// nothing in its answers, is learnt from the time to its first streamed
+// chunk. The engine here takes 300 ms to its first byte on a prompt of a
+// few thousand tokens, far slower than the configured estimate; after
+// three streamed replies the prediction the router plans with (and the
+// status page draws) is that slowness. A whole reply teaches nothing.
+func TestEngineLearnsItsSpeed(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	fake := openaifake.New("qwen3-coder").LlamaCpp(32768, 262144)
+	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/chat/completions" {
+			time.Sleep(delay) // the prefill
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer engine.Close()
+	a := buildYAML(t, `providers:
+  - name: engine
+    kind: openai
+    local: true
+    base_url: `+engine.URL+`/v1
+    model: qwen3-coder
+    prefill_tokens_per_second: 100000
+`)
+	u := a.upstream("engine")
+	if u.Speed == nil || u.Predict == nil || u.Timed == nil {
+		t.Fatalf("a local engine learns no speed: %+v", u)
+	}
+	before, _ := u.Predict(4000, 1)
+	srv := httptest.NewServer(a.router)
+	defer srv.Close()
+	send := func(i int, stream bool) {
+		t.Helper()
+		text := strings.Repeat(fmt.Sprintf("line %d of a file the agent read; ", i), 400)
+		body, _ := json.Marshal(map[string]any{"model": "auto", "stream": stream,
+			"messages": []map[string]string{{"role": "user", "content": text}}})
+		resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Switchyard-Route") != "engine" {
+			t.Fatalf("HTTP %d via %q: %s", resp.StatusCode, resp.Header.Get("X-Switchyard-Route"), b)
+		}
+		if stream && bytes.Contains(b, []byte(`"usage"`)) {
+			// switchyard asked the engine for usage; the client did not.
+			t.Errorf("a client that did not ask for usage got it:\n%s", b)
+		}
+	}
+	send(0, false)
+	if n := u.Speed.Observed(); n != 0 {
+		t.Fatalf("a whole reply taught %d observations", n)
+	}
+	for i := 1; i <= 3; i++ {
+		send(i, true)
+	}
+	points := u.Speed.Points()
+	if len(points) != 3 {
+		t.Fatalf("%d observed points after three streamed replies, want 3", len(points))
+	}
+	for _, p := range points {
+		if p.Seconds < delay.Seconds() || p.Prompt < 2000 {
+			t.Errorf("observed %+v: the engine took at least %s over more than 2000 tokens", p, delay)
+		}
+	}
+	after, _ := u.Predict(4000, 1)
+	if tps := u.Speed.PrefillTPSAt(4000); tps > 20000 || after < 5*before {
+		t.Errorf("after three slow prefills: %.0f tokens/s, 4000 tokens predicted at %.2f s (%.3f s before)", tps, after, before)
+	}
 }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"time"
+
+	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/configs"
+	"github.com/switchyard/switchyard/policy/limits"
+)
+
+// engineSpeed learns a local OpenAI-compatible engine's speed (llama.cpp
+// server, vLLM, LM Studio) from what switchyard sees, since no timing in
+// their answers is common to all of them: a streamed answer's first chunk
+// comes once the prompt is processed, so the time to it is the prefill
+// (with any queue at the engine and the hop, which can only make the
+// learnt speed lower), and the rest of the answer is decoding. A whole
+// answer (asked for with stream: false) teaches nothing: its time is
+// prefill and decoding together.
+type engineSpeed struct {
+	speed *limits.Speed
+	last  limits.LastReply
+}
+
+func newEngineSpeed(pc configs.Provider) *engineSpeed {
+	return &engineSpeed{speed: limits.NewSpeed(pc.PrefillTokensPerSecond, pc.DecodeTokensPerSecond, 0)}
+}
+
+// timed is the Upstream's Timed.
+func (e *engineSpeed) timed(u chat.Usage, firstChunk, total time.Duration) {
+	if u.PromptTokens <= 0 {
+		return // an engine that reports no usage: nothing to fit
+	}
+	cached, repeat := e.last.Next(u.PromptTokens, u.CompletionTokens)
+	if u.CachedTokens > 0 {
+		// The engine said (vLLM's prompt_tokens_details): no guess.
+		cached, repeat = u.CachedTokens, false
+	}
+	e.speed.Observe(limits.Observation{Prompt: u.PromptTokens, Cached: cached, Repeat: repeat,
+		PromptDuration: firstChunk, Output: max(0, u.CompletionTokens-1), OutputDuration: total - firstChunk})
+}
+
+// predict is the Upstream's Predict: the engine is taken to be loaded, as
+// a server that answers has its model in memory.
+func (e *engineSpeed) predict(prompt, output int) (float64, bool) {
+	return e.speed.Predict(prompt, 0, output, true), true
+}
