@@ -92,6 +92,11 @@ type Provider struct {
 	// into slow_after before decoding, so it is always 0 here.
 	TimeoutAlias     time.Duration `mapstructure:"timeout"`
 	FirstByteTimeout time.Duration `mapstructure:"first_byte_timeout"`
+	// Slots is how many conversations a local engine keeps in its prompt
+	// cache at once (Ollama's OLLAMA_NUM_PARALLEL, llama.cpp's --parallel);
+	// 0 = one. A pool credits a returning conversation while it is among
+	// the member's last Slots.
+	Slots int `mapstructure:"slots"`
 }
 
 // Pool groups local providers: a job for the local tier may run on any

@@ -76,7 +76,7 @@ providers:
 func TestProblemsAllAtOnce(t *testing.T) {
 	const topKeys = "(the keys here are listen, auth, server, log, providers, pools, policy, audit)"
 	const providerKeys = "(the keys here are name, kind, base_url, model, api_key_env, local, context_window, memory, " +
-		"kv_cache_type, prefill_tokens_per_second, decode_tokens_per_second, slow_after, first_byte_timeout)"
+		"kv_cache_type, prefill_tokens_per_second, decode_tokens_per_second, slow_after, first_byte_timeout, slots)"
 	cases := []struct {
 		name, yaml string
 		want       []string

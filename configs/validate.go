@@ -184,6 +184,9 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 	if pr.FirstByteTimeout < 0 {
 		add(path+".first_byte_timeout", "must not be negative")
 	}
+	if pr.Slots < 0 || pr.Slots > maxSlots {
+		add(path+".slots", "must be between 0 and %d, not %d", maxSlots, pr.Slots)
+	}
 	if pr.Kind == KindOllama && pr.Local == nil && urlOK && !loopbackURL(pr.BaseURL) {
 		add(path+".local", "%s is not this machine: say local: true if it is on premises you trust with private code (private jobs may then run there), or local: false if it is not", pr.BaseURL)
 	}
@@ -194,6 +197,10 @@ func (pr *Provider) validate(path string, seen map[string]int, i int, add func(s
 		add(path+".api_key_env", "must be the NAME of an environment variable, not a key")
 	}
 }
+
+// maxSlots bounds slots: no engine keeps more conversations cached in
+// separate slots than this.
+const maxSlots = 64
 
 // Defaults for an ollama provider's keys left out of a file (a providers
 // list in a file replaces the bundled one whole, so its entries start bare).

@@ -2,6 +2,7 @@ package router
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,9 +14,11 @@ import (
 // only what it adds: the seed's six-minute prefill is paid once. The
 // router remembers which pool member served each conversation last, and
 // how much of the prompt that was, and credits it when the conversation
-// comes back and nothing else has been served there since (one slot,
-// Ollama's default for a large model: a conservative reading, since an
-// engine with more slots keeps more).
+// comes back while the member is taken to hold it still: an engine keeps
+// one conversation per slot (Ollama's OLLAMA_NUM_PARALLEL, llama.cpp's
+// --parallel; one unless the provider's slots says more), and a slot
+// taken for another conversation is the one used least recently, as both
+// engines choose when no slot holds the prompt's prefix.
 
 // maxConversations bounds the memory: the oldest conversation is
 // forgotten first.
@@ -53,12 +56,31 @@ type affinities struct {
 	mu    sync.Mutex
 	convs map[uint64]served
 	order []uint64
-	// last is the conversation each member served last.
-	last map[string]uint64
+	// held is, for each member, the conversations its slots hold, the
+	// one served most recently last; unknown marks a slot holding a
+	// request of no known conversation.
+	held map[string][]uint64
 }
 
+const unknown = 0
+
 func newAffinities() *affinities {
-	return &affinities{convs: map[uint64]served{}, last: map[string]uint64{}}
+	return &affinities{convs: map[uint64]served{}, held: map[string][]uint64{}}
+}
+
+// use notes that member served conversation k (unknown for none) with
+// slots slots: k takes the slot it had, or the one used least recently.
+// The caller holds mu.
+func (a *affinities) use(member string, k uint64, slots int) {
+	h := a.held[member]
+	if i := slices.Index(h, k); i >= 0 && k != unknown {
+		h = slices.Delete(h, i, i+1)
+	}
+	h = append(h, k)
+	if len(h) > max(1, slots) {
+		h = slices.Delete(h, 0, len(h)-max(1, slots))
+	}
+	a.held[member] = h
 }
 
 // cached returns how many of c's prompt tokens member holds: those of the
@@ -71,14 +93,15 @@ func (a *affinities) cached(c *conversation, member string) int {
 	defer a.mu.Unlock()
 	k := c.key()
 	s, ok := a.convs[k]
-	if !ok || s.member != member || a.last[member] != k || s.parts > len(c.chain) || c.chain[s.parts-1] != s.prefix {
+	if !ok || s.member != member || !slices.Contains(a.held[member], k) || s.parts > len(c.chain) || c.chain[s.parts-1] != s.prefix {
 		return 0
 	}
 	return s.tokens
 }
 
-// record notes that member began answering c, a prompt of tokens.
-func (a *affinities) record(c *conversation, member string, tokens int) {
+// record notes that member, an engine of slots slots, began answering c,
+// a prompt of tokens.
+func (a *affinities) record(c *conversation, member string, slots, tokens int) {
 	if c == nil {
 		return
 	}
@@ -93,15 +116,15 @@ func (a *affinities) record(c *conversation, member string, tokens int) {
 		a.order = append(a.order, k)
 	}
 	a.convs[k] = served{member: member, parts: len(c.chain), prefix: c.chain[len(c.chain)-1], tokens: tokens}
-	a.last[member] = k
+	a.use(member, k, slots)
 }
 
-// forget notes that member served a request of no known conversation: its
-// cache holds something else now.
-func (a *affinities) forget(member string) {
+// forget notes that member served a request of no known conversation: one
+// of its slots holds something else now.
+func (a *affinities) forget(member string, slots int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	delete(a.last, member)
+	a.use(member, unknown, slots)
 }
 
 // queue is the predicted time of the jobs a provider is running or has

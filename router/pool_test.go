@@ -102,6 +102,43 @@ func TestPoolAffinity(t *testing.T) {
 	}
 }
 
+// TestPoolSlots: a member whose engine keeps two conversations (slots: 2)
+// still holds one after serving another, and loses it, the least recently
+// used, to a second other.
+func TestPoolSlots(t *testing.T) {
+	g, spark := poolRig(t, func(o *Options) { o.Upstreams[0].Slots = 2 })
+	route := func(body string) string {
+		t.Helper()
+		resp := g.post(t, "/v1/chat/completions", body, nil)
+		io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		g.settle(t)
+		return resp.Header.Get("X-Switchyard-Route")
+	}
+	const size = 40000
+	spark.failBefore = &providers.Error{Provider: "spark", Kind: providers.KindUnavailable, Message: "connection refused"}
+	if r := route(conversationBody(size)); r != "local" {
+		t.Fatalf("turn one went to %s", r)
+	}
+	spark.failBefore = nil
+	other := func(i int) string {
+		return fmt.Sprintf(`{"model":"local","messages":[{"role":"user","content":"something else %d"}]}`, i)
+	}
+	route(other(1)) // one slot for it, one still for the conversation
+	turns := []string{"I will read it.", "Now fix the test."}
+	if r := route(conversationBody(size, turns...)); r != "local" {
+		t.Fatalf("turn two went to %s, want local: its second slot holds the conversation", r)
+	}
+	route(other(2))
+	route(other(3)) // both slots taken since the conversation's turn
+	turns = append(turns, "Done.", "Thanks; now the docs.")
+	if r := route(conversationBody(size, turns...)); r != "spark" {
+		t.Fatalf("turn three went to %s, want spark: local's slots hold two other requests", r)
+	}
+}
+
 // TestPoolQueueMovesJobs: a member's predicted time counts the jobs it is
 // running, so a long job on one sends the next to the other.
 func TestPoolQueueMovesJobs(t *testing.T) {

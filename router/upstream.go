@@ -71,6 +71,9 @@ type Upstream struct {
 	// queued.
 	Pool           string
 	AffinityMargin float64
+	// Slots is how many conversations the member's engine keeps cached at
+	// once (0: one).
+	Slots int
 
 	health health
 	queue  queue

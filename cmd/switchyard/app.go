@@ -74,7 +74,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		if name, pool := cfg.PoolOf(pc.Name); pool != nil && u.Local {
 			// Validate admits only local members; a member that is not
 			// local is never in a pool, whatever the file says.
-			u.Pool, u.AffinityMargin = name, pool.AffinityMargin
+			u.Pool, u.AffinityMargin, u.Slots = name, pool.AffinityMargin, pc.Slots
 		}
 		ups = append(ups, u)
 	}
