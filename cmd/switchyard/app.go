@@ -139,10 +139,18 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countToken
 		u.Unavailable = "its key variable " + pc.APIKeyEnv + " is not set"
 		return u, nil, nil
 	}
-	if !pc.IsLocal() {
+	if !pc.IsLocal() || pc.Kind == configs.KindOpenAI {
 		// Cloud models tokenize differently: learn the ratio of what they
 		// report to what we estimated, and check their windows with it.
-		c := tokenize.NewCorrection(0)
+		// So may a local engine's model; it starts at 1 (the local model
+		// is Qwen's, whose tokenizer switchyard counts with, more often
+		// than not, and such an engine refuses a prompt over its window
+		// rather than cutting it).
+		prior := 0.0
+		if pc.IsLocal() {
+			prior = 1
+		}
+		c := tokenize.NewCorrection(prior)
 		u.TokenFactor = c.Ratio
 		u.Observe = func(estimated int, usage chat.Usage) { c.Observe(estimated, usage.PromptTokens) }
 	}

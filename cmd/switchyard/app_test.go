@@ -159,7 +159,8 @@ func buildYAML(t *testing.T, yaml string) *app {
 // chunk. The engine here takes 300 ms to its first byte on a prompt of a
 // few thousand tokens, far slower than the configured estimate; after
 // three streamed replies the prediction the router plans with (and the
-// status page draws) is that slowness. A whole reply teaches nothing.
+// status page draws) is that slowness. A whole reply teaches nothing of
+// the speed; every reply's usage teaches the engine's token ratio.
 func TestEngineLearnsItsSpeed(t *testing.T) {
 	const delay = 300 * time.Millisecond
 	fake := openaifake.New("qwen3-coder").LlamaCpp(32768, 262144)
@@ -219,6 +220,11 @@ func TestEngineLearnsItsSpeed(t *testing.T) {
 		if p.Seconds < delay.Seconds() || p.Prompt < 2000 {
 			t.Errorf("observed %+v: the engine took at least %s over more than 2000 tokens", p, delay)
 		}
+	}
+	// What the engine counted teaches the ratio of its tokenizer to
+	// switchyard's (the fake counts a token per four bytes of the body).
+	if f := u.TokenFactor(); f == 1 || f < 0.5 || f > 3 {
+		t.Errorf("token factor %v after four replies with usage", f)
 	}
 	after, _ := u.Predict(4000, 1)
 	if tps := u.Speed.PrefillTPSAt(4000); tps > 20000 || after < 5*before {
