@@ -33,6 +33,19 @@ func poolRig(t *testing.T, mod func(*Options)) (*rig, *scripted) {
 	return g, spark
 }
 
+// routeOf posts an OpenAI chat body and returns where it went and the
+// plan, once the request's bookkeeping is done.
+func (g *rig) routeOf(t *testing.T, body string) (route, plan string) {
+	t.Helper()
+	resp := g.post(t, "/v1/chat/completions", body, nil)
+	io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	g.settle(t)
+	return resp.Header.Get("X-Switchyard-Route"), resp.Header.Get("X-Switchyard-Plan")
+}
+
 // conversationBody is an OpenAI chat body of a conversation: a system
 // prompt, a first user message of size bytes and the turns after it.
 func conversationBody(size int, turns ...string) string {
@@ -56,16 +69,7 @@ func conversationBody(size int, turns ...string) string {
 // wins again.
 func TestPoolAffinity(t *testing.T) {
 	g, spark := poolRig(t, nil)
-	route := func(body string) (string, string) {
-		t.Helper()
-		resp := g.post(t, "/v1/chat/completions", body, nil)
-		io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("status %d", resp.StatusCode)
-		}
-		g.settle(t)
-		return resp.Header.Get("X-Switchyard-Route"), resp.Header.Get("X-Switchyard-Plan")
-	}
+	route := func(body string) (string, string) { t.Helper(); return g.routeOf(t, body) }
 	const size = 40000 // ~10,000 tokens: 101 s on local, 51 s on spark
 
 	// Turn one: spark is down, so local serves it.
@@ -109,13 +113,8 @@ func TestPoolSlots(t *testing.T) {
 	g, spark := poolRig(t, func(o *Options) { o.Upstreams[0].Slots = 2 })
 	route := func(body string) string {
 		t.Helper()
-		resp := g.post(t, "/v1/chat/completions", body, nil)
-		io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("status %d", resp.StatusCode)
-		}
-		g.settle(t)
-		return resp.Header.Get("X-Switchyard-Route")
+		r, _ := g.routeOf(t, body)
+		return r
 	}
 	const size = 40000
 	spark.failBefore = &providers.Error{Provider: "spark", Kind: providers.KindUnavailable, Message: "connection refused"}
