@@ -31,6 +31,7 @@ type Server struct {
 	// n_ctx, meta.n_ctx_train in the model list), vLLM (max_model_len in
 	// the model list, no /props), or neither (a bare model list).
 	nCtx, nCtxTrain, maxModelLen int
+	bytesPerToken                int
 }
 
 // LlamaCpp makes the fake say what llama.cpp's server says of its window
@@ -66,18 +67,18 @@ func (s *Server) LastBody() []byte {
 }
 
 type request struct {
-	Model    string `json:"model"`
-	Stream   bool   `json:"stream"`
-	Messages []struct {
-		Role    string          `json:"role"`
-		Content json.RawMessage `json:"content"`
-	} `json:"messages"`
+	Model  string `json:"model"`
+	Stream bool   `json:"stream"`
+	chatPrompt
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveTokenizer(w, r) {
+		return
+	}
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/models":
 		w.Header().Set("Content-Type", "application/json")
@@ -114,7 +115,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.chats.Add(1)
 	s.last.Store(&body)
 	pieces := echo(req.Messages[len(req.Messages)-1].Content)
-	prompt, completion := len(body)/4, len(pieces)
+	prompt, completion := s.tokens(render(&req.chatPrompt)), len(pieces)
 	usage := `{"completion_tokens":` + strconv.Itoa(completion) + `,"prompt_tokens":` + strconv.Itoa(prompt) +
 		`,"total_tokens":` + strconv.Itoa(prompt+completion) + `}`
 	head := `{"id":"chatcmpl-fake","created":1765000000,"model":` + strconv.Quote(s.model) + `,"system_fingerprint":"b7000-fake","object":`
