@@ -2,9 +2,7 @@ package openaicompat
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -92,26 +90,7 @@ func (p *Provider) Discover(ctx context.Context) (EngineInfo, error) {
 
 // getJSON GETs url into v, with the provider's key.
 func (p *Provider) getJSON(ctx context.Context, url string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	if p.o.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+p.o.APIKey)
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(v); err != nil {
-		return fmt.Errorf("not the JSON expected: %v", err)
-	}
-	return nil
+	return p.callJSON(ctx, http.MethodGet, url, nil, 4<<20, v)
 }
 
 // askEvery bounds how often a job may wait on asking a silent engine.
