@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -97,7 +98,8 @@ func (p *Provider) getJSON(ctx context.Context, url string, v any) error {
 const askEvery = 2 * time.Second
 
 // Engine is a local engine's window as it said it: asked at the first
-// need and again, at most every askEvery, while it has not answered.
+// need and again, at most every askEvery, while it has not answered; and
+// its load, as Watch last read it (load.go).
 type Engine struct {
 	p       *Provider
 	timeout time.Duration
@@ -106,10 +108,15 @@ type Engine struct {
 	info  EngineInfo
 	err   error
 	asked time.Time
+
+	load                      atomic.Pointer[loadReading]
+	loadEvery, loadProbeEvery time.Duration
 }
 
 // NewEngine returns p's Engine; it does no I/O.
-func NewEngine(p *Provider) *Engine { return &Engine{p: p, timeout: askEvery} }
+func NewEngine(p *Provider) *Engine {
+	return &Engine{p: p, timeout: askEvery, loadEvery: loadEvery, loadProbeEvery: loadProbeEvery}
+}
 
 // Check is "" once the engine has said its window, and otherwise why
 // routing must skip it; it asks the engine when it has not lately.

@@ -5,7 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
+	"os"
 	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/switchyard/switchyard/providers/internal/lines"
@@ -82,6 +87,55 @@ func FuzzDecodeTokenChunk(f *testing.F) {
 		}
 		if !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("%q:\nfast %+v\nslow %+v", data, fast, slow)
+		}
+	})
+}
+
+// FuzzParseProm: any text read for two metrics gives only samples of
+// those metrics, or an error; never a panic. What it reads, written back
+// out in the exposition format, reads the same.
+func FuzzParseProm(f *testing.F) {
+	if b, err := os.ReadFile("testdata/vllm-metrics.txt"); err == nil {
+		f.Add(b)
+	}
+	for _, s := range []string{
+		"vllm:num_requests_running 1\nvllm:num_requests_waiting 2 1765000000000\n",
+		`vllm:num_requests_running{model_name="a \"b\"\\c\n",engine="0",} 1e3` + "\n",
+		"# HELP vllm:num_requests_running x\n\n  vllm:num_requests_waiting\t+Inf\n",
+		`vllm:num_requests_running{model_name="m" 1`, `vllm:num_requests_running{=""} 1`, "vllm:num_requests_running NaN",
+	} {
+		f.Add([]byte(s))
+	}
+	names := []string{vllmRunning, vllmWaiting}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		samples, err := parseProm(bytes.NewReader(b), names...)
+		if err != nil {
+			return
+		}
+		var out strings.Builder
+		for _, s := range samples {
+			if !slices.Contains(names, s.name) {
+				t.Fatalf("%q: a sample of %q", b, s.name)
+			}
+			out.WriteString(s.name + "{")
+			for _, l := range s.labels {
+				v := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(l.value)
+				out.WriteString(l.name + `="` + v + `",`)
+			}
+			out.WriteString("} " + strconv.FormatFloat(s.value, 'g', -1, 64) + "\n")
+		}
+		again, err := parseProm(strings.NewReader(out.String()), names...)
+		if err != nil {
+			t.Fatalf("%q read as %+v, which written out as %q does not read: %v", b, samples, out.String(), err)
+		}
+		if len(again) != len(samples) {
+			t.Fatalf("%q: %d samples, %d when written out", b, len(samples), len(again))
+		}
+		for i := range again {
+			a, s := again[i], samples[i]
+			if a.name != s.name || !slices.Equal(a.labels, s.labels) || math.Float64bits(a.value) != math.Float64bits(s.value) && !(math.IsNaN(a.value) && math.IsNaN(s.value)) {
+				t.Fatalf("%q: %+v written out reads as %+v", b, s, a)
+			}
 		}
 	})
 }

@@ -27,6 +27,8 @@ type Server struct {
 	model string
 	chats atomic.Int64
 	last  atomic.Pointer[[]byte]
+	// The load it says it has (SetLoad), beside the chats it is answering.
+	running, waiting, answering atomic.Int64
 	// The engine it says it is: llama.cpp (GET /props with the slot's
 	// n_ctx, meta.n_ctx_train in the model list), vLLM (max_model_len in
 	// the model list, no /props), or neither (a bare model list).
@@ -54,6 +56,17 @@ func (s *Server) VLLM(maxModelLen int) *Server {
 
 // New returns a fake that names model in its answers and its model list.
 func New(model string) *Server { return &Server{model: model} }
+
+// SetLoad makes the fake say it is running and has waiting that many
+// requests of other clients, beside the chats it is answering: as llama.cpp
+// in GET /slots (a slot for each running request, at least one; it shows
+// no queue, so waiting is not said) and as vLLM in GET /metrics (its two
+// gauges, in the shape of ../testdata/vllm-metrics.txt). A fake that is
+// neither engine says nothing of its load. Safe while serving.
+func (s *Server) SetLoad(running, waiting int) {
+	s.running.Store(int64(running))
+	s.waiting.Store(int64(waiting))
+}
 
 // Chats is how many chat requests the fake answered.
 func (s *Server) Chats() int { return int(s.chats.Load()) }
@@ -98,6 +111,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"default_generation_settings":{"n_ctx":%d,"params":{"n_predict":-1,"temperature":0.8}},"total_slots":1,"model_path":"/models/%s.gguf","build_info":"b7000-fake"}`,
 			s.nCtx, s.model)
 		return
+	case r.Method == http.MethodGet && r.URL.Path == "/slots" && s.nCtx > 0:
+		s.serveSlots(w)
+		return
+	case r.Method == http.MethodGet && r.URL.Path == "/metrics" && s.maxModelLen > 0:
+		s.serveMetrics(w)
+		return
 	case r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions":
 		fail(w, http.StatusNotFound, "File Not Found", "not_found_error")
 		return
@@ -114,6 +133,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.chats.Add(1)
 	s.last.Store(&body)
+	s.answering.Add(1)
+	defer s.answering.Add(-1)
 	pieces := echo(req.Messages[len(req.Messages)-1].Content)
 	prompt, completion := s.tokens(render(&req.chatPrompt)), len(pieces)
 	usage := `{"completion_tokens":` + strconv.Itoa(completion) + `,"prompt_tokens":` + strconv.Itoa(prompt) +
@@ -142,6 +163,47 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "data: "+head+`"chat.completion.chunk","choices":[],"usage":`+usage+"}\n\n")
 	}
 	io.WriteString(w, "data: [DONE]\n\n")
+}
+
+// serveSlots answers GET /slots as llama.cpp's server does
+// (tools/server/README.md, "GET /slots"; ../testdata/llamacpp-slots.json),
+// with fewer of each slot's fields.
+func (s *Server) serveSlots(w http.ResponseWriter) {
+	running := int(s.running.Load() + s.answering.Load())
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, "[")
+	for i := range max(running, 1) {
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		task := -1
+		if i < running {
+			task = 100 + i
+		}
+		fmt.Fprintf(w, `{"id":%d,"id_task":%d,"n_ctx":%d,"speculative":false,"is_processing":%t,"params":{"n_predict":-1,"temperature":0.800000011920929},"next_token":{"has_next_token":true,"has_new_line":false,"n_remain":-1,"n_decoded":0}}`,
+			i, task, s.nCtx, i < running)
+	}
+	io.WriteString(w, "]")
+}
+
+// serveMetrics answers GET /metrics as vLLM does
+// (vllm/v1/metrics/loggers.py; ../testdata/vllm-metrics.txt), with one
+// engine core and fewer metrics.
+func (s *Server) serveMetrics(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	fmt.Fprintf(w, `# HELP vllm:num_requests_running Number of requests in model execution batches.
+# TYPE vllm:num_requests_running gauge
+vllm:num_requests_running{engine="0",model_name=%[1]q} %[2]d.0
+# HELP vllm:num_requests_waiting Number of requests waiting to be processed.
+# TYPE vllm:num_requests_waiting gauge
+vllm:num_requests_waiting{engine="0",model_name=%[1]q} %[3]d.0
+# HELP vllm:num_requests_waiting_by_reason Number of requests waiting, by reason.
+# TYPE vllm:num_requests_waiting_by_reason gauge
+vllm:num_requests_waiting_by_reason{engine="0",model_name=%[1]q,reason="capacity"} %[3]d.0
+# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.
+# TYPE vllm:kv_cache_usage_perc gauge
+vllm:kv_cache_usage_perc{engine="0",model_name=%[1]q} 0.0
+`, s.model, s.running.Load()+s.answering.Load(), s.waiting.Load())
 }
 
 // maxEcho bounds how much of a message the reply repeats.
