@@ -267,7 +267,8 @@ func (dc *decider) planAuto() Decision {
 // within the pool's margin of the quickest (its prompt cache holds the
 // conversation's prefix, so it prefills only what is new), then the rest
 // by predicted time, quickest first, and those that cannot predict after
-// them in configured order. Providers outside pools keep their
+// them, the ones whose engine says fewer requests first, else in
+// configured order. Providers outside pools keep their
 // configured order. Each pool's choice is a reason.
 func (dc *decider) choosePools(local []*Candidate) []*Candidate {
 	out := make([]*Candidate, 0, len(local))
@@ -302,6 +303,9 @@ func (dc *decider) choosePool(pool string, members []*Candidate) []*Candidate {
 			return -1
 		case ka != kb:
 			return 1
+		case !ka:
+			// Neither predicts: the engine that says it is less busy first.
+			return cmp.Compare(a.EngineJobs, b.EngineJobs)
 		}
 		return 0
 	})
@@ -336,6 +340,9 @@ func (dc *decider) choosePool(pool string, members []*Candidate) []*Candidate {
 // parenthesis: its time, the part of the prompt it holds, its queue.
 func (dc *decider) memberText(p *Candidate) string {
 	if p.PredictedSeconds <= 0 {
+		if p.EngineJobs > 0 {
+			return fmt.Sprintf(" (its engine says %d requests running or waiting)", p.EngineJobs)
+		}
 		return ""
 	}
 	s := " (" + seconds(p.PredictedSeconds)
@@ -344,6 +351,9 @@ func (dc *decider) memberText(p *Candidate) string {
 	}
 	if p.QueuedSeconds > 0 {
 		s += ", " + seconds(p.QueuedSeconds) + " of it queued behind other jobs"
+	}
+	if p.ForeignJobs > 0 {
+		s += fmt.Sprintf(", %s of it behind %d requests of other clients its engine says it has", seconds(p.ForeignSeconds), p.ForeignJobs)
 	}
 	return s + ")"
 }

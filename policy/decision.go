@@ -79,6 +79,13 @@ type Candidate struct {
 	// (included in PredictedSeconds).
 	CachedTokens  int
 	QueuedSeconds float64
+	// EngineJobs is how many requests the member's engine says it is
+	// running or has waiting, every client's (0 when it does not say);
+	// ForeignJobs those of them switchyard did not send, and
+	// ForeignSeconds their predicted time (included in PredictedSeconds).
+	// Members that cannot predict are ordered by EngineJobs.
+	EngineJobs, ForeignJobs int
+	ForeignSeconds          float64
 }
 
 // DefaultAffinityMargin is Candidate.AffinityMargin's default.

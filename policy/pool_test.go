@@ -144,3 +144,43 @@ func TestPoolOrder(t *testing.T) {
 		t.Fatalf("plan %v, want %v", d.Plan, want)
 	}
 }
+
+// TestPoolEngineLoad: a member whose engine is busy with other clients'
+// requests is charged for them and loses to an idle one; members that
+// cannot predict are ordered by what their engines say, and the reason
+// names the numbers.
+func TestPoolEngineLoad(t *testing.T) {
+	provs := poolProviders()
+	provs[0].PredictedSeconds, provs[0].EngineJobs, provs[0].ForeignJobs, provs[0].ForeignSeconds = 10+30, 3, 3, 30
+	d := Decide(Job{Privacy: Private, PromptTokens: 1000}, provs, settings)
+	if d.Plan[0] != "spark" {
+		t.Fatalf("plan %v, want the idle member first", d.Plan)
+	}
+	provs[1].PredictedSeconds = 50
+	d = Decide(Job{Privacy: Private, PromptTokens: 1000}, provs, settings)
+	if d.Plan[0] != "local" || !strings.Contains(strings.Join(reasonTexts(d), "\n"), "(40 s, 30 s of it behind 3 requests of other clients") {
+		t.Fatalf("plan %v, reasons %v", d.Plan, d.Reasons)
+	}
+	provs = poolProviders()
+	for i := range provs[:2] {
+		provs[i].PredictedSeconds = 0
+	}
+	provs[0].EngineJobs = 2
+	d = Decide(Job{Privacy: Private, PromptTokens: 1000}, provs, settings)
+	if d.Plan[0] != "spark" || d.Plan[1] != "local" {
+		t.Fatalf("unpredicted: plan %v, want the idle engine first", d.Plan)
+	}
+	provs[1].EngineJobs = 5
+	d = Decide(Job{Privacy: Private, PromptTokens: 1000}, provs, settings)
+	if d.Plan[0] != "local" || !strings.Contains(strings.Join(reasonTexts(d), "\n"), "its engine says 2 requests running or waiting") {
+		t.Fatalf("unpredicted, both busy: plan %v, reasons %v", d.Plan, d.Reasons)
+	}
+}
+
+func reasonTexts(d Decision) []string {
+	var out []string
+	for _, r := range d.Reasons {
+		out = append(out, r.Text)
+	}
+	return out
+}
