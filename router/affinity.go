@@ -128,17 +128,26 @@ func (a *affinities) forget(member string, slots int) {
 }
 
 // queue is the predicted time of the jobs a provider is running or has
-// waiting, in milliseconds.
-type queue struct{ ms atomic.Int64 }
+// waiting, in milliseconds, and how many they are.
+type queue struct{ ms, n atomic.Int64 }
 
 // add adds a job predicted to take s seconds and returns what removes it;
 // calling that more than once removes it once.
 func (q *queue) add(s float64) func() {
 	ms := int64(math.Ceil(s * 1000))
 	q.ms.Add(ms)
+	q.n.Add(1)
 	var once sync.Once
-	return func() { once.Do(func() { q.ms.Add(-ms) }) }
+	return func() {
+		once.Do(func() {
+			q.ms.Add(-ms)
+			q.n.Add(-1)
+		})
+	}
 }
+
+// jobs is how many jobs the queue holds.
+func (q *queue) jobs() int { return int(q.n.Load()) }
 
 func (q *queue) seconds() float64 {
 	return float64(q.ms.Load()) / float64(time.Second/time.Millisecond)

@@ -280,7 +280,45 @@ func (rt *Router) candidates(job *policy.Job, conv *conversation) []policy.Candi
 				}
 			}
 		}
+		if p.Pool != "" {
+			rt.chargeForeign(u, job, &p)
+		}
 		out[i] = p
 	}
 	return out
+}
+
+// chargeForeign charges pool member u's candidate p for the requests its
+// engine says it has that switchyard did not send: someone's curl,
+// another tool on the same engine. The engine's count covers every
+// client; switchyard's own jobs there are those its queue holds, so the
+// excess is other clients'. The two are read at different moments (the
+// engine's up to its refresh interval ago), so for that long a job of
+// ours just ended may be taken for a foreign one, or one just sent may
+// hide one: a second's error either way.
+//
+// Nothing says how long another client's request takes. Each is costed
+// as this job would take on u with nothing of it cached: what coding
+// agents send this pool now is the best sample there is, and it costs
+// every member's foreign requests alike, so their number decides. Like
+// the queue, they are costed one after another, as on a one-slot engine;
+// an engine with more slots runs some side by side, and is overcharged
+// alike for its own jobs and others'.
+func (rt *Router) chargeForeign(u *Upstream, job *policy.Job, p *policy.Candidate) {
+	if u.Load == nil {
+		return
+	}
+	running, waiting, ok := u.Load()
+	if !ok {
+		return
+	}
+	p.EngineJobs = running + waiting
+	p.ForeignJobs = max(0, p.EngineJobs-u.queue.jobs())
+	if p.ForeignJobs == 0 || p.PredictedSeconds <= 0 {
+		return
+	}
+	if each, ok := u.Predict(job.PromptTokens, job.OutputTokens); ok {
+		p.ForeignSeconds = float64(p.ForeignJobs) * each
+		p.PredictedSeconds += p.ForeignSeconds
+	}
 }

@@ -308,3 +308,81 @@ func TestPoolQueueHoldsEachJobOnce(t *testing.T) {
 		t.Errorf("%.2f s queued after every job ended", q)
 	}
 }
+
+// TestPoolEngineLoadMovesJobs: two members equal but for what their
+// engines say: one with three requests of other clients waiting loses the
+// job to the other; the decision names them and /readyz shows what the
+// engine said. Switchyard's own jobs on an engine are not taken for
+// other clients'.
+func TestPoolEngineLoadMovesJobs(t *testing.T) {
+	var localLoad struct {
+		sync.Mutex
+		running, waiting int
+		ok               bool
+	}
+	setLoad := func(running, waiting int) {
+		localLoad.Lock()
+		localLoad.running, localLoad.waiting, localLoad.ok = running, waiting, true
+		localLoad.Unlock()
+	}
+	g, spark := poolRig(t, func(o *Options) {
+		o.Upstreams[0].Predict = o.Upstreams[1].Predict // both 200 tokens/s
+		o.Upstreams[0].Load = func() (int, int, bool) {
+			localLoad.Lock()
+			defer localLoad.Unlock()
+			return localLoad.running, localLoad.waiting, localLoad.ok
+		}
+	})
+	body := conversationBody(40000) // ~10,000 tokens: 51 s on either
+	ex, _ := g.rt.Explain(http.Header{}, []byte(body))
+	if ex.Plan[0] != "local" {
+		t.Fatalf("plan %v: with the load unknown the configured order holds", ex.Plan)
+	}
+	setLoad(0, 3)
+	ex, _ = g.rt.Explain(http.Header{}, []byte(body))
+	if ex.Plan[0] != "spark" || ex.Plan[1] != "local" {
+		t.Fatalf("with 3 requests waiting on local's engine: plan %v, reasons %v", ex.Plan, ex.Reasons)
+	}
+	resp := g.post(t, "/v1/chat/completions", body, nil)
+	io.ReadAll(resp.Body)
+	if r := resp.Header.Get("X-Switchyard-Route"); r != "spark" || spark.requests() != 1 {
+		t.Fatalf("the job went to %s, want spark", r)
+	}
+	g.settle(t)
+	rz, err := http.Get(g.srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rz.Body)
+	rz.Body.Close()
+	if !strings.Contains(string(b), `"pool":"office","engine_running":0,"engine_waiting":3`) || strings.Count(string(b), "engine_running") != 1 {
+		t.Errorf("/readyz does not show local's engine load (and only local's): %s", b)
+	}
+
+	// Spark busier still: local is chosen, and the reason says why it
+	// takes longer than its own prefill.
+	done := g.rt.byName["spark"].queue.add(500)
+	ex, _ = g.rt.Explain(http.Header{}, []byte(body))
+	if ex.Plan[0] != "local" || !hasReason(ex.Reasons, "pool_quickest", "behind 3 requests of other clients its engine says it has") {
+		t.Fatalf("with spark 500 s queued: plan %v, reasons %v", ex.Plan, ex.Reasons)
+	}
+	done()
+
+	// One job of switchyard's own on each member, and local's engine
+	// counting that one: nothing foreign, the configured order again (for
+	// another conversation: spark holds this one now).
+	body = conversationBody(40013)
+	doneLocal := g.rt.byName["local"].queue.add(10)
+	doneSpark := g.rt.byName["spark"].queue.add(10)
+	defer doneLocal()
+	defer doneSpark()
+	setLoad(1, 0)
+	ex, _ = g.rt.Explain(http.Header{}, []byte(body))
+	if ex.Plan[0] != "local" || hasReason(ex.Reasons, "pool_quickest", "other clients") {
+		t.Fatalf("local's engine counting only switchyard's job: plan %v, reasons %v", ex.Plan, ex.Reasons)
+	}
+	setLoad(2, 0)
+	if ex, _ = g.rt.Explain(http.Header{}, []byte(body)); ex.Plan[0] != "spark" {
+		t.Fatalf("local's engine running one request beside switchyard's: plan %v", ex.Plan)
+	}
+}

@@ -326,6 +326,10 @@ type readyProvider struct {
 	// prediction counts.
 	Pool          string  `json:"pool,omitempty"`
 	QueuedSeconds float64 `json:"queued_seconds,omitempty"`
+	// EngineRunning and EngineWaiting are what the engine says it is
+	// running and has waiting, every client's, when it says.
+	EngineRunning *int `json:"engine_running,omitempty"`
+	EngineWaiting *int `json:"engine_waiting,omitempty"`
 	healthState
 }
 
@@ -361,6 +365,11 @@ func (rt *Router) readiness() readiness {
 		}
 		if u.Pool != "" {
 			p.Pool, p.QueuedSeconds = u.Pool, u.queue.seconds()
+		}
+		if u.Load != nil {
+			if running, waiting, ok := u.Load(); ok {
+				p.EngineRunning, p.EngineWaiting = &running, &waiting
+			}
 		}
 		out.Providers = append(out.Providers, p)
 	}

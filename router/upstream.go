@@ -74,6 +74,12 @@ type Upstream struct {
 	// Slots is how many conversations the member's engine keeps cached at
 	// once (0: one).
 	Slots int
+	// Load, when set, is how many requests the engine says it is running
+	// and has waiting, every client's, and whether it says (ok false:
+	// unknown). It must not do I/O: it is asked once per job per member.
+	// For a pool member, requests beyond the jobs switchyard has there
+	// are other clients' and are charged to its prediction.
+	Load func() (running, waiting int, ok bool)
 
 	health health
 	queue  queue
