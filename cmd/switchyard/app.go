@@ -32,7 +32,9 @@ type app struct {
 	router    *router.Router
 	upstreams []*router.Upstream
 	locals    []*localModel
-	stop      context.CancelFunc
+	// watches keep other local engines' facts fresh (their load).
+	watches []func(context.Context)
+	stop    context.CancelFunc
 }
 
 // trim lets go of what the caches hold beyond what an idle daemon keeps.
@@ -64,12 +66,15 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 	for _, pc := range cfg.Providers {
 		// The first local model counts tokens for the router: its window
 		// is the hard wall.
-		u, lm, err := upstreamFor(ctx, pc, mem, len(a.locals) == 0, log, env)
+		u, lm, watch, err := upstreamFor(ctx, pc, mem, len(a.locals) == 0, log, env)
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: %w", pc.Name, err)
 		}
 		if lm != nil {
 			a.locals = append(a.locals, lm)
+		}
+		if watch != nil {
+			a.watches = append(a.watches, watch)
 		}
 		if name, pool := cfg.PoolOf(pc.Name); pool != nil && u.Local {
 			// Validate admits only local members; a member that is not
@@ -122,22 +127,27 @@ func (a *app) start(ctx context.Context, log *slog.Logger) {
 	for _, lm := range a.locals {
 		go lm.Watch(bg)
 	}
+	for _, watch := range a.watches {
+		go watch(bg)
+	}
 }
 
 // upstreamFor is the one place that switches on a provider's kind.
-// A local Ollama model counts tokens when countTokens.
-func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countTokens bool, log *slog.Logger, env configs.Env) (*router.Upstream, *localModel, error) {
+// A local Ollama model counts tokens when countTokens. watch, when not
+// nil, keeps what the upstream reads of its engine fresh until its
+// context ends.
+func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countTokens bool, log *slog.Logger, env configs.Env) (u *router.Upstream, lm *localModel, watch func(context.Context), err error) {
 	key := ""
 	if pc.APIKeyEnv != "" {
 		key, _ = env(pc.APIKeyEnv)
 	}
-	u := &router.Upstream{Name: pc.Name, Kind: pc.Kind, Model: pc.Model, Local: pc.IsLocal(),
+	u = &router.Upstream{Name: pc.Name, Kind: pc.Kind, Model: pc.Model, Local: pc.IsLocal(),
 		ContextWindow: pc.ContextWindow, FirstByteTimeout: pc.FirstByteTimeout, SlowAfter: pc.SlowAfter}
 	if pc.APIKeyEnv != "" && key == "" && !pc.IsLocal() {
 		// Configured but unavailable: routing skips it; nothing is built,
 		// so nothing could send to it by mistake.
 		u.Unavailable = "its key variable " + pc.APIKeyEnv + " is not set"
-		return u, nil, nil
+		return u, nil, nil, nil
 	}
 	if !pc.IsLocal() || pc.Kind == configs.KindOpenAI {
 		// Cloud models tokenize differently: learn the ratio of what they
@@ -157,13 +167,13 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countToken
 	switch pc.Kind {
 	case configs.KindOllama:
 		lm := newLocalModel(pc, mem, countTokens, log)
-		return lm.upstream(), lm, nil
+		return lm.upstream(), lm, nil, nil
 	case configs.KindMistral:
 		u.Provider = mistral.New(mistral.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key})
 	case configs.KindGemini:
 		p, err := gemini.New(ctx, gemini.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		u.Provider = p
 	case configs.KindOpenAI:
@@ -177,20 +187,28 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countToken
 		}
 		p := openaicompat.New(o)
 		u.Provider = p
-		if pc.IsLocal() && pc.ContextWindow == 0 {
+		if !pc.IsLocal() {
+			break
+		}
+		eng := openaicompat.NewEngine(p)
+		if pc.ContextWindow == 0 {
 			// The engine says its window (llama.cpp's /props, vLLM's
 			// max_model_len); until it has, routing skips it.
-			eng := openaicompat.NewEngine(p)
 			u.Window, u.Check = eng.Window, eng.Check
 		}
-		if pc.IsLocal() {
-			es := newEngineSpeed(pc)
-			u.Speed, u.PrefillSpeed, u.Predict, u.Timed = es.speed, es.speed.PrefillTPS, es.predict, es.timed
+		es := newEngineSpeed(pc)
+		u.Speed, u.PrefillSpeed, u.Predict, u.Timed = es.speed, es.speed.PrefillTPS, es.predict, es.timed
+		// And its load (llama.cpp's /slots, vLLM's /metrics), read in the
+		// background: other clients' requests on a shared engine.
+		u.Load = func() (int, int, bool) {
+			running, waiting, _, ok := eng.Load()
+			return running, waiting, ok
 		}
+		watch = eng.Watch
 	default:
-		return nil, nil, fmt.Errorf("unknown kind %q", pc.Kind)
+		return nil, nil, nil, fmt.Errorf("unknown kind %q", pc.Kind)
 	}
-	return u, nil, nil
+	return u, nil, watch, nil
 }
 
 func newLocalModel(pc configs.Provider, machineMemory int64, countTokens bool, log *slog.Logger) *localModel {

@@ -231,3 +231,51 @@ func TestEngineLearnsItsSpeed(t *testing.T) {
 		t.Errorf("after three slow prefills: %.0f tokens/s, 4000 tokens predicted at %.2f s (%.3f s before)", tps, after, before)
 	}
 }
+
+// TestPoolOfEnginesGoesByTheirLoad: a pool of two local OpenAI-compatible
+// engines (vLLM and llama.cpp in shape), equal but for the requests of
+// other clients one of them is serving: the app reads each engine's load
+// in the background, /readyz shows it, and the job goes to the engine
+// that says it is less busy.
+func TestPoolOfEnginesGoesByTheirLoad(t *testing.T) {
+	vllm := openaifake.New("qwen3-coder").VLLM(40960)
+	llama := openaifake.New("qwen3-coder").LlamaCpp(40960, 262144)
+	vs, ls := httptest.NewServer(vllm), httptest.NewServer(llama)
+	defer vs.Close()
+	defer ls.Close()
+	yaml := "providers:\n" +
+		"  - name: vllm\n    kind: openai\n    local: true\n    model: qwen3-coder\n    base_url: " + vs.URL + "/v1\n" +
+		"  - name: llama\n    kind: openai\n    local: true\n    model: qwen3-coder\n    base_url: " + ls.URL + "/v1\n" +
+		"pools:\n  - name: office\n    members: [vllm, llama]\n"
+	a := buildYAML(t, yaml)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a.start(ctx, slog.New(slog.DiscardHandler))
+	vllm.SetLoad(1, 3)
+	sy := httptest.NewServer(a.router)
+	defer sy.Close()
+	var ready string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(sy.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if ready = string(b); strings.Contains(ready, `"engine_running":1,"engine_waiting":3`) && strings.Contains(ready, `"engine_running":0,"engine_waiting":0`) {
+			break
+		}
+	}
+	if !strings.Contains(ready, `"engine_running":1,"engine_waiting":3`) || !strings.Contains(ready, `"engine_running":0,"engine_waiting":0`) {
+		t.Fatalf("/readyz does not show both engines' load: %s", ready)
+	}
+	resp, err := http.Post(sy.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"messages":[{"role":"user","content":"hello engine"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if r := resp.Header.Get("X-Switchyard-Route"); r != "llama" || llama.Chats() != 1 || vllm.Chats() != 0 {
+		t.Fatalf("the job went to %q (vllm %d chats, llama %d); want llama, whose engine is idle", r, vllm.Chats(), llama.Chats())
+	}
+}
