@@ -27,6 +27,11 @@ import (
 //     and vllm:num_requests_waiting, one series per engine core (the
 //     engine label, one per data-parallel rank) labelled model_name, the
 //     served model's name.
+//   - llama.cpp's server exports GET /metrics too when started with
+//     --metrics (tools/server/README.md, "GET /metrics"; off by default,
+//     501 otherwise): llamacpp:requests_processing and
+//     llamacpp:requests_deferred, the requests waiting for a slot, which
+//     /slots does not show. So /metrics is asked first.
 //
 // The engine is read in the background (Engine.Watch), at most every
 // loadEvery, so that a job asking for the load reads memory only. The
@@ -111,7 +116,7 @@ type loadWatcher struct {
 func (w *loadWatcher) refresh(ctx context.Context) time.Duration {
 	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
-	paths := []string{slotsPath, metricsPath}
+	paths := []string{metricsPath, slotsPath}
 	if w.path != "" {
 		paths = []string{w.path}
 	}
@@ -175,7 +180,7 @@ func (e *Engine) readLoad(ctx context.Context, path string) (loadReading, error)
 	if path == slotsPath {
 		r, err = parseSlots(body)
 	} else {
-		r, err = parseVLLMMetrics(body, e.p.o.Model)
+		r, err = parseMetrics(body, e.p.o.Model)
 	}
 	if err != nil {
 		return loadReading{}, fmt.Errorf("%w: GET %s: %w", errNotSaid, path, err)
@@ -210,31 +215,41 @@ func parseSlots(r io.Reader) (loadReading, error) {
 	return out, nil
 }
 
-// The gauges vLLM says its load in (vllm/v1/metrics/loggers.py).
+// The gauges vLLM says its load in (vllm/v1/metrics/loggers.py), and
+// llama.cpp's (tools/server/README.md, "GET /metrics").
 const (
-	vllmRunning = "vllm:num_requests_running"
-	vllmWaiting = "vllm:num_requests_waiting"
+	vllmRunning     = "vllm:num_requests_running"
+	vllmWaiting     = "vllm:num_requests_waiting"
+	llamaProcessing = "llamacpp:requests_processing"
+	llamaDeferred   = "llamacpp:requests_deferred"
 )
 
-// parseVLLMMetrics sums vLLM's running and waiting gauges over the series
-// of model, every engine core of it (testdata/vllm-metrics.txt). When no
-// series names model (a served-model-name that differs from the
+// parseMetrics reads the load in an engine's Prometheus metrics: vLLM's
+// running and waiting gauges summed over the series of model, every
+// engine core of it (testdata/vllm-metrics.txt), else llama.cpp's
+// processing and deferred gauges (testdata/llamacpp-metrics.txt). When no
+// vLLM series names model (a served-model-name that differs from the
 // configured one) but all name the same one, that one is the engine's
-// only model and its series count. Metrics without these gauges (another
-// engine's /metrics, llama.cpp's llamacpp:*) are not vLLM's.
-func parseVLLMMetrics(r io.Reader, model string) (loadReading, error) {
-	samples, err := parseProm(r, vllmRunning, vllmWaiting)
+// only model and its series count. Metrics without either pair are not
+// an engine's load.
+func parseMetrics(r io.Reader, model string) (loadReading, error) {
+	samples, err := parseProm(r, vllmRunning, vllmWaiting, llamaProcessing, llamaDeferred)
 	if err != nil {
 		return loadReading{}, err
 	}
 	models := map[string]bool{}
 	saw := map[string]bool{}
 	for _, s := range samples {
-		models[s.label("model_name")] = true
+		if strings.HasPrefix(s.name, "vllm:") {
+			models[s.label("model_name")] = true
+		}
 		saw[s.name] = true
 	}
 	if !saw[vllmRunning] || !saw[vllmWaiting] {
-		return loadReading{}, fmt.Errorf("no %s and %s", vllmRunning, vllmWaiting)
+		if saw[llamaProcessing] && saw[llamaDeferred] {
+			return sumGauges(samples, llamaProcessing, llamaDeferred, func(promSample) bool { return true })
+		}
+		return loadReading{}, fmt.Errorf("no %s and %s, nor %s and %s", vllmRunning, vllmWaiting, llamaProcessing, llamaDeferred)
 	}
 	if !models[model] {
 		if len(models) > 1 {
@@ -244,15 +259,21 @@ func parseVLLMMetrics(r io.Reader, model string) (loadReading, error) {
 			model = m
 		}
 	}
+	return sumGauges(samples, vllmRunning, vllmWaiting, func(s promSample) bool { return s.label("model_name") == model })
+}
+
+// sumGauges sums the samples of the gauges running and waiting that
+// count.
+func sumGauges(samples []promSample, runningName, waitingName string, count func(promSample) bool) (loadReading, error) {
 	var running, waiting float64
 	for _, s := range samples {
-		if s.label("model_name") != model {
+		if s.name != runningName && s.name != waitingName || !count(s) {
 			continue
 		}
 		if math.IsNaN(s.value) || s.value < 0 || s.value > maxRequests {
 			return loadReading{}, fmt.Errorf("%s is %v, not a count of requests", s.name, s.value)
 		}
-		if s.name == vllmRunning {
+		if s.name == runningName {
 			running += s.value
 		} else {
 			waiting += s.value

@@ -59,8 +59,12 @@ func TestParseSlots(t *testing.T) {
 	}
 }
 
-func TestParseVLLMMetrics(t *testing.T) {
+func TestParseMetrics(t *testing.T) {
 	sample, err := os.ReadFile("testdata/vllm-metrics.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	llama, err := os.ReadFile("testdata/llamacpp-metrics.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +86,10 @@ vllm:num_requests_waiting{engine="0",model_name="qwen3-coder"} 2.0
 		{"unlabelled", "vllm:num_requests_running 5\nvllm:num_requests_waiting 2\n", "m", 5, 2, ""},
 		{"timestamps-and-spacing", "  vllm:num_requests_running{ model_name = \"m\" , } 1 1765000000000\nvllm:num_requests_waiting\t0.0\n", "m", 1, 0, ""},
 		{"escaped-label", `vllm:num_requests_running{model_name="a \"b\"\\c"} 1` + "\n" + `vllm:num_requests_waiting{model_name="a \"b\"\\c"} 1` + "\n", `a "b"\c`, 1, 1, ""},
-		{"llamacpp-metrics", "# TYPE llamacpp:requests_processing gauge\nllamacpp:requests_processing 1\nllamacpp:requests_deferred 0\n", "m", 0, 0, "no vllm:num_requests_running"},
+		{"llamacpp-sample", string(llama), "m", 2, 5, ""},
+		{"llamacpp-only-processing", "llamacpp:requests_processing 1\n", "m", 0, 0, "nor llamacpp"},
+		{"llamacpp-negative", "llamacpp:requests_processing -2\nllamacpp:requests_deferred 0\n", "m", 0, 0, "not a count"},
+		{"other-engine", "# TYPE sglang:num_running_reqs gauge\nsglang:num_running_reqs 1\n", "m", 0, 0, "no vllm:num_requests_running"},
 		{"only-running", "vllm:num_requests_running 1\n", "m", 0, 0, "no vllm:num_requests_running and"},
 		{"empty", "", "m", 0, 0, "no vllm"},
 		{"html", "<html><body>404</body></html>", "m", 0, 0, "no vllm"},
@@ -98,7 +105,7 @@ vllm:num_requests_waiting{engine="0",model_name="qwen3-coder"} 2.0
 		{"bad-timestamp", "vllm:num_requests_running 1 soon\nvllm:num_requests_waiting 0\n", "m", 0, 0, "timestamp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := parseVLLMMetrics(strings.NewReader(tc.body), tc.model)
+			r, err := parseMetrics(strings.NewReader(tc.body), tc.model)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("got %+v, %v; want an error saying %q", r, err, tc.err)
@@ -128,6 +135,8 @@ func TestReadLoad(t *testing.T) {
 		{"llama.cpp", loaded(openaifake.New("qwen3-coder").LlamaCpp(65536, 262144), 2, 5), slotsPath, 2, 0, false},
 		{"llama.cpp-idle", openaifake.New("qwen3-coder").LlamaCpp(65536, 262144), slotsPath, 0, 0, false},
 		{"vllm", loaded(openaifake.New("qwen3-coder").VLLM(131072), 1, 3), metricsPath, 1, 3, false},
+		{"llama.cpp-metrics", file("testdata/llamacpp-metrics.txt"), metricsPath, 2, 5, false},
+		{"llama.cpp-without-metrics", openaifake.New("qwen3-coder").LlamaCpp(65536, 262144), metricsPath, 0, 0, true},
 		{"vllm-has-no-slots", openaifake.New("qwen3-coder").VLLM(131072), slotsPath, 0, 0, true},
 		{"neither", openaifake.New("qwen3-coder"), metricsPath, 0, 0, true},
 		{"slots-disabled", status(501, `{"error":{"code":501,"message":"This server does not support slots endpoint. Start it with `+"`--slots`"+`","type":"not_supported_error"}}`), slotsPath, 0, 0, true},
@@ -156,6 +165,11 @@ func TestReadLoad(t *testing.T) {
 			}
 		})
 	}
+}
+
+// file serves the file at name on every path.
+func file(name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, name) })
 }
 
 func loaded(s *openaifake.Server, running, waiting int) *openaifake.Server {
@@ -202,9 +216,9 @@ func TestWatchKeepsTheLoadFresh(t *testing.T) {
 	waitLoad(2, 3)
 	fake.SetLoad(0, 1)
 	waitLoad(0, 1)
-	// vLLM has no /slots: asked once, then /metrics is remembered.
-	if n, m := slotsAsked.Load(), metricsAsked.Load(); n != 1 || m < 3 {
-		t.Errorf("/slots asked %d times, /metrics %d; want once, and every reading", n, m)
+	// vLLM answers /metrics, asked first: /slots is never asked.
+	if n, m := slotsAsked.Load(), metricsAsked.Load(); n != 0 || m < 3 {
+		t.Errorf("/slots asked %d times, /metrics %d; want never, and every reading", n, m)
 	}
 	cancel()
 	select {
@@ -217,7 +231,8 @@ func TestWatchKeepsTheLoadFresh(t *testing.T) {
 	}
 }
 
-// TestRefreshFollowsTheEngine: what one reading finds decides the next:
+// TestRefreshFollowsTheEngine: what one reading finds decides the next
+// (llama.cpp without --metrics: /metrics asked first, then /slots):
 // an engine that says neither is asked rarely; one that goes down is
 // unknown until it answers again; one that stops saying its load one way
 // is asked both ways again.
