@@ -36,8 +36,8 @@ import (
 // The engine is read in the background (Engine.Watch), at most every
 // loadEvery, so that a job asking for the load reads memory only. The
 // endpoint that answered is remembered; an engine that answers neither
-// (LM Studio, a proxy, llama.cpp under --no-slots) is asked again rarely,
-// and its load stays unknown.
+// (LM Studio, a proxy, llama.cpp under --no-slots without --metrics) is
+// asked again rarely, and its load stays unknown.
 
 // The paths asked, at the server's root.
 const (
