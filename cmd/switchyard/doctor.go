@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchyard/switchyard/configs"
+	"github.com/switchyard/switchyard/policy/workspace"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/mistral"
 )
@@ -112,9 +113,38 @@ func runDoctor(ctx context.Context, configPath string, repos []string, env confi
 		}
 	}
 	doctorPools(r, a, cfg)
-	doctorPolicies(r, repos)
+	doctorPolicies(r, workspace.NewStore(workspace.StoreOptions{}), policyDirs(repos))
 	doctorAgents(ctx, r, cfg, env)
 	return r
+}
+
+// doctorKey says whether pc's key variable is set, never its value; it
+// reports false for a provider whose key is configured and missing.
+func doctorKey(r *report, pc configs.Provider, env configs.Env) bool {
+	if pc.APIKeyEnv == "" {
+		return true
+	}
+	if v, _ := env(pc.APIKeyEnv); v == "" {
+		r.add(pc.Name+" key", statusWarn, fmt.Sprintf("export %s=<your key> in switchyard's environment (systemd: EnvironmentFile= or LoadCredential=)", pc.APIKeyEnv),
+			"%s is not set: %s is configured but unavailable, and public jobs cannot use it", pc.APIKeyEnv, pc.Name)
+		return false
+	}
+	r.add(pc.Name+" key", statusOK, "", "%s is set (%s)", pc.APIKeyEnv, pc.Name)
+	return true
+}
+
+// doctorRetired says what the table of retired ids knows of pc's model,
+// which needs neither a key nor the network: the table's entry (nil when
+// it lists none), and whether the id is retired already, which is not worth
+// asking the vendor about.
+func doctorRetired(r *report, pc configs.Provider, now time.Time) (known *retiredModel, retired bool) {
+	known = retiredModelOf(pc.Kind, pc.Model)
+	if known == nil {
+		return nil, false
+	}
+	status, text := known.finding(pc.Model, now)
+	r.add(pc.Name+" model", status, fmt.Sprintf("set model: %s, which %s names as its replacement", known.replacement, vendors[pc.Kind]), "%s", text)
+	return known, status == statusFail
 }
 
 // modelChecker is implemented by cloud adapters that can tell whether their
@@ -125,27 +155,9 @@ type modelChecker interface {
 
 func doctorCloud(ctx context.Context, r *report, a *app, pc configs.Provider, env configs.Env, now time.Time) {
 	name := pc.Name
-	keyed := true
-	if pc.APIKeyEnv != "" {
-		if v, _ := env(pc.APIKeyEnv); v == "" {
-			r.add(name+" key", statusWarn, fmt.Sprintf("export %s=<your key> in switchyard's environment (systemd: EnvironmentFile= or LoadCredential=)", pc.APIKeyEnv),
-				"%s is not set: %s is configured but unavailable, and public jobs cannot use it", pc.APIKeyEnv, name)
-			keyed = false
-		} else {
-			r.add(name+" key", statusOK, "", "%s is set (%s)", pc.APIKeyEnv, name)
-		}
-	}
-	// What the table of retired ids knows needs neither a key nor the
-	// network; a retired id is not worth asking the vendor about.
-	known := retiredModelOf(pc.Kind, pc.Model)
-	if known != nil {
-		status, text := known.finding(pc.Model, now)
-		r.add(name+" model", status, fmt.Sprintf("set model: %s, which %s names as its replacement", known.replacement, vendors[pc.Kind]), "%s", text)
-		if status == statusFail {
-			return
-		}
-	}
-	if !keyed {
+	keyed := doctorKey(r, pc, env)
+	known, retired := doctorRetired(r, pc, now)
+	if retired || !keyed {
 		return
 	}
 	u := a.upstream(name)

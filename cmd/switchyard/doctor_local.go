@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/switchyard/switchyard/providers/ollama"
 )
 
 // doctorLocal checks an Ollama provider: reachable, the model present, the
@@ -15,11 +17,25 @@ func doctorLocal(ctx context.Context, r *report, lm *localModel) {
 	info, err := lm.Provider().Refresh(rctx)
 	cancel()
 	if err != nil {
-		r.add(name+" ollama", statusFail, fmt.Sprintf("start Ollama (systemctl start ollama, or ollama serve) and check base_url, or pull the model: ollama pull %s", lm.cfg.Model),
-			"%s (%s, model %s): %v", name, lm.cfg.BaseURL, lm.cfg.Model, err)
+		r.add(name+" ollama", statusFail, ollamaFix(lm), "%s (%s, model %s): %v", name, lm.cfg.BaseURL, lm.cfg.Model, err)
 		return
 	}
 	r.add(name+" ollama", statusOK, "", "Ollama %s at %s answers", orUnknown(info.Version), lm.cfg.BaseURL)
+	doctorLocalModel(r, lm, info)
+}
+
+// ollamaFix is what to do when lm's Ollama does not answer.
+func ollamaFix(lm *localModel) string {
+	return fmt.Sprintf("start Ollama (systemctl start ollama, or ollama serve) and check base_url, or pull the model: ollama pull %s", lm.cfg.Model)
+}
+
+// doctorLocalModel checks what Ollama said of lm's model (info): the model
+// present, the window against the definition's num_ctx and the native
+// length, memory, and the timeout. It does no I/O, so the daemon can run it on
+// the facts its background refresh keeps, and `switchyard
+// doctor` on the ones it just read.
+func doctorLocalModel(r *report, lm *localModel, info ollama.ModelInfo) {
+	name := lm.cfg.Name
 	r.add(name+" model", statusOK, "", "%s is present (%s, native context %d)", info.Model, orUnknown(info.Architecture), info.NativeContext)
 
 	f := lm.Fit(info)

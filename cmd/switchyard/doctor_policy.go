@@ -7,14 +7,19 @@ import (
 	"github.com/switchyard/switchyard/policy/workspace"
 )
 
-// doctorPolicies checks the policy file that governs the current directory
-// and each --repo.
-func doctorPolicies(r *report, repos []string) {
-	store := workspace.NewStore(workspace.StoreOptions{})
-	dirs := repos
+// policyDirs are the directories `switchyard doctor` checks the policies
+// of: the current one and each --repo.
+func policyDirs(repos []string) []string {
 	if wd, err := os.Getwd(); err == nil {
-		dirs = append([]string{wd}, dirs...)
+		return append([]string{wd}, repos...)
 	}
+	return repos
+}
+
+// doctorPolicies checks, with store, the policy file that governs each of
+// dirs. It reads files but sends nothing anywhere, so the daemon can run it
+// on the files its own store has seen.
+func doctorPolicies(r *report, store *workspace.Store, dirs []string) {
 	seen := map[string]bool{}
 	for _, d := range dirs {
 		abs, err := filepath.Abs(d)
