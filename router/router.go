@@ -69,6 +69,11 @@ type Options struct {
 	Version string
 	// ConfigSource and ConfigError are reported by /readyz.
 	ConfigSource string
+	// Findings, when set, is doctor's last report, for the status page. It
+	// is called on every status request: it returns what checks that ran
+	// in the background found, and does no I/O itself. nil = no doctor
+	// section.
+	Findings func() DoctorReport
 }
 
 // Router serves switchyard's HTTP endpoints.
@@ -154,7 +159,7 @@ func New(o Options) *Router {
 		endpoint{"GET /healthz", "liveness", http.HandlerFunc(rt.handleHealthz)},
 		endpoint{"GET /readyz", "readiness, as JSON: each provider's state, window and measured speed", http.HandlerFunc(rt.handleReadyz)},
 		endpoint{"POST /login", "the status page's login: a form's token sets a cookie GET /v1/switchyard/status accepts", http.HandlerFunc(rt.handleLogin)},
-		endpoint{statusPattern, "what the status page at / shows, as JSON: providers and the last decisions", http.HandlerFunc(rt.handleStatus)},
+		endpoint{statusPattern, "what the status page at / shows, as JSON: providers, the last decisions and doctor's findings", http.HandlerFunc(rt.handleStatus)},
 	)
 	if o.Metrics != nil {
 		rt.endpoints = append(rt.endpoints, endpoint{"GET /metrics", "Prometheus metrics", o.Metrics.Handler()})

@@ -88,6 +88,9 @@ type status struct {
 	// Split is the local/cloud split today and over the last 7 days, from
 	// the egress audit and the local tally; absent without them.
 	Split []splitPeriod `json:"split,omitempty"`
+	// Doctor is doctor's last findings about the configuration that
+	// serves; absent without Options.Findings.
+	Doctor *DoctorReport `json:"doctor,omitempty"`
 }
 
 // splitPeriod is one period's jobs and tokens per provider.
@@ -208,7 +211,7 @@ func (rt *Router) prefillCharts() []prefillChart {
 func (rt *Router) handleStatus(w http.ResponseWriter, r *http.Request) {
 	ready := rt.readiness()
 	s := status{Version: rt.opts.Version, Time: rt.now().UTC(), Providers: ready.Providers, Decisions: rt.decisions.newestFirst(),
-		Prefill: rt.prefillCharts(), Split: rt.split()}
+		Prefill: rt.prefillCharts(), Split: rt.split(), Doctor: rt.doctor()}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	json.NewEncoder(w).Encode(s)

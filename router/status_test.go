@@ -257,3 +257,54 @@ func (g *rig) status(t *testing.T) status {
 	}
 	return s
 }
+
+// TestStatusDoctor: the status carries doctor's findings as the daemon's
+// Findings returns them, each time anew, and nothing without one; the page
+// has the section that lists them.
+func TestStatusDoctor(t *testing.T) {
+	if s := newRig(t, nil).status(t); s.Doctor != nil {
+		t.Errorf("no Findings wired, yet the status has a doctor section: %+v", s.Doctor)
+	}
+	at := time.Date(2026, 12, 7, 17, 0, 0, 0, time.UTC)
+	reports := []DoctorReport{
+		{},
+		{Time: at, Findings: []Finding{
+			{Check: "config", Status: "ok", Message: "/etc/switchyard/switchyard.yaml is valid (2 providers)"},
+			{Check: "gemini key", Status: "warn", Message: "GEMINI_API_KEY is not set", Fix: "export GEMINI_API_KEY=<your key>"},
+		}},
+	}
+	calls := 0
+	g := newRig(t, func(o *Options) {
+		o.Findings = func() DoctorReport { calls++; return reports[min(calls-1, len(reports)-1)] }
+	})
+	resp, err := http.Get(g.srv.URL + "/v1/switchyard/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Doctor map[string]json.RawMessage `json:"doctor"`
+	}
+	json.NewDecoder(resp.Body).Decode(&raw)
+	resp.Body.Close()
+	if _, ok := raw.Doctor["time"]; ok || string(raw.Doctor["findings"]) != "[]" {
+		t.Errorf("before doctor has run: %s; want no time and no findings", raw.Doctor)
+	}
+	s := g.status(t)
+	if s.Doctor == nil || !s.Doctor.Time.Equal(at) || len(s.Doctor.Findings) != 2 || s.Doctor.Findings[1] != reports[1].Findings[1] {
+		t.Fatalf("doctor %+v, want what Findings returned: %+v", s.Doctor, reports[1])
+	}
+
+	req, _ := http.NewRequest("GET", g.srv.URL+"/", nil)
+	req.Header.Set("Accept", "text/html")
+	page, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	for _, id := range []string{`id="doctor-section"`, `id="doctor"`, `id="doctor-summary"`, "doctor(s.doctor)"} {
+		if !strings.Contains(string(b), id) {
+			t.Errorf("the page lacks %s", id)
+		}
+	}
+}
