@@ -34,7 +34,10 @@ type app struct {
 	locals    []*localModel
 	// watches keep other local engines' facts fresh (their load).
 	watches []func(context.Context)
-	stop    context.CancelFunc
+	// workspace finds and caches the repositories' policy files; doctor
+	// checks the ones it has seen.
+	workspace *workspace.Store
+	stop      context.CancelFunc
 }
 
 // trim lets go of what the caches hold beyond what an idle daemon keeps.
@@ -55,12 +58,14 @@ type localModel struct {
 type appExtras struct {
 	metrics       *metrics.Metrics
 	egress, usage *audit.Log
+	// findings is the daemon's doctor's last report, for the status page.
+	findings func() router.DoctorReport
 }
 
 // build wires a configuration. It does no network I/O itself; the local
 // models are asked for their facts in the background.
 func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env configs.Env, x appExtras) (*app, error) {
-	a := &app{cfg: cfg}
+	a := &app{cfg: cfg, workspace: workspace.NewStore(workspace.StoreOptions{})}
 	mem := machineMemory()
 	var ups []*router.Upstream
 	for _, pc := range cfg.Providers {
@@ -107,7 +112,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		AuthToken:         token,
 		MaxBodyBytes:      int64(cfg.Server.MaxBodyBytes),
 		KeepAliveInterval: cfg.Server.KeepAliveInterval,
-		Workspace:         router.StoreWorkspace(workspace.NewStore(workspace.StoreOptions{})),
+		Workspace:         router.StoreWorkspace(a.workspace),
 		Tokens:            tokens,
 		Inspector:         router.PolicyInspector,
 		Logger:            log,
@@ -116,6 +121,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, env confi
 		Usage:             x.usage,
 		Version:           versionString(),
 		ConfigSource:      cfg.Source,
+		Findings:          x.findings,
 	})
 	return a, nil
 }

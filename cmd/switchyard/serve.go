@@ -98,6 +98,10 @@ type daemon struct {
 	h          swappable
 	source     string
 	modTime    time.Time
+	// doctor checks the serving app in the background for the status page;
+	// reloadErr is why the last reload was refused, nil if it was not.
+	doctor    *liveDoctor
+	reloadErr atomic.Pointer[string]
 }
 
 func serve(ctx context.Context, configPath string, env configs.Env) error {
@@ -106,7 +110,7 @@ func serve(ctx context.Context, configPath string, env configs.Env) error {
 		return err
 	}
 	d := &daemon{configPath: configPath, env: env, log: newLogger(cfg.Log, os.Stderr), metrics: metrics.New(),
-		notify: systemd.NewNotifier(os.Getenv)}
+		notify: systemd.NewNotifier(os.Getenv), doctor: newLiveDoctor()}
 	// Libraries that write with the standard log package (the Gemini SDK
 	// on a cut stream) go through the same handler, as structured lines.
 	slog.SetDefault(d.log)
@@ -125,6 +129,7 @@ func serve(ctx context.Context, configPath string, env configs.Env) error {
 	d.h.cur.Store(a)
 	d.track(cfg)
 	setMaxProcs(cfg.Server.MaxProcs, os.Getenv)
+	go d.doctor.run(ctx, d.checkLive, doctorEvery, doctorSoon)
 
 	ln, err := systemd.Listener(os.Getenv, os.Getpid())
 	if err != nil {
@@ -205,7 +210,7 @@ func (d *daemon) shutdown(srv *http.Server, deadline time.Duration) error {
 
 // build wires one configuration with the daemon's lasting parts.
 func (d *daemon) build(ctx context.Context, cfg *configs.Config) (*app, error) {
-	a, err := build(ctx, cfg, d.log, d.env, appExtras{metrics: d.metrics, egress: d.egress, usage: d.usage})
+	a, err := build(ctx, cfg, d.log, d.env, appExtras{metrics: d.metrics, egress: d.egress, usage: d.usage, findings: d.doctor.Report})
 	if err != nil {
 		return nil, err
 	}
@@ -232,13 +237,27 @@ func (d *daemon) reload(ctx context.Context, why string) {
 		d.log.Error("reload refused; the previous configuration keeps serving", "trigger", why, "error", err)
 		old.router.SetReloadError(err)
 		d.track(nil)
+		msg := err.Error()
+		d.reloadErr.Store(&msg)
+		d.doctor.Again()
 		return
 	}
 	d.h.cur.Store(a)
 	d.track(cfg)
 	setMaxProcs(cfg.Server.MaxProcs, os.Getenv)
 	old.close()
+	d.reloadErr.Store(nil)
+	d.doctor.Again()
 	d.log.Info("configuration reloaded", "trigger", why, "config", cfg.Source, "providers", providerSummary(cfg))
+}
+
+// checkLive runs the daemon's doctor on the app that serves now.
+func (d *daemon) checkLive() (*report, bool) {
+	why := ""
+	if p := d.reloadErr.Load(); p != nil {
+		why = *p
+	}
+	return doctorLive(d.h.cur.Load(), d.env, why, time.Now())
 }
 
 // setMaxProcs applies server.max_procs, unless GOMAXPROCS is set.
