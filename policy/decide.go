@@ -141,6 +141,9 @@ func (dc *decider) modeOf(m string) (string, *Candidate, bool) {
 
 // tokensFor is the prompt size in p's tokenizer.
 func (dc *decider) tokensFor(p *Candidate) int {
+	if p.PromptTokens > 0 {
+		return p.PromptTokens
+	}
 	f := p.TokenFactor
 	if f <= 0 {
 		f = 1

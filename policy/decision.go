@@ -55,6 +55,9 @@ type Candidate struct {
 	// TokenFactor scales PromptTokens to this provider's tokenizer (a
 	// learned correction for cloud models); 0 means 1.
 	TokenFactor float64
+	// PromptTokens is the prompt's size as this provider's engine counted
+	// it, when it did (0: the job's estimate times TokenFactor).
+	PromptTokens int
 	// PredictedSeconds is how long the job is predicted to take on this
 	// provider (local providers); 0 when not predicted.
 	PredictedSeconds float64

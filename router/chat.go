@@ -127,7 +127,7 @@ func (rt *Router) prepare(w http.ResponseWriter, r *http.Request, dl ingress.Dia
 	}
 	job := rt.gather(r.Header, req.Chat, memo, statedDirs(dl, r))
 	conv := conversationOf(memo)
-	d := policy.Decide(job, rt.candidates(&job, conv), rt.opts.Settings)
+	d := policy.Decide(job, rt.candidates(r.Context(), &job, req.Chat, conv), rt.opts.Settings)
 	rl.reason, rl.privacy, rl.estimated, rl.repo, rl.files = d.Code(), string(d.Privacy), d.PromptTokens, d.Repo, d.Files
 	setRouteHeaders(w.Header(), "none", d.Code(), string(d.Privacy), d.PromptTokens)
 	w.Header().Set("X-Switchyard-Privacy-Source", headerText(d.PrivacySource))

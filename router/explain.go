@@ -1,6 +1,7 @@
 package router
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -89,7 +90,7 @@ func (rt *Router) ExplainAs(dialect string, h http.Header, body []byte) (*Explan
 		return nil, e
 	}
 	job := rt.gather(h, req.Chat, memo, statedDirs(dl, r))
-	d := policy.Decide(job, rt.candidates(&job, conversationOf(memo)), rt.opts.Settings)
+	d := policy.Decide(job, rt.candidates(context.Background(), &job, req.Chat, conversationOf(memo)), rt.opts.Settings)
 	ex := explanationOf(&d)
 	ex.DroppedTools = req.Chat.DroppedTools
 	return ex, nil

@@ -1,10 +1,12 @@
 package router
 
 import (
+	"context"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/ingress"
@@ -244,9 +246,9 @@ func statedDirs(dl ingress.Dialect, r *http.Request) []string {
 	return nil
 }
 
-// candidates describes the upstreams to the policy for this job, of
-// conversation conv (nil if unknown).
-func (rt *Router) candidates(job *policy.Job, conv *conversation) []policy.Candidate {
+// candidates describes the upstreams to the policy for job, the chat req
+// of conversation conv (nil if unknown).
+func (rt *Router) candidates(ctx context.Context, job *policy.Job, req *chat.Request, conv *conversation) []policy.Candidate {
 	now := rt.now()
 	out := make([]policy.Candidate, len(rt.upstreams))
 	for i, u := range rt.upstreams {
@@ -261,6 +263,7 @@ func (rt *Router) candidates(job *policy.Job, conv *conversation) []policy.Candi
 		if u.TokenFactor != nil {
 			p.TokenFactor = u.TokenFactor()
 		}
+		p.PromptTokens = rt.engineCount(ctx, u, job, req, use, p.TokenFactor)
 		prefill := job.PromptTokens
 		if u.Pool != "" && u.Local {
 			p.Pool, p.AffinityMargin = u.Pool, u.AffinityMargin
@@ -286,6 +289,37 @@ func (rt *Router) candidates(job *policy.Job, conv *conversation) []policy.Candi
 		out[i] = p
 	}
 	return out
+}
+
+// countNear is how close to a window a job's estimate must come for
+// switchyard to ask the engine for the exact count: below it the estimate
+// cannot be wrong enough to matter, and the job is not held up.
+const countNear = 0.5
+
+// countWait bounds how long a decision waits on an engine's count; past
+// it, the estimate stands.
+const countWait = 300 * time.Millisecond
+
+// engineCount is the prompt's size in u's tokens as u's engine counts it,
+// when u can count and the job's estimate (times factor) with its output
+// comes within countNear of window; else 0.
+func (rt *Router) engineCount(ctx context.Context, u *Upstream, job *policy.Job, req *chat.Request, window int, factor float64) int {
+	if u.CountPrompt == nil || req == nil || window <= 0 {
+		return 0
+	}
+	if factor <= 0 {
+		factor = 1
+	}
+	if float64(job.PromptTokens)*factor+float64(job.OutputTokens) < countNear*float64(window) {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(ctx, countWait)
+	defer cancel()
+	n, err := u.CountPrompt(ctx, req)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // chargeForeign charges pool member u's candidate p for the requests its

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -49,6 +50,11 @@ type Upstream struct {
 	// TokenFactor scales switchyard's token estimate to this provider's
 	// tokenizer (learned from reported usage); nil = 1.
 	TokenFactor func() float64
+	// CountPrompt, when set, asks the provider's engine how many tokens a
+	// request's prompt is to it; the router asks only when the estimate
+	// comes near the window, within a deadline, and keeps the estimate on
+	// an error.
+	CountPrompt func(ctx context.Context, req *chat.Request) (int, error)
 	// Observe is told, after every complete reply, the estimate that was
 	// made and the usage the provider reported.
 	Observe func(estimatedPrompt int, u chat.Usage)
