@@ -202,6 +202,9 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countToken
 			// max_model_len); until it has, routing skips it.
 			u.Window, u.Check = eng.Window, eng.Check
 		}
+		// Near its window, a job is counted by the engine itself (vLLM's
+		// /tokenize, llama.cpp's /apply-template and /tokenize).
+		u.CountPrompt = openaicompat.NewCounter(p).CountPrompt
 		es := newEngineSpeed(pc)
 		u.Speed, u.PrefillSpeed, u.Predict, u.Timed = es.speed, es.speed.PrefillTPS, es.predict, es.timed
 		// And its load (llama.cpp's /slots, vLLM's /metrics), read in the

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -277,5 +279,63 @@ func TestPoolOfEnginesGoesByTheirLoad(t *testing.T) {
 	resp.Body.Close()
 	if r := resp.Header.Get("X-Switchyard-Route"); r != "llama" || llama.Chats() != 1 || vllm.Chats() != 0 {
 		t.Fatalf("the job went to %q (vllm %d chats, llama %d); want llama, whose engine is idle", r, vllm.Chats(), llama.Chats())
+	}
+}
+
+// TestEngineCountsNearItsWindow: a job whose estimate comes near a local
+// engine's window is counted by the engine. Here the engine's tokenizer
+// makes about twice as many tokens of the text as switchyard's estimate:
+// a private job the estimate says fits the engine's 8192 tokens does not,
+// and is refused with the engine's numbers instead of being sent to fail
+// there; a small job is not counted at all.
+//
+// The big job goes first: a reply's usage also teaches the ratio of the
+// engine's counts to switchyard's (TestEngineLearnsItsSpeed), which would
+// refuse it without a count.
+func TestEngineCountsNearItsWindow(t *testing.T) {
+	fake := openaifake.New("qwen3-coder").VLLM(8192).BytesPerToken(2)
+	var counted atomic.Int32
+	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/tokenize" {
+			counted.Add(1)
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer engine.Close()
+	a := buildYAML(t, `providers:
+  - name: engine
+    kind: openai
+    local: true
+    base_url: `+engine.URL+`/v1
+    model: qwen3-coder
+`)
+	srv := httptest.NewServer(a.router)
+	defer srv.Close()
+	post := func(text string) (*http.Response, []byte) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"model": "auto", "max_tokens": 100,
+			"messages": []map[string]string{{"role": "user", "content": text}}})
+		resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	big := strings.Repeat("func handle(w http.ResponseWriter, r *http.Request) { serve(w, r) }\n", 330)
+	resp, b := post(big)
+	estimated, _ := strconv.Atoi(resp.Header.Get("X-Switchyard-Estimated-Tokens"))
+	if counted.Load() != 1 || resp.StatusCode != http.StatusBadRequest || !bytes.Contains(b, []byte("context_length_exceeded")) {
+		t.Fatalf("a job of %d estimated tokens: HTTP %d after %d counts: %s", estimated, resp.StatusCode, counted.Load(), b)
+	}
+	if estimated+100 > 8192 || !bytes.Contains(b, []byte("8192")) {
+		t.Errorf("the estimate (%d tokens) should fit, and the refusal name the window: %s", estimated, b)
+	}
+	if fake.Chats() != 0 {
+		t.Errorf("the engine got %d chats for a job it cannot hold", fake.Chats())
+	}
+	if resp, b := post("fix the failing test in main_test.go"); resp.StatusCode != 200 || counted.Load() != 1 {
+		t.Fatalf("a small job: HTTP %d, %d counts at the engine: %s", resp.StatusCode, counted.Load(), b)
 	}
 }
