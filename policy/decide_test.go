@@ -55,6 +55,11 @@ func TestDecide(t *testing.T) {
 			plan:  []string{"local"}, code: "private"},
 		{name: "public-devstral-too-small-goes-gemini", job: pub(Job{PromptTokens: 300000}),
 			plan: []string{"gemini"}, code: "too_large_for_local"},
+		// The engine's own count wins over the estimate: 120000 estimated,
+		// 140000 as the engine counts, in a window of 131072.
+		{name: "engine-count-refuses-private", job: priv(Job{PromptTokens: 120000, OutputTokens: 1000}),
+			provs:   func(p []Candidate) []Candidate { p[0].Window, p[0].PromptTokens = 131072, 140000; return p },
+			refusal: true, code: CodeContextLength, msg: []string{"140000", "131072"}},
 		{name: "token-factor-pushes-past-devstral", job: pub(Job{PromptTokens: 240000}),
 			plan: []string{"gemini", "local"}, code: "heavy"},
 		{name: "too-large-everywhere", job: pub(Job{PromptTokens: 2000000}), refusal: true, code: CodeContextLength, msg: []string{"gemini", "1048576"}},
