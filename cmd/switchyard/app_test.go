@@ -166,21 +166,12 @@ func buildYAML(t *testing.T, yaml string) *app {
 func TestEngineLearnsItsSpeed(t *testing.T) {
 	const delay = 300 * time.Millisecond
 	fake := openaifake.New("qwen3-coder").LlamaCpp(32768, 262144)
-	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a := engineApp(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/chat/completions" {
 			time.Sleep(delay) // the prefill
 		}
 		fake.ServeHTTP(w, r)
-	}))
-	defer engine.Close()
-	a := buildYAML(t, `providers:
-  - name: engine
-    kind: openai
-    local: true
-    base_url: `+engine.URL+`/v1
-    model: qwen3-coder
-    prefill_tokens_per_second: 100000
-`)
+	}, "    prefill_tokens_per_second: 100000\n")
 	u := a.upstream("engine")
 	if u.Speed == nil || u.Predict == nil || u.Timed == nil {
 		t.Fatalf("a local engine learns no speed: %+v", u)
@@ -295,20 +286,12 @@ func TestPoolOfEnginesGoesByTheirLoad(t *testing.T) {
 func TestEngineCountsNearItsWindow(t *testing.T) {
 	fake := openaifake.New("qwen3-coder").VLLM(8192).BytesPerToken(2)
 	var counted atomic.Int32
-	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a := engineApp(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/tokenize" {
 			counted.Add(1)
 		}
 		fake.ServeHTTP(w, r)
-	}))
-	defer engine.Close()
-	a := buildYAML(t, `providers:
-  - name: engine
-    kind: openai
-    local: true
-    base_url: `+engine.URL+`/v1
-    model: qwen3-coder
-`)
+	}, "")
 	srv := httptest.NewServer(a.router)
 	defer srv.Close()
 	post := func(text string) (*http.Response, []byte) {
@@ -338,4 +321,14 @@ func TestEngineCountsNearItsWindow(t *testing.T) {
 	if resp, b := post("fix the failing test in main_test.go"); resp.StatusCode != 200 || counted.Load() != 1 {
 		t.Fatalf("a small job: HTTP %d, %d counts at the engine: %s", resp.StatusCode, counted.Load(), b)
 	}
+}
+
+// engineApp builds the app of one local OpenAI-compatible engine, named
+// engine, served by h, with more of its provider entry's YAML.
+func engineApp(t *testing.T, h http.HandlerFunc, more string) *app {
+	t.Helper()
+	engine := httptest.NewServer(h)
+	t.Cleanup(engine.Close)
+	return buildYAML(t, "providers:\n  - name: engine\n    kind: openai\n    local: true\n    base_url: "+
+		engine.URL+"/v1\n    model: qwen3-coder\n"+more)
 }

@@ -73,6 +73,20 @@ func waitDoctor(t *testing.T, url, what string, done func(router.DoctorReport) b
 	}
 }
 
+// seedFakes starts the seed's fake Ollama and fake Mistral and Gemini
+// servers, closed when the test ends.
+func seedFakes(t *testing.T) (*ollamafake.Server, *httptest.Server, *mistralfake.Server, *geminifake.Server) {
+	t.Helper()
+	fake := ollamafake.New(ollamafake.Options{Models: []ollamafake.Model{ollamafake.Qwen3Coder30B()}})
+	up := httptest.NewServer(fake)
+	t.Cleanup(up.Close)
+	ms := mistralfake.Start(mistralfake.Options{})
+	t.Cleanup(ms.Close)
+	gs := geminifake.New(geminifake.Options{Models: []string{"gemini-3.8-flash"}})
+	t.Cleanup(gs.Close)
+	return fake, up, ms, gs
+}
+
 // TestDaemonDoctor: the daemon checks the app that serves in the
 // background and the status carries what it found: the seed's window
 // label, a cloud key set and one missing (never a key's value), a policy
@@ -81,13 +95,7 @@ func waitDoctor(t *testing.T, url, what string, done func(router.DoctorReport) b
 // a cloud all the while: that check is switchyard doctor's alone.
 func TestDaemonDoctor(t *testing.T) {
 	quickDoctor(t)
-	fake := ollamafake.New(ollamafake.Options{Models: []ollamafake.Model{ollamafake.Qwen3Coder30B()}})
-	up := httptest.NewServer(fake)
-	t.Cleanup(up.Close)
-	ms := mistralfake.Start(mistralfake.Options{})
-	t.Cleanup(ms.Close)
-	gs := geminifake.New(geminifake.Options{Models: []string{"gemini-3.8-flash"}})
-	t.Cleanup(gs.Close)
+	fake, up, ms, gs := seedFakes(t)
 	dir := t.TempDir()
 	cfg := seedConfig(t, dir, up.URL)
 	cfg.Providers = append(cfg.Providers,

@@ -4,7 +4,6 @@ package main
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +12,7 @@ import (
 
 	"github.com/switchyard/switchyard/configs"
 	"github.com/switchyard/switchyard/internal/browsertest"
-	"github.com/switchyard/switchyard/providers/gemini/geminifake"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
-	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
 )
 
 // TestStatusPageInBrowserDaemon is the status page of the real daemon, in
@@ -30,13 +27,7 @@ import (
 func TestStatusPageInBrowserDaemon(t *testing.T) {
 	p := browsertest.Open(t, 90*time.Second)
 	quickDoctor(t)
-	fake := ollamafake.New(ollamafake.Options{Models: []ollamafake.Model{ollamafake.Qwen3Coder30B()}})
-	up := httptest.NewServer(fake)
-	t.Cleanup(up.Close)
-	ms := mistralfake.Start(mistralfake.Options{})
-	t.Cleanup(ms.Close)
-	gs := geminifake.New(geminifake.Options{Models: []string{"gemini-3.8-flash"}})
-	t.Cleanup(gs.Close)
+	fake, up, ms, gs := seedFakes(t)
 	dir := t.TempDir()
 	cfg := seedConfig(t, dir, up.URL)
 	cfg.Auth.TokenEnv = "BROWSER_SWITCHYARD_TOKEN"
