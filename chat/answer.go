@@ -1,5 +1,7 @@
 package chat
 
+import "time"
+
 // FinishReason is why the model stopped, in OpenAI's vocabulary.
 type FinishReason string
 
@@ -50,6 +52,9 @@ type Usage struct {
 	CachedTokens int
 	// ReasoningTokens is the part of CompletionTokens spent thinking.
 	ReasoningTokens int
+	// PromptDuration is how long the upstream says it took to process the
+	// prompt's uncached part, when it says (llama.cpp's timings).
+	PromptDuration time.Duration
 }
 
 // TotalTokens is prompt plus completion.

@@ -157,7 +157,10 @@ func rewriteModel(raw []byte, model string) ([]byte, error) {
 // whole reads a non-streamed chat.completion as one chunk.
 func (p *Provider) whole(resp *http.Response) (providers.Stream, error) {
 	defer resp.Body.Close()
-	var c openai.ChatCompletionResponse
+	var c struct {
+		openai.ChatCompletionResponse
+		Timings *timings `json:"timings"`
+	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&c); err != nil {
 		return nil, p.err(providers.KindProtocol, resp.StatusCode, "the answer is not a chat.completion", err)
 	}
@@ -166,7 +169,7 @@ func (p *Provider) whole(resp *http.Response) (providers.Stream, error) {
 	}
 	ch := c.Choices[0]
 	out := chat.Chunk{Content: ch.Message.Content, Reasoning: ch.Message.ReasoningContent,
-		FinishReason: finishReason(string(ch.FinishReason)), Usage: usage(&c.Usage)}
+		FinishReason: finishReason(string(ch.FinishReason)), Usage: c.Timings.apply(usage(&c.Usage))}
 	for i, tc := range ch.Message.ToolCalls {
 		out.ToolCalls = append(out.ToolCalls, chat.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 	}

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/providers"
@@ -130,6 +131,42 @@ func TestForwardAsksForUsage(t *testing.T) {
 		if m := (*got)[0]; string(m["stream_options"]) != c.want || string(m["model"]) != `"qwen-local"` {
 			t.Errorf("%s forwarded with stream_options %s, want %q", c.body, m["stream_options"], c.want)
 		}
+	}
+}
+
+// TestLlamaCppTimings reads what llama.cpp says of an answer's time
+// (testdata/llamacpp-stream-timings.sse, in the shape of tools/server's
+// streamed chat: timings on the finish chunk, usage on the chunk after
+// it): the cached part of the prompt and how long the rest took ride on
+// the usage, streamed or whole.
+func TestLlamaCppTimings(t *testing.T) {
+	sample, _ := os.ReadFile("testdata/llamacpp-stream-timings.sse")
+	p, _ := server(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write(sample)
+	})
+	st, err := forward(p, true, []byte(`{"stream":true,"messages":[{"role":"user","content":"fix it"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := drain(t, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := chat.Usage{PromptTokens: 8073, CompletionTokens: 3, CachedTokens: 8032, PromptDuration: 37512 * time.Microsecond}
+	if u := chunks[len(chunks)-1].Usage; u == nil || *u != want {
+		t.Errorf("usage %+v, want %+v", u, want)
+	}
+	p, _ = server(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"choices":[{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":"Fixed."}}],"usage":{"completion_tokens":3,"prompt_tokens":8073,"total_tokens":8076},"timings":{"cache_n":8032,"prompt_n":41,"prompt_ms":37.512,"predicted_n":3,"predicted_ms":61.2}}`)
+	})
+	st, err = forward(p, false, []byte(`{"messages":[{"role":"user","content":"fix it"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chunks, err = drain(t, st); err != nil || chunks[0].Usage == nil || *chunks[0].Usage != want {
+		t.Errorf("whole answer: %+v %v", chunks, err)
 	}
 }
 

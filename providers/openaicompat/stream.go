@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -65,7 +66,7 @@ func (s *sseStream) Next() (chat.Chunk, error) {
 		}
 		if s.finished {
 			if c.Usage != nil {
-				s.pending.Usage = c.Usage
+				s.pending.Usage = mergeUsage(s.pending.Usage, c.Usage)
 			}
 			continue
 		}
@@ -95,7 +96,8 @@ func decodeEvent(data []byte) (chat.Chunk, *string, error) {
 func decodeEventSlowly(data []byte) (chat.Chunk, *string, error) {
 	var ev struct {
 		openai.ChatCompletionStreamResponse
-		Error *struct {
+		Timings *timings `json:"timings"`
+		Error   *struct {
 			Message string `json:"message"`
 		} `json:"error"`
 	}
@@ -106,7 +108,7 @@ func decodeEventSlowly(data []byte) (chat.Chunk, *string, error) {
 		return chat.Chunk{}, &ev.Error.Message, nil
 	}
 	var c chat.Chunk
-	c.Usage = usage(ev.Usage)
+	c.Usage = ev.Timings.apply(usage(ev.Usage))
 	if len(ev.Choices) > 0 {
 		ch := ev.Choices[0]
 		c.Content, c.Reasoning = ch.Delta.Content, ch.Delta.ReasoningContent
@@ -210,4 +212,55 @@ func (s *sseStream) Close() error {
 	}
 	s.closed = true
 	return s.body.Close()
+}
+
+// timings is what llama.cpp's server says of an answer's time, beside
+// usage, on its last chunk (and on a whole answer): cache_n of the prompt's
+// tokens came from its prompt cache, prompt_n were processed in prompt_ms
+// (tools/server/README.md, "timings").
+type timings struct {
+	CacheN     *int    `json:"cache_n"`
+	PromptN    int     `json:"prompt_n"`
+	PromptMS   float64 `json:"prompt_ms"`
+	PredictedN int     `json:"predicted_n"`
+}
+
+// apply adds t to u, the usage reported beside it, or makes the usage of
+// t alone when there is none.
+func (t *timings) apply(u *chat.Usage) *chat.Usage {
+	if t == nil || t.PromptN < 0 || t.PromptMS < 0 || t.PromptMS > 1e9 {
+		return u
+	}
+	cached := 0
+	if t.CacheN != nil && *t.CacheN > 0 {
+		cached = *t.CacheN
+	}
+	if u == nil {
+		if t.PromptN+cached == 0 {
+			return nil
+		}
+		u = &chat.Usage{PromptTokens: t.PromptN + cached, CompletionTokens: t.PredictedN}
+	}
+	if u.CachedTokens == 0 && cached <= u.PromptTokens {
+		u.CachedTokens = cached
+	}
+	u.PromptDuration = time.Duration(t.PromptMS * float64(time.Millisecond))
+	return u
+}
+
+// mergeUsage is the usage of a finished stream's later chunk, with what an
+// earlier one said that it does not (llama.cpp times the finish chunk;
+// the usage chunk after it may carry only counts).
+func mergeUsage(earlier, later *chat.Usage) *chat.Usage {
+	if earlier == nil {
+		return later
+	}
+	u := *later
+	if u.CachedTokens == 0 {
+		u.CachedTokens = min(earlier.CachedTokens, u.PromptTokens)
+	}
+	if u.PromptDuration == 0 {
+		u.PromptDuration = earlier.PromptDuration
+	}
+	return &u
 }
