@@ -19,7 +19,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Server is the fake; it is safe for concurrent use once serving.
@@ -34,6 +36,11 @@ type Server struct {
 	// the model list, no /props), or neither (a bare model list).
 	nCtx, nCtxTrain, maxModelLen int
 	bytesPerToken                int
+	// prefillTPS is how fast it processes a prompt's uncached part (0:
+	// at once); cached what its one slot holds, the last prompt.
+	prefillTPS float64
+	mu         sync.Mutex
+	cached     string
 }
 
 // LlamaCpp makes the fake say what llama.cpp's server says of its window
@@ -52,6 +59,37 @@ func (s *Server) LlamaCpp(nCtx, nCtxTrain int) *Server {
 func (s *Server) VLLM(maxModelLen int) *Server {
 	s.nCtx, s.nCtxTrain, s.maxModelLen = 0, 0, maxModelLen
 	return s
+}
+
+// PrefillTokensPerSecond makes the fake take the time a prompt's uncached
+// part needs at tps before its first chunk, as an engine prefills; in
+// llama.cpp's shape it says so in the timings of its last chunk. Call it
+// before serving.
+func (s *Server) PrefillTokensPerSecond(tps float64) *Server {
+	s.prefillTPS = tps
+	return s
+}
+
+// prefill is what the fake's one slot does with a prompt: the tokens it
+// had cached (the prefix it shares with the last prompt) and how long the
+// rest took.
+func (s *Server) prefill(prompt string) (cachedTokens int, took time.Duration) {
+	s.mu.Lock()
+	n := 0
+	for n < len(prompt) && n < len(s.cached) && prompt[n] == s.cached[n] {
+		n++
+	}
+	s.cached = prompt
+	s.mu.Unlock()
+	cachedTokens = s.tokens(prompt[:n])
+	if n < len(prompt) && cachedTokens > 0 {
+		cachedTokens-- // a partial token is processed again
+	}
+	if s.prefillTPS > 0 {
+		took = time.Duration(float64(s.tokens(prompt)-cachedTokens) / s.prefillTPS * float64(time.Second))
+		time.Sleep(took)
+	}
+	return cachedTokens, took
 }
 
 // New returns a fake that names model in its answers and its model list.
@@ -136,14 +174,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.answering.Add(1)
 	defer s.answering.Add(-1)
 	pieces := echo(req.Messages[len(req.Messages)-1].Content)
-	prompt, completion := s.tokens(render(&req.chatPrompt)), len(pieces)
+	text := render(&req.chatPrompt)
+	prompt, completion := s.tokens(text), len(pieces)
+	cachedTokens, took := s.prefill(text)
 	usage := `{"completion_tokens":` + strconv.Itoa(completion) + `,"prompt_tokens":` + strconv.Itoa(prompt) +
 		`,"total_tokens":` + strconv.Itoa(prompt+completion) + `}`
+	// llama.cpp says on its last chunk what the prompt cache held and how
+	// long the rest took (tools/server/README.md, "timings").
+	timings := ""
+	if s.nCtx > 0 {
+		timings = fmt.Sprintf(`,"timings":{"cache_n":%d,"prompt_n":%d,"prompt_ms":%.3f,"predicted_n":%d,"predicted_ms":1.0}`,
+			cachedTokens, prompt-cachedTokens, float64(took.Microseconds())/1000, completion)
+	}
 	head := `{"id":"chatcmpl-fake","created":1765000000,"model":` + strconv.Quote(s.model) + `,"system_fingerprint":"b7000-fake","object":`
 	if !req.Stream {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, head+`"chat.completion","choices":[{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":`+
-			quote(strings.Join(pieces, ""))+`}}],"usage":`+usage+"}")
+			quote(strings.Join(pieces, ""))+`}}],"usage":`+usage+timings+"}")
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -158,7 +205,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, p := range pieces {
 		event(`{"finish_reason":null,"index":0,"delta":{"content":` + quote(p) + `}}`)
 	}
-	event(`{"finish_reason":"stop","index":0,"delta":{}}`)
+	io.WriteString(w, "data: "+head+`"chat.completion.chunk","choices":[{"finish_reason":"stop","index":0,"delta":{}}]`+timings+"}\n\n")
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
 		io.WriteString(w, "data: "+head+`"chat.completion.chunk","choices":[],"usage":`+usage+"}\n\n")
 	}
