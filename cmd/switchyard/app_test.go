@@ -332,3 +332,52 @@ func engineApp(t *testing.T, h http.HandlerFunc, more string) *app {
 	return buildYAML(t, "providers:\n  - name: engine\n    kind: openai\n    local: true\n    base_url: "+
 		engine.URL+"/v1\n    model: qwen3-coder\n"+more)
 }
+
+// TestEngineLearnsFromItsTimings: llama.cpp says on its last chunk what
+// its prompt cache held (cache_n) and how long the rest took (prompt_ms).
+// The engine here prefills 20,000 tokens/s but answers 300 ms later than
+// that (a queue, the network): the speed learnt is the engine's, not the
+// wait's, and a turn that extends the last one found it cached, as the
+// engine says, and teaches nothing of the speed.
+func TestEngineLearnsFromItsTimings(t *testing.T) {
+	fake := openaifake.New("qwen3-coder").LlamaCpp(65536, 262144).PrefillTokensPerSecond(20000)
+	a := engineApp(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/chat/completions" {
+			time.Sleep(300 * time.Millisecond)
+		}
+		fake.ServeHTTP(w, r)
+	}, "    prefill_tokens_per_second: 15000\n")
+	u := a.upstream("engine")
+	srv := httptest.NewServer(a.router)
+	defer srv.Close()
+	file := strings.Repeat("func handle(w http.ResponseWriter, r *http.Request) { serve(w, r) }\n", 450)
+	messages := []map[string]string{{"role": "user", "content": "read this file:\n" + file}}
+	for turn := range 2 {
+		body, _ := json.Marshal(map[string]any{"model": "auto", "stream": true, "max_tokens": 100, "messages": messages})
+		resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("turn %d: HTTP %d: %s", turn, resp.StatusCode, b)
+		}
+		messages = append(messages, map[string]string{"role": "assistant", "content": "I read it."},
+			map[string]string{"role": "user", "content": "now fix the handler"})
+	}
+	points := u.Speed.Points()
+	if len(points) != 1 {
+		// The second turn prefilled a few dozen tokens: too few to fit.
+		t.Fatalf("points %+v, want the first turn's only", points)
+	}
+	if p := points[0]; p.Cached != 0 || p.Seconds > 0.5 {
+		t.Errorf("turn one observed as %+v: the engine's own prompt_ms, without the 300 ms wait", p)
+	}
+	// From the estimate of 15,000 tokens/s, one observation moves the
+	// speed up, toward the engine's 20,000; the time to the first chunk
+	// (about 11,000 tokens/s with the wait) would have moved it down.
+	if tps := u.Speed.PrefillTPSAt(8000); tps <= 15000 || tps > 20000 {
+		t.Errorf("learnt %.0f tokens/s at 8000 tokens from 15000; the engine prefills 20000", tps)
+	}
+}

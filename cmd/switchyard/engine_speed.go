@@ -13,7 +13,9 @@ import (
 // their answers is common to all of them: a streamed answer's first chunk
 // comes once the prompt is processed, so the time to it is the prefill
 // (with any queue at the engine and the hop, which can only make the
-// learnt speed lower), and the rest of the answer is decoding. A whole
+// learnt speed lower), and the rest of the answer is decoding. Where the
+// engine times its prefill itself (llama.cpp's timings: prompt_ms for the
+// prompt_n tokens its cache did not hold), that is taken instead. A whole
 // answer (asked for with stream: false) teaches nothing: its time is
 // prefill and decoding together.
 type engineSpeed struct {
@@ -31,12 +33,19 @@ func (e *engineSpeed) timed(u chat.Usage, firstChunk, total time.Duration) {
 		return // an engine that reports no usage: nothing to fit
 	}
 	cached, repeat := e.last.Next(u.PromptTokens, u.CompletionTokens)
-	if u.CachedTokens > 0 {
-		// The engine said (vLLM's prompt_tokens_details): no guess.
+	if u.CachedTokens > 0 || u.PromptDuration > 0 {
+		// The engine said what it had cached (vLLM's
+		// prompt_tokens_details, llama.cpp's timings): no guess.
 		cached, repeat = u.CachedTokens, false
 	}
+	prefill := firstChunk
+	if u.PromptDuration > 0 {
+		// And how long the rest took (llama.cpp's timings), without the
+		// hop or its queue.
+		prefill = u.PromptDuration
+	}
 	e.speed.Observe(limits.Observation{Prompt: u.PromptTokens, Cached: cached, Repeat: repeat,
-		PromptDuration: firstChunk, Output: max(0, u.CompletionTokens-1), OutputDuration: total - firstChunk})
+		PromptDuration: prefill, Output: max(0, u.CompletionTokens-1), OutputDuration: total - firstChunk})
 }
 
 // predict is the Upstream's Predict: the engine is taken to be loaded, as
