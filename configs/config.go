@@ -95,7 +95,8 @@ type Provider struct {
 	// Slots is how many conversations a local engine keeps in its prompt
 	// cache at once (Ollama's OLLAMA_NUM_PARALLEL, llama.cpp's --parallel);
 	// 0 = one. A pool credits a returning conversation while it is among
-	// the member's last Slots.
+	// the member's last Slots, and has a job wait there only when Slots
+	// requests are ahead of it (the engine runs that many side by side).
 	Slots int `mapstructure:"slots"`
 }
 

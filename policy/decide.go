@@ -355,8 +355,12 @@ func (dc *decider) memberText(p *Candidate) string {
 	if p.QueuedSeconds > 0 {
 		s += ", " + seconds(p.QueuedSeconds) + " of it queued behind other jobs"
 	}
-	if p.ForeignJobs > 0 {
+	switch {
+	case p.ForeignSeconds > 0:
 		s += fmt.Sprintf(", %s of it behind %d requests of other clients its engine says it has", seconds(p.ForeignSeconds), p.ForeignJobs)
+	case p.ForeignJobs > 0:
+		// An engine with a slot free runs the job beside them.
+		s += fmt.Sprintf(", a slot free beside %d requests of other clients its engine says it has", p.ForeignJobs)
 	}
 	return s + ")"
 }

@@ -78,15 +78,18 @@ type Candidate struct {
 	Affinity bool
 	// CachedTokens is how much of the prompt the provider is taken to hold
 	// already (PredictedSeconds counts only the rest), and QueuedSeconds
-	// the predicted time of the jobs it is running or has waiting
-	// (included in PredictedSeconds).
+	// how long the job is predicted to wait for the jobs switchyard has
+	// running or waiting there (included in PredictedSeconds; on an
+	// engine of several slots, a share of their time, 0 while a slot is
+	// free).
 	CachedTokens  int
 	QueuedSeconds float64
 	// EngineJobs is how many requests the member's engine says it is
 	// running or has waiting, every client's (0 when it does not say);
 	// ForeignJobs those of them switchyard did not send, and
-	// ForeignSeconds their predicted time (included in PredictedSeconds).
-	// Members that cannot predict are ordered by EngineJobs.
+	// ForeignSeconds how long the job is predicted to wait for them
+	// (included in PredictedSeconds; as QueuedSeconds, 0 while a slot is
+	// free). Members that cannot predict are ordered by EngineJobs.
 	EngineJobs, ForeignJobs int
 	ForeignSeconds          float64
 }

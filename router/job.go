@@ -277,14 +277,10 @@ func (rt *Router) candidates(ctx context.Context, job *policy.Job, req *chat.Req
 			// of the answer's length: Predict then assumes a typical one.
 			if s, ok := u.Predict(prefill, job.OutputTokens); ok {
 				p.PredictedSeconds = s
-				if p.Pool != "" {
-					p.QueuedSeconds = u.queue.seconds()
-					p.PredictedSeconds += p.QueuedSeconds
-				}
 			}
 		}
 		if p.Pool != "" {
-			rt.chargeForeign(u, job, &p)
+			rt.chargeWait(u, job, &p)
 		}
 		out[i] = p
 	}
@@ -322,37 +318,78 @@ func (rt *Router) engineCount(ctx context.Context, u *Upstream, job *policy.Job,
 	return n
 }
 
-// chargeForeign charges pool member u's candidate p for the requests its
-// engine says it has that switchyard did not send: someone's curl,
-// another tool on the same engine. The engine's count covers every
-// client; switchyard's own jobs there are those its queue holds, so the
-// excess is other clients'. The two are read at different moments (the
-// engine's up to its refresh interval ago), so for that long a job of
-// ours just ended may be taken for a foreign one, or one just sent may
-// hide one: a second's error either way.
+// chargeWait charges pool member u's candidate p for the wait before
+// its engine starts the job: behind the jobs switchyard has there (its
+// queue) and the requests the engine says it has that switchyard did
+// not send (foreignLoad).
+//
+// An engine of S slots (Upstream.Slots) runs S requests side by side, so
+// a job waits only when all S are busy, and then for the requests ahead
+// of it to drain S at a time. Switchyard knows those requests as a count
+// and a total of predicted time, not when each began, so it takes them
+// to run in rounds of S, each as long as their average: with n ahead,
+// the job starts after n/S rounds, rounded down, and waits that share of
+// the work ahead. On one slot that is all of it, one after another; with
+// fewer ahead than slots, none. Slots are taken to run as fast side by
+// side as alone: an engine whose slots share one GPU is undercharged for
+// that, and its learnt speed, measured under such load, makes up part.
+// The share is split between switchyard's jobs (QueuedSeconds) and other
+// clients' (ForeignSeconds) by their parts of the work ahead, so the
+// decision's reason can say what the job waits for.
+func (rt *Router) chargeWait(u *Upstream, job *policy.Job, p *policy.Candidate) {
+	ownJobs, ownSeconds := u.queue.jobs(), u.queue.seconds()
+	foreignSeconds := rt.foreignLoad(u, job, ownJobs, p)
+	if p.PredictedSeconds <= 0 {
+		return
+	}
+	share := waitShare(ownJobs+p.ForeignJobs, u.Slots)
+	p.QueuedSeconds, p.ForeignSeconds = ownSeconds*share, foreignSeconds*share
+	p.PredictedSeconds += p.QueuedSeconds + p.ForeignSeconds
+}
+
+// waitShare is the part of the work ahead that a job waits for on an
+// engine of slots slots (0: one) with ahead requests before it: whole
+// rounds of slots requests each, out of ahead.
+func waitShare(ahead, slots int) float64 {
+	slots = max(1, slots)
+	if ahead < slots {
+		return 0
+	}
+	return float64(ahead/slots) / float64(ahead)
+}
+
+// foreignLoad sets p's EngineJobs and ForeignJobs from the requests
+// pool member u's engine says it has, ownJobs of them switchyard's, and
+// returns the predicted time of the foreign ones, each run alone: the
+// work they put ahead of the job.
+//
+// The engine's count covers every client (someone's curl, another tool on
+// the same engine); switchyard's own jobs there are those its queue
+// holds, so the excess is other clients'. The two are read at different
+// moments (the engine's up to its refresh interval ago), so for that long
+// a job of ours just ended may be taken for a foreign one, or one just
+// sent may hide one: a second's error either way.
 //
 // Nothing says how long another client's request takes. Each is costed
 // as this job would take on u with nothing of it cached: what coding
 // agents send this pool now is the best sample there is, and it costs
-// every member's foreign requests alike, so their number decides. Like
-// the queue, they are costed one after another, as on a one-slot engine;
-// an engine with more slots runs some side by side, and is overcharged
-// alike for its own jobs and others'.
-func (rt *Router) chargeForeign(u *Upstream, job *policy.Job, p *policy.Candidate) {
+// every member's foreign requests alike, so their number decides.
+func (rt *Router) foreignLoad(u *Upstream, job *policy.Job, ownJobs int, p *policy.Candidate) float64 {
 	if u.Load == nil {
-		return
+		return 0
 	}
 	running, waiting, ok := u.Load()
 	if !ok {
-		return
+		return 0
 	}
 	p.EngineJobs = running + waiting
-	p.ForeignJobs = max(0, p.EngineJobs-u.queue.jobs())
-	if p.ForeignJobs == 0 || p.PredictedSeconds <= 0 {
-		return
+	p.ForeignJobs = max(0, p.EngineJobs-ownJobs)
+	if p.ForeignJobs == 0 || u.Predict == nil {
+		return 0
 	}
-	if each, ok := u.Predict(job.PromptTokens, job.OutputTokens); ok {
-		p.ForeignSeconds = float64(p.ForeignJobs) * each
-		p.PredictedSeconds += p.ForeignSeconds
+	each, ok := u.Predict(job.PromptTokens, job.OutputTokens)
+	if !ok {
+		return 0
 	}
+	return float64(p.ForeignJobs) * each
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/switchyard/policy"
 	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/router/metrics"
 )
@@ -386,3 +387,57 @@ func TestPoolEngineLoadMovesJobs(t *testing.T) {
 		t.Fatalf("local's engine running one request beside switchyard's: plan %v", ex.Plan)
 	}
 }
+
+// TestPoolWaitCountsSlots: a member's wait behind the work ahead of a job
+// (switchyard's queued jobs and the other clients' requests its engine
+// says it has) counts its engine's slots: the job waits only when every
+// slot is busy, then for the work ahead to drain a slot's worth at a time;
+// a one-slot engine runs everything ahead one after another. Each job is
+// predicted at 10 s on local, each of switchyard's queued ones at 5 s.
+func TestPoolWaitCountsSlots(t *testing.T) {
+	for _, tc := range []struct {
+		name                      string
+		slots, own, running, wait int
+		// want is local's predicted seconds, queued and foreign its
+		// parts spent waiting for switchyard's jobs and others'.
+		want, queued, foreign float64
+		// reason is in the decision's reason, when set.
+		reason string
+	}{
+		{name: "one-slot-two-foreign", slots: 1, running: 2, want: 30, foreign: 20},
+		{name: "unset-slots-are-one", slots: 0, running: 2, want: 30, foreign: 20},
+		{name: "four-slots-two-foreign", slots: 4, running: 2, want: 10, reason: "a slot free beside 2 requests of other clients"},
+		{name: "four-slots-all-busy", slots: 4, running: 2, wait: 2, want: 20, foreign: 10},
+		{name: "two-slots-three-foreign", slots: 2, running: 2, wait: 1, want: 20, foreign: 10},
+		{name: "two-slots-four-foreign", slots: 2, running: 2, wait: 2, want: 30, foreign: 20},
+		{name: "one-slot-own-queue", slots: 1, own: 2, running: 2, want: 20, queued: 10},
+		{name: "four-slots-own-queue", slots: 4, own: 3, running: 3, want: 10},
+		{name: "four-slots-own-and-foreign", slots: 4, own: 2, running: 4, want: 17.5, queued: 2.5, foreign: 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, _ := poolRig(t, func(o *Options) {
+				o.Upstreams[0].Slots = tc.slots
+				o.Upstreams[0].Predict = func(p, out int) (float64, bool) { return 10, true }
+				o.Upstreams[0].Load = func() (int, int, bool) { return tc.running, tc.wait, true }
+				o.Upstreams[1].Predict = func(p, out int) (float64, bool) { return 15, true }
+			})
+			local := g.rt.byName["local"]
+			for range tc.own {
+				defer local.queue.add(5)()
+			}
+			job := policy.Job{Privacy: policy.Private, PromptTokens: 1000}
+			p := g.rt.candidates(t.Context(), &job, nil, nil)[0]
+			if p.Name != "local" || !near(p.PredictedSeconds, tc.want) || !near(p.QueuedSeconds, tc.queued) || !near(p.ForeignSeconds, tc.foreign) {
+				t.Fatalf("%s predicted %.2f s (queued %.2f, foreign %.2f), want %.2f (%.2f, %.2f)",
+					p.Name, p.PredictedSeconds, p.QueuedSeconds, p.ForeignSeconds, tc.want, tc.queued, tc.foreign)
+			}
+			// spark, idle at 15 s, is chosen exactly when local waits.
+			ex, _ := g.rt.Explain(http.Header{}, []byte(`{"messages":[{"role":"user","content":"hi"}]}`))
+			if first := ex.Plan[0]; (first == "local") != (tc.want < 15) || tc.reason != "" && !hasReason(ex.Reasons, "pool_quickest", tc.reason) {
+				t.Fatalf("plan %v, reasons %v", ex.Plan, ex.Reasons)
+			}
+		})
+	}
+}
+
+func near(a, b float64) bool { return a-b < 0.001 && b-a < 0.001 }

@@ -328,7 +328,7 @@ type readyProvider struct {
 	PrefillTPS       float64 `json:"prefill_tokens_per_second,omitempty"`
 	// Pool is the pool the provider is a member of; QueuedSeconds the
 	// predicted time of the jobs it is running, which its next job's
-	// prediction counts.
+	// prediction counts (a share of, on an engine of several slots).
 	Pool          string  `json:"pool,omitempty"`
 	QueuedSeconds float64 `json:"queued_seconds,omitempty"`
 	// EngineRunning and EngineWaiting are what the engine says it is

@@ -77,8 +77,9 @@ type Upstream struct {
 	// queued.
 	Pool           string
 	AffinityMargin float64
-	// Slots is how many conversations the member's engine keeps cached at
-	// once (0: one).
+	// Slots is how many requests the member's engine runs side by side,
+	// and so how many conversations it keeps cached, at once (0: one):
+	// a job there waits only when every slot is busy (chargeWait).
 	Slots int
 	// Load, when set, is how many requests the engine says it is running
 	// and has waiting, every client's, and whether it says (ok false:
