@@ -83,7 +83,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 			var usage *chat.Usage
 			answer, usage, at.err = rt.collect(at)
 			if at.err == nil {
-				took := time.Since(start)
+				took, engineTook := time.Since(start), time.Since(at.sent)
 				rt.succeeded(up, in, rl, tried, w, start)
 				w.Header().Set("Content-Type", "application/json")
 				w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
@@ -94,6 +94,7 @@ func (rt *Router) execute(w http.ResponseWriter, r *http.Request, in *inbound) {
 				// has it.
 				http.NewResponseController(w).Flush()
 				rt.answered(up, d, rl, usage, took, took)
+				up.timedWhole(usage, engineTook)
 				return
 			}
 		}

@@ -62,7 +62,10 @@ type Upstream struct {
 	// (the prompt as switchyard counted it, when the provider reported
 	// none), how long its first chunk took from when the request was sent (the
 	// prefill, and any queue at the engine), and how long the whole reply
-	// took: how a provider that times nothing itself is learnt.
+	// took: how a provider that times nothing itself is learnt. After a
+	// whole reply it is told only when the usage times the prefill
+	// (PromptDuration, llama.cpp's timings), with firstChunk 0: that
+	// reply's first chunk is all of it, which says nothing of the split.
 	Timed func(u chat.Usage, firstChunk, total time.Duration)
 	// PrefillSpeed reports the measured prefill speed in tokens/s, for
 	// /readyz; nil when the provider does not measure it.
@@ -95,6 +98,16 @@ type Upstream struct {
 // QueuedSeconds is the predicted time of the jobs the provider is running,
 // for a pool member (0 for others: only a pool's members are charged).
 func (u *Upstream) QueuedSeconds() float64 { return u.queue.seconds() }
+
+// timedWhole tells Timed of a whole reply that ended well, total after
+// it was sent, when its usage says how long the engine took to prefill:
+// without that, a whole reply's time is prefill and decoding together.
+func (u *Upstream) timedWhole(usage *chat.Usage, total time.Duration) {
+	if u.Timed == nil || usage == nil || usage.PromptDuration <= 0 {
+		return
+	}
+	u.Timed(*usage, 0, total)
+}
 
 // unavailable says why the provider cannot take a job now, or "".
 func (u *Upstream) unavailable() string {
