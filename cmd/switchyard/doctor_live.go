@@ -28,10 +28,11 @@ var (
 // doctorLive checks a, the app that serves, as doctor would but without a
 // request to any cloud: the configuration (reloadErr is why the last reload
 // was refused, "" if it was not), each local model's window, memory and
-// timeout from the facts the background refresh keeps, the cloud keys'
-// presence in env, the table of retired model ids, the pools, and the policy
-// files the app's requests have led it to. pending reports that a local
-// model has not answered yet, so the findings are about to change.
+// timeout from the facts the background refresh keeps, the window each
+// local OpenAI-compatible engine said, the cloud keys' presence in env, the
+// table of retired model ids, the pools, and the policy files the app's
+// requests have led it to. pending reports that a local model or engine
+// has not answered yet, so the findings are about to change.
 func doctorLive(a *app, env configs.Env, reloadErr string, now time.Time) (r *report, pending bool) {
 	r = &report{}
 	if reloadErr != "" {
@@ -54,6 +55,7 @@ func doctorLive(a *app, env configs.Env, reloadErr string, now time.Time) (r *re
 		if pc.Kind != configs.KindOllama {
 			doctorKey(r, pc, env)
 			doctorRetired(r, pc, now)
+			pending = doctorEngineLive(r, a, pc) || pending
 		}
 	}
 	doctorPools(r, a, a.cfg)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/switchyard/switchyard/providers/gemini/geminifake"
 	"github.com/switchyard/switchyard/providers/mistral/mistralfake"
 	"github.com/switchyard/switchyard/providers/ollama/ollamafake"
+	"github.com/switchyard/switchyard/providers/openaicompat/openaifake"
 	"github.com/switchyard/switchyard/router"
 )
 
@@ -164,4 +166,55 @@ func TestDaemonDoctor(t *testing.T) {
 	if n, m := len(ms.Requests()), len(gs.Requests()); n != 0 || m != 0 {
 		t.Errorf("the daemon's doctor sent %d requests to Mistral and %d to Gemini; want none", n, m)
 	}
+}
+
+// TestDaemonDoctorEngines: the daemon's doctor says what each local
+// OpenAI-compatible engine without context_window said of its window, as
+// switchyard doctor does, from what the serving app learnt: it asks an
+// engine that has said nothing only as routing would, and one that has
+// said it not at all. Until an engine says, the check fails and the run is
+// pending; an engine with a configured window is not checked.
+func TestDaemonDoctorEngines(t *testing.T) {
+	llama := openaifake.New("qwen3-coder").LlamaCpp(32768, 262144)
+	var asked atomic.Int32
+	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" {
+			asked.Add(1)
+		}
+		llama.ServeHTTP(w, r)
+	}))
+	defer engine.Close()
+	bare := httptest.NewServer(openaifake.New("qwen3-coder"))
+	defer bare.Close()
+	entry := func(name, url, more string) string {
+		return "  - name: " + name + "\n    kind: openai\n    local: true\n    model: qwen3-coder\n    base_url: " + url + "/v1\n" + more
+	}
+	a := buildYAML(t, "providers:\n"+entry("engine", engine.URL, "")+entry("studio", bare.URL, "")+
+		entry("fixed", "http://127.0.0.1:1", "    context_window: 8192\n"))
+	none := func(string) (string, bool) { return "", false }
+
+	r, pending := doctorLive(a, none, "", time.Now())
+	d := toReport(r)
+	if f, ok := findingOf(d, "engine window"); !ok || f.Status != "ok" || f.Message != "engine says a request may use 32768 tokens (the model was trained for 262144)" {
+		t.Errorf("engine window: %+v (found: %v)", f, ok)
+	}
+	if f, ok := findingOf(d, "studio window"); !ok || f.Status != "fail" || !strings.Contains(f.Message, "does not say its window") || f.Fix == "" || !pending {
+		t.Errorf("studio window: %+v (found: %v), pending %v; want a failure with a fix, pending", f, ok, pending)
+	}
+	if f, ok := findingOf(d, "fixed window"); ok {
+		t.Errorf("an engine with context_window was checked: %+v", f)
+	}
+	// The engine has said its window: the next run asks it nothing.
+	before := asked.Load()
+	r, _ = doctorLive(a, none, "", time.Now())
+	if f, ok := findingOf(toReport(r), "engine window"); !ok || f.Status != "ok" || asked.Load() != before {
+		t.Errorf("second run: %+v; the engine was asked %d more times", f, asked.Load()-before)
+	}
+}
+
+// toReport is r as the status page carries it.
+func toReport(r *report) router.DoctorReport {
+	l := newLiveDoctor()
+	l.set(r, time.Now())
+	return l.Report()
 }

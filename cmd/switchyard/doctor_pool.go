@@ -11,10 +11,20 @@ import (
 	"github.com/switchyard/switchyard/providers/openaicompat"
 )
 
+// asksWindow is whether pc is a local OpenAI-compatible engine without a
+// configured window, which routing asks for its own.
+func asksWindow(pc configs.Provider) bool {
+	return pc.Kind == configs.KindOpenAI && pc.IsLocal() && pc.ContextWindow == 0
+}
+
+// engineWindowFix is what to do about an engine that has not said its
+// window.
+const engineWindowFix = "start the engine, or set context_window for it"
+
 // doctorEngine asks a local OpenAI-compatible engine without a configured
 // window for its own, as routing will.
 func doctorEngine(ctx context.Context, r *report, a *app, pc configs.Provider) {
-	if pc.Kind != configs.KindOpenAI || !pc.IsLocal() || pc.ContextWindow != 0 {
+	if !asksWindow(pc) {
 		return
 	}
 	p, ok := a.upstream(pc.Name).Provider.(*openaicompat.Provider)
@@ -25,14 +35,42 @@ func doctorEngine(ctx context.Context, r *report, a *app, pc configs.Provider) {
 	defer cancel()
 	info, err := p.Discover(cctx)
 	if err != nil {
-		r.add(pc.Name+" window", statusFail, "start the engine, or set context_window for it", "%s: %v", pc.Name, err)
+		r.add(pc.Name+" window", statusFail, engineWindowFix, "%s: %v", pc.Name, err)
 		return
 	}
-	text := fmt.Sprintf("%s (%s) says a request may use %d tokens", pc.Name, info.Engine, info.Window)
-	if info.Native > info.Window {
-		text += fmt.Sprintf(" (the model was trained for %d)", info.Native)
+	engineWindowOK(r, pc.Name+" ("+info.Engine+")", pc.Name, info.Window, info.Native)
+}
+
+// doctorEngineLive is doctorEngine for the daemon: from the window the
+// serving app has learnt of the engine, asking it again only as routing
+// would (Upstream.Check, at most every few seconds) while it has not
+// said. pending is that it has not: the finding is about to change.
+func doctorEngineLive(r *report, a *app, pc configs.Provider) (pending bool) {
+	u := a.upstream(pc.Name)
+	if !asksWindow(pc) || u == nil || u.Window == nil {
+		return false
 	}
-	r.add(pc.Name+" window", statusOK, "", "%s", text)
+	use, native := u.Window()
+	if use <= 0 && u.Check != nil {
+		if why := u.Check(); why != "" {
+			r.add(pc.Name+" window", statusFail, engineWindowFix, "%s: %s; routing skips it until it says", pc.Name, why)
+			return true
+		}
+		use, native = u.Window()
+	}
+	engineWindowOK(r, pc.Name, pc.Name, use, native)
+	return false
+}
+
+// engineWindowOK says what an engine, who in the text and name in the
+// check, said of its window: use a request may use, native the model's
+// own length (0 when unknown).
+func engineWindowOK(r *report, who, name string, use, native int) {
+	text := fmt.Sprintf("%s says a request may use %d tokens", who, use)
+	if native > use {
+		text += fmt.Sprintf(" (the model was trained for %d)", native)
+	}
+	r.add(name+" window", statusOK, "", "%s", text)
 }
 
 // doctorPools says, for each pool, which members can take jobs now and
