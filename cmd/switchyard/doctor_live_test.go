@@ -119,6 +119,7 @@ func TestDaemonDoctor(t *testing.T) {
 		{"config", "ok", path + " is valid (4 providers)", ""},
 		{"local ollama", "ok", "at " + up.URL + " answered", ""},
 		{"local window", "warn", "model definition caps num_ctx at 131072; the model supports 262144; switchyard sends num_ctx=262144", "remove PARAMETER num_ctx"},
+		{"local slow_after", "warn", "over slow_after (5m0s)", "raise slow_after in provider local"},
 		{"devstral key", "ok", "DOCTOR_MISTRAL_KEY is set", ""},
 		{"gemini key", "ok", "DOCTOR_GEMINI_KEY is set", ""},
 		{"gemini-unkeyed key", "warn", "DOCTOR_UNSET_KEY is not set", "export DOCTOR_UNSET_KEY=<your key>"},

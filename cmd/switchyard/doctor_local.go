@@ -10,7 +10,7 @@ import (
 
 // doctorLocal checks an Ollama provider: reachable, the model present, the
 // window (the seed's v-128k label bug is exactly that check), memory, and
-// the timeout against a full window's prefill.
+// slow_after against a full window's prefill.
 func doctorLocal(ctx context.Context, r *report, lm *localModel) {
 	name := lm.cfg.Name
 	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -31,7 +31,7 @@ func ollamaFix(lm *localModel) string {
 
 // doctorLocalModel checks what Ollama said of lm's model (info): the model
 // present, the window against the definition's num_ctx and the native
-// length, memory, and the timeout. It does no I/O, so the daemon can run it on
+// length, memory, and slow_after. It does no I/O, so the daemon can run it on
 // the facts its background refresh keeps, and `switchyard
 // doctor` on the ones it just read.
 func doctorLocalModel(r *report, lm *localModel, info ollama.ModelInfo) {
@@ -65,19 +65,29 @@ func doctorLocalModel(r *report, lm *localModel, info ollama.ModelInfo) {
 		r.add(name+" memory", statusWarn, "upgrade Ollama so /api/show reports the model's shape", "could not compute the KV cache's size: the model's shape or this machine's memory is unknown")
 	}
 
-	if lm.cfg.SlowAfter > 0 && info.NumCtx > 0 {
-		full := lm.Speed().PrefillSeconds(info.NumCtx, 0)
-		tps := float64(info.NumCtx) / full
-		fits := maxTokensWithin(lm, lm.cfg.SlowAfter.Seconds())
-		if full <= lm.cfg.SlowAfter.Seconds() {
-			r.add(name+" timeout", statusOK, "", "prefilling a full %d-token window takes about %.0f s at %.0f tokens/s, within the %s timeout",
-				info.NumCtx, full, tps, lm.cfg.SlowAfter)
-		} else {
-			r.add(name+" timeout", statusWarn, "nothing to do if that is intended; raise timeout: to keep more public jobs local",
-				"prefilling a full %d-token window takes about %.0f s at %.0f tokens/s, over the %s timeout: public jobs above ~%d tokens go to the cloud; private ones are still served, with keep-alives",
-				info.NumCtx, full, tps, lm.cfg.SlowAfter, fits)
-		}
+	doctorSlowAfter(r, lm, info)
+}
+
+// doctorSlowAfter checks lm's slow_after against the time to prefill a
+// full window. The finding names the key as the configuration spells it
+// now: its first name, timeout, is still read, but a user looking for
+// what to edit finds slow_after in the bundled file and the docs.
+func doctorSlowAfter(r *report, lm *localModel, info ollama.ModelInfo) {
+	name, slow := lm.cfg.Name, lm.cfg.SlowAfter
+	if slow <= 0 || info.NumCtx <= 0 {
+		return
 	}
+	full := lm.Speed().PrefillSeconds(info.NumCtx, 0)
+	tps := float64(info.NumCtx) / full
+	if full <= slow.Seconds() {
+		r.add(name+" slow_after", statusOK, "", "prefilling a full %d-token window takes about %.0f s at %.0f tokens/s, within slow_after (%s)",
+			info.NumCtx, full, tps, slow)
+		return
+	}
+	r.add(name+" slow_after", statusWarn,
+		fmt.Sprintf("nothing to do if that is intended; raise slow_after in provider %s (timeout in a file that still uses its first name) to keep more public jobs local", name),
+		"prefilling a full %d-token window takes about %.0f s at %.0f tokens/s, over slow_after (%s): public jobs above ~%d tokens go to the cloud; private ones are still served, with keep-alives",
+		info.NumCtx, full, tps, slow, maxTokensWithin(lm, slow.Seconds()))
 }
 
 // maxTokensWithin is the largest prompt that prefills within seconds.
