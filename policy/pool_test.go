@@ -161,6 +161,13 @@ func TestPoolEngineLoad(t *testing.T) {
 	if d.Plan[0] != "local" || !strings.Contains(strings.Join(reasonTexts(d), "\n"), "(40 s, 30 s of it behind 3 requests of other clients") {
 		t.Fatalf("plan %v, reasons %v", d.Plan, d.Reasons)
 	}
+	// An engine with a slot free runs the job beside other clients'
+	// requests: they cost it no wait, and the reason says why.
+	provs[0].PredictedSeconds, provs[0].ForeignSeconds = 10, 0
+	d = Decide(Job{Privacy: Private, PromptTokens: 1000}, provs, settings)
+	if d.Plan[0] != "local" || !strings.Contains(strings.Join(reasonTexts(d), "\n"), "(10 s, a slot free beside 3 requests of other clients") {
+		t.Fatalf("a slot free: plan %v, reasons %v", d.Plan, d.Reasons)
+	}
 	provs = poolProviders()
 	for i := range provs[:2] {
 		provs[i].PredictedSeconds = 0
