@@ -9,7 +9,9 @@
 //
 // Its reply is derived from the request (the last message echoed, four
 // words a chunk) and encoded by hand, so that as an upstream in a
-// benchmark it costs little and the same on every path.
+// benchmark it costs little and the same on every path; a test may queue
+// other replies instead (Enqueue: text, tool calls, a failure, a delay),
+// which is how the conformance suite drives it.
 package openaifake
 
 import (
@@ -41,6 +43,11 @@ type Server struct {
 	prefillTPS float64
 	mu         sync.Mutex
 	cached     string
+	// script is the queue of scripted replies (script.go), queued its
+	// length, read without the lock.
+	scriptMu sync.Mutex
+	script   []Reply
+	queued   atomic.Int64
 }
 
 // LlamaCpp makes the fake say what llama.cpp's server says of its window
@@ -169,45 +176,104 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "'messages' is required", "invalid_request_error")
 		return
 	}
-	s.chats.Add(1)
+	n := s.chats.Add(1)
 	s.last.Store(&body)
 	s.answering.Add(1)
 	defer s.answering.Add(-1)
-	pieces := echo(req.Messages[len(req.Messages)-1].Content)
 	text := render(&req.chatPrompt)
-	prompt, completion := s.tokens(text), len(pieces)
-	cachedTokens, took := s.prefill(text)
-	usage := `{"completion_tokens":` + strconv.Itoa(completion) + `,"prompt_tokens":` + strconv.Itoa(prompt) +
-		`,"total_tokens":` + strconv.Itoa(prompt+completion) + `}`
-	// llama.cpp says on its last chunk what the prompt cache held and how
-	// long the rest took (tools/server/README.md, "timings").
-	timings := ""
-	if s.nCtx > 0 {
-		timings = fmt.Sprintf(`,"timings":{"cache_n":%d,"prompt_n":%d,"prompt_ms":%.3f,"predicted_n":%d,"predicted_ms":1.0}`,
-			cachedTokens, prompt-cachedTokens, float64(took.Microseconds())/1000, completion)
+	prompt := s.tokens(text)
+	a := answer{n: n, prompt: prompt, finish: "stop"}
+	if rp, ok := s.next(); ok {
+		if !hold(r, rp.Delay) {
+			return
+		}
+		if rp.Status != 0 {
+			failScripted(w, &rp)
+			return
+		}
+		a.pieces, a.calls = rp.Text, rp.Calls
+		if len(a.calls) > 0 {
+			a.finish = "tool_calls"
+		}
+	} else {
+		a.pieces = echo(req.Messages[len(req.Messages)-1].Content)
 	}
-	head := `{"id":"chatcmpl-fake","created":1765000000,"model":` + strconv.Quote(s.model) + `,"system_fingerprint":"b7000-fake","object":`
+	a.cached, a.took = s.prefill(text)
 	if !req.Stream {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, head+`"chat.completion","choices":[{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":`+
-			quote(strings.Join(pieces, ""))+`}}],"usage":`+usage+timings+"}")
+		s.writeWhole(w, &a)
 		return
 	}
+	s.writeStream(w, &a, req.StreamOptions != nil && req.StreamOptions.IncludeUsage)
+}
+
+// answer is what the fake says to chat n: its pieces of text and its
+// calls, and what its prompt cost.
+type answer struct {
+	n             int64
+	pieces        []string
+	calls         []Call
+	finish        string
+	prompt        int
+	cached        int
+	took          time.Duration
+	usage, timing string
+	head          string
+}
+
+// prepare writes a's usage, its timings (llama.cpp says on its last chunk
+// what the prompt cache held and how long the rest took:
+// tools/server/README.md, "timings") and the head of each event.
+func (s *Server) prepare(a *answer) {
+	completion := len(a.pieces) + len(a.calls)
+	a.usage = `{"completion_tokens":` + strconv.Itoa(completion) + `,"prompt_tokens":` + strconv.Itoa(a.prompt) +
+		`,"total_tokens":` + strconv.Itoa(a.prompt+completion) + `}`
+	if s.nCtx > 0 {
+		a.timing = fmt.Sprintf(`,"timings":{"cache_n":%d,"prompt_n":%d,"prompt_ms":%.3f,"predicted_n":%d,"predicted_ms":1.0}`,
+			a.cached, a.prompt-a.cached, float64(a.took.Microseconds())/1000, completion)
+	}
+	a.head = `{"id":"chatcmpl-fake","created":1765000000,"model":` + strconv.Quote(s.model) + `,"system_fingerprint":"b7000-fake","object":`
+}
+
+// writeWhole answers as one chat.completion.
+func (s *Server) writeWhole(w http.ResponseWriter, a *answer) {
+	s.prepare(a)
+	content := "null"
+	if len(a.pieces) > 0 || len(a.calls) == 0 {
+		content = quote(strings.Join(a.pieces, ""))
+	}
+	calls := ""
+	if len(a.calls) > 0 {
+		calls = `,"tool_calls":` + toolCalls(a.calls, a.n)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, a.head+`"chat.completion","choices":[{"finish_reason":"`+a.finish+`","index":0,"message":{"role":"assistant","content":`+
+		content+calls+`}}],"usage":`+a.usage+a.timing+"}")
+}
+
+// writeStream answers as chat.completion.chunk events: the role, a chunk
+// per piece, each call in two, the finish, the usage when asked, [DONE].
+func (s *Server) writeStream(w http.ResponseWriter, a *answer, usage bool) {
+	s.prepare(a)
 	w.Header().Set("Content-Type", "text/event-stream")
 	fl, _ := w.(http.Flusher)
 	event := func(choices string) {
-		io.WriteString(w, "data: "+head+`"chat.completion.chunk","choices":[`+choices+"]}\n\n")
+		io.WriteString(w, "data: "+a.head+`"chat.completion.chunk","choices":[`+choices+"]}\n\n")
 		if fl != nil {
 			fl.Flush()
 		}
 	}
 	event(`{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}`)
-	for _, p := range pieces {
+	for _, p := range a.pieces {
 		event(`{"finish_reason":null,"index":0,"delta":{"content":` + quote(p) + `}}`)
 	}
-	io.WriteString(w, "data: "+head+`"chat.completion.chunk","choices":[{"finish_reason":"stop","index":0,"delta":{}}]`+timings+"}\n\n")
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
-		io.WriteString(w, "data: "+head+`"chat.completion.chunk","choices":[],"usage":`+usage+"}\n\n")
+	for i, c := range a.calls {
+		identity, arguments := callDeltas(c, i, a.n)
+		event(identity)
+		event(arguments)
+	}
+	io.WriteString(w, "data: "+a.head+`"chat.completion.chunk","choices":[{"finish_reason":"`+a.finish+`","index":0,"delta":{}}]`+a.timing+"}\n\n")
+	if usage {
+		io.WriteString(w, "data: "+a.head+`"chat.completion.chunk","choices":[],"usage":`+a.usage+"}\n\n")
 	}
 	io.WriteString(w, "data: [DONE]\n\n")
 }
