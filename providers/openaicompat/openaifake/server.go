@@ -92,6 +92,11 @@ func (s *Server) prefill(prompt string) (cachedTokens int, took time.Duration) {
 	if n < len(prompt) && cachedTokens > 0 {
 		cachedTokens-- // a partial token is processed again
 	}
+	if total := s.tokens(prompt); cachedTokens >= total && total > 0 {
+		// A prompt it holds whole is evaluated from its last token, for
+		// its logits (tools/server/server-context.cpp, TAG_PROMPT_LOGITS).
+		cachedTokens = total - 1
+	}
 	if s.prefillTPS > 0 {
 		took = time.Duration(float64(s.tokens(prompt)-cachedTokens) / s.prefillTPS * float64(time.Second))
 		time.Sleep(took)

@@ -2,6 +2,7 @@ package openaifake
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -66,5 +67,33 @@ func TestRefusesWhatLlamaCppRefuses(t *testing.T) {
 		if resp.StatusCode != c.status {
 			t.Errorf("%s %s: %d, want %d", c.path, c.body, resp.StatusCode, c.status)
 		}
+	}
+}
+
+// TestRepeatedPromptEvaluatesItsLastToken: llama.cpp evaluates at least
+// one token of a prompt its slot holds whole, so the cache never covers
+// all of it.
+func TestRepeatedPromptEvaluatesItsLastToken(t *testing.T) {
+	srv := httptest.NewServer(New("m").LlamaCpp(4096, 0))
+	defer srv.Close()
+	var timings struct {
+		Usage struct {
+			PromptTokens int `json:"prompt_tokens"`
+		}
+		Timings struct {
+			CacheN  int `json:"cache_n"`
+			PromptN int `json:"prompt_n"`
+		}
+	}
+	for range 2 {
+		resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(`{"messages":[{"role":"user","content":"how are you"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(resp.Body).Decode(&timings)
+		resp.Body.Close()
+	}
+	if timings.Timings.PromptN != 1 || timings.Timings.CacheN != timings.Usage.PromptTokens-1 {
+		t.Errorf("the same prompt again: %+v, want all but one token cached", timings)
 	}
 }
