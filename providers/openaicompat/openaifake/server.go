@@ -5,7 +5,8 @@
 // per piece of content, a finish chunk with an empty delta, a usage chunk
 // with "choices":[] when stream_options.include_usage asks for it, then
 // "data: [DONE]"; or one chat.completion. It enforces what those servers
-// refuse (a body that is not JSON, no messages) with their error envelope.
+// refuse (a body that is not JSON, no messages, a prompt over the window
+// of the engine it says it is: window.go) with their error envelopes.
 //
 // Its reply is derived from the request (the last message echoed, four
 // words a chunk) and encoded by hand, so that as an upstream in a
@@ -118,7 +119,7 @@ func (s *Server) SetLoad(running, waiting int) {
 	s.waiting.Store(int64(waiting))
 }
 
-// Chats is how many chat requests the fake answered.
+// Chats is how many chat requests the fake answered, refusals included.
 func (s *Server) Chats() int { return int(s.chats.Load()) }
 
 // LastBody is the body of the newest chat request.
@@ -132,6 +133,9 @@ func (s *Server) LastBody() []byte {
 type request struct {
 	Model  string `json:"model"`
 	Stream bool   `json:"stream"`
+	// The output budget, which vLLM counts against its window.
+	MaxTokens           *int `json:"max_tokens"`
+	MaxCompletionTokens *int `json:"max_completion_tokens"`
 	chatPrompt
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
@@ -187,6 +191,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.answering.Add(-1)
 	text := render(&req.chatPrompt)
 	prompt := s.tokens(text)
+	if s.refuse(w, &req, prompt) {
+		return
+	}
 	a := answer{n: n, prompt: prompt, finish: "stop"}
 	if rp, ok := s.next(); ok {
 		if !hold(r, rp.Delay) {
