@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/switchyard/switchyard/chat"
+	"github.com/switchyard/switchyard/providers"
 	"github.com/switchyard/switchyard/providers/openaicompat/openaifake"
 	"github.com/switchyard/switchyard/providers/retry"
 )
@@ -100,5 +103,44 @@ func TestEngineAsksUntilItKnows(t *testing.T) {
 	e.Check()
 	if n := asked.Load(); n != 2 {
 		t.Fatalf("asked %d times, want 2: once known, not again", n)
+	}
+}
+
+// TestEngineRefusalIsContextLength: what llama.cpp and vLLM answer to a
+// prompt over their windows (openaifake, in their words) is a
+// context-length failure, whose message keeps the engine's numbers, streamed
+// or whole and in every dialect.
+func TestEngineRefusalIsContextLength(t *testing.T) {
+	long := strings.Repeat("word ", 400) // 2,000 bytes: about 500 tokens to the fake
+	for _, tc := range []struct {
+		name    string
+		fake    *openaifake.Server
+		numbers []string
+	}{
+		{"llama.cpp", openaifake.New("qwen3-coder").LlamaCpp(256, 262144), []string{"(256 tokens)", "(5"}},
+		{"vllm", openaifake.New("qwen3-coder").VLLM(256), []string{"context length is only 256 tokens", "You passed 5"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.fake)
+			defer srv.Close()
+			p := New(Options{Name: "engine", BaseURL: srv.URL + "/v1", Model: "qwen3-coder", HTTPClient: retry.NewClient(retry.Options{Max: -1})})
+			for _, stream := range []bool{false, true} {
+				raw := []byte(`{"stream":` + strconv.FormatBool(stream) + `,"messages":[{"role":"user","content":"` + long + `"}]}`)
+				_, _, ferr := p.Forward(context.Background(), &chat.Request{Stream: stream}, providers.Origin{Dialect: "openai-chat", Body: raw})
+				_, cerr := p.Chat(context.Background(), &chat.Request{Stream: stream, Messages: []chat.Message{
+					{Role: chat.RoleUser, Content: []chat.Part{{Type: chat.PartText, Text: long}}}}})
+				for how, err := range map[string]error{"forwarded": ferr, "encoded": cerr} {
+					pe, ok := providers.AsError(err)
+					if !ok || pe.Kind != providers.KindContextLength || pe.Status != 400 {
+						t.Fatalf("%s, stream %v: %v; want a context-length failure", how, stream, err)
+					}
+					for _, n := range tc.numbers {
+						if !strings.Contains(pe.Message, n) {
+							t.Errorf("%s, stream %v: %q does not say %q", how, stream, pe.Message, n)
+						}
+					}
+				}
+			}
+		})
 	}
 }

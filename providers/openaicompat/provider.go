@@ -244,7 +244,10 @@ func (p *Provider) statusError(resp *http.Response) error {
 	if len(msg) > 500 {
 		msg = msg[:500] + "…"
 	}
-	msg = strings.ReplaceAll(msg, p.o.APIKey, "[key]")
+	if p.o.APIKey != "" {
+		// (Replacing "" would put [key] between every character of it.)
+		msg = strings.ReplaceAll(msg, p.o.APIKey, "[key]")
+	}
 	kind := providers.KindServer
 	switch {
 	case resp.StatusCode == 429:
