@@ -44,6 +44,8 @@ type Server struct {
 	prefillTPS float64
 	mu         sync.Mutex
 	cached     string
+	// slots is the total_slots GET /props says (0: one).
+	slots int
 	// script is the queue of scripted replies (script.go), queued its
 	// length, read without the lock.
 	scriptMu sync.Mutex
@@ -58,6 +60,14 @@ type Server struct {
 // before serving.
 func (s *Server) LlamaCpp(nCtx, nCtxTrain int) *Server {
 	s.nCtx, s.nCtxTrain, s.maxModelLen = nCtx, nCtxTrain, 0
+	return s
+}
+
+// Slots makes the fake in llama.cpp's shape say it has n slots (its
+// --parallel): total_slots in GET /props (tools/server/README.md, "GET
+// /props"), and at least n slots in GET /slots. Call it before serving.
+func (s *Server) Slots(n int) *Server {
+	s.slots = n
 	return s
 }
 
@@ -162,8 +172,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.Method == http.MethodGet && r.URL.Path == "/props" && s.nCtx > 0:
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"default_generation_settings":{"n_ctx":%d,"params":{"n_predict":-1,"temperature":0.8}},"total_slots":1,"model_path":"/models/%s.gguf","build_info":"b7000-fake"}`,
-			s.nCtx, s.model)
+		fmt.Fprintf(w, `{"default_generation_settings":{"n_ctx":%d,"params":{"n_predict":-1,"temperature":0.8}},"total_slots":%d,"model_path":"/models/%s.gguf","build_info":"b7000-fake"}`,
+			s.nCtx, max(s.slots, 1), s.model)
 		return
 	case r.Method == http.MethodGet && r.URL.Path == "/slots" && s.nCtx > 0:
 		s.serveSlots(w)
@@ -297,7 +307,7 @@ func (s *Server) serveSlots(w http.ResponseWriter) {
 	running := int(s.running.Load() + s.answering.Load())
 	w.Header().Set("Content-Type", "application/json")
 	io.WriteString(w, "[")
-	for i := range max(running, 1) {
+	for i := range max(running, s.slots, 1) {
 		if i > 0 {
 			io.WriteString(w, ",")
 		}

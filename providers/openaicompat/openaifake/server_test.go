@@ -97,3 +97,29 @@ func TestRepeatedPromptEvaluatesItsLastToken(t *testing.T) {
 		t.Errorf("the same prompt again: %+v, want all but one token cached", timings)
 	}
 }
+
+// TestSlots: in llama.cpp's shape the fake says the slots it was given.
+func TestSlots(t *testing.T) {
+	for _, tc := range []struct {
+		fake *Server
+		want int
+	}{{New("m").LlamaCpp(4096, 0), 1}, {New("m").LlamaCpp(4096, 0).Slots(4), 4}} {
+		srv := httptest.NewServer(tc.fake)
+		var props struct {
+			TotalSlots int `json:"total_slots"`
+		}
+		var slots []json.RawMessage
+		for path, v := range map[string]any{"/props": &props, "/slots": &slots} {
+			resp, err := http.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			json.NewDecoder(resp.Body).Decode(v)
+			resp.Body.Close()
+		}
+		srv.Close()
+		if props.TotalSlots != tc.want || len(slots) != tc.want {
+			t.Errorf("total_slots %d, %d slots listed; want %d", props.TotalSlots, len(slots), tc.want)
+		}
+	}
+}
