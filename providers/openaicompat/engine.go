@@ -19,7 +19,9 @@ import (
 //   - llama.cpp's server says in GET /props, under
 //     default_generation_settings, the n_ctx of a slot: what one request
 //     may use (tools/server/README.md, "GET /props"); its /v1/models gives
-//     the model's trained length as meta.n_ctx_train.
+//     the model's trained length as meta.n_ctx_train. /props says too, as
+//     total_slots, how many slots it has (its --parallel): how many
+//     conversations its prompt caches hold at once.
 //
 // Anything else (LM Studio, a proxy) says neither, and its provider needs
 // context_window in the configuration.
@@ -31,7 +33,15 @@ type EngineInfo struct {
 	// Window is the context a request may use, in tokens; Native the
 	// model's own length when the engine says it (0 otherwise).
 	Window, Native int
+	// Slots is how many requests the engine keeps a prompt cache for at
+	// once, bounded to 1..maxSlots, when it says (llama.cpp's
+	// total_slots); 0 otherwise.
+	Slots int
 }
+
+// maxSlots bounds the slots an engine is believed to have, as the
+// configuration's slots key is bounded.
+const maxSlots = 64
 
 // modelList is GET /v1/models as vLLM and llama.cpp answer it.
 type modelList struct {
@@ -48,6 +58,7 @@ type props struct {
 	DefaultGenerationSettings struct {
 		NCtx int `json:"n_ctx"`
 	} `json:"default_generation_settings"`
+	TotalSlots int `json:"total_slots"`
 }
 
 // Discover asks the engine for its window: vLLM's max_model_len for the
@@ -77,6 +88,9 @@ func (p *Provider) Discover(ctx context.Context) (EngineInfo, error) {
 	propsErr := p.getJSON(ctx, root+"/props", &pr)
 	if propsErr == nil && pr.DefaultGenerationSettings.NCtx > 0 {
 		info.Engine, info.Window = "llama.cpp", pr.DefaultGenerationSettings.NCtx
+		if pr.TotalSlots > 0 {
+			info.Slots = min(pr.TotalSlots, maxSlots)
+		}
 		return info, nil
 	}
 	why := func(err error, what string) string {
@@ -159,6 +173,14 @@ func (e *Engine) Window() (use, native int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.info.Window, e.info.Native
+}
+
+// Slots is how many slots the engine said it has, 0 until it has said
+// (or if it does not say: vLLM, LM Studio).
+func (e *Engine) Slots() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.info.Slots
 }
 
 // Info is what the engine said, the zero value until it has.

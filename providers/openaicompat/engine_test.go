@@ -24,7 +24,9 @@ func TestDiscover(t *testing.T) {
 		want EngineInfo
 		err  string
 	}{
-		{"llama.cpp", openaifake.New("qwen3-coder").LlamaCpp(65536, 262144), EngineInfo{Engine: "llama.cpp", Window: 65536, Native: 262144}, ""},
+		{"llama.cpp", openaifake.New("qwen3-coder").LlamaCpp(65536, 262144), EngineInfo{Engine: "llama.cpp", Window: 65536, Native: 262144, Slots: 1}, ""},
+		{"llama.cpp-parallel", openaifake.New("qwen3-coder").LlamaCpp(65536, 262144).Slots(4), EngineInfo{Engine: "llama.cpp", Window: 65536, Native: 262144, Slots: 4}, ""},
+		{"llama.cpp-beyond-belief", openaifake.New("qwen3-coder").LlamaCpp(65536, 262144).Slots(512), EngineInfo{Engine: "llama.cpp", Window: 65536, Native: 262144, Slots: 64}, ""},
 		{"vllm", openaifake.New("qwen3-coder").VLLM(131072), EngineInfo{Engine: "vllm", Window: 131072}, ""},
 		{"neither", openaifake.New("qwen3-coder"), EngineInfo{}, "does not say its window"},
 	} {
