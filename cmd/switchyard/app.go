@@ -184,7 +184,7 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countToken
 		}
 		u.Provider = p
 	case configs.KindOpenAI:
-		o := openaicompat.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key}
+		o := openaicompat.Options{Name: pc.Name, BaseURL: pc.BaseURL, Model: pc.Model, APIKey: key, Local: pc.IsLocal()}
 		if pc.IsLocal() {
 			// A local server's traffic is private jobs: never through an
 			// HTTP_PROXY from the environment.

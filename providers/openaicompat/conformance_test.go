@@ -12,16 +12,16 @@ import (
 )
 
 // TestConformance runs the suite against openaifake in llama.cpp's shape,
-// its answers scripted.
+// its answers scripted: a local engine, as switchyard wires one.
 func TestConformance(t *testing.T) {
 	providertest.Run(t, func(t *testing.T) *providertest.Backend {
 		s := openaifake.New("qwen").LlamaCpp(131072, 262144)
 		srv := httptest.NewServer(s)
 		t.Cleanup(srv.Close)
-		p := New(Options{Name: "llamacpp", BaseURL: srv.URL + "/v1", Model: "qwen",
+		p := New(Options{Name: "llamacpp", BaseURL: srv.URL + "/v1", Model: "qwen", Local: true,
 			HTTPClient: retry.NewClient(retry.Options{Max: 2, WaitMin: time.Millisecond, WaitMax: 5 * time.Millisecond})})
 		return &providertest.Backend{
-			Name: "llamacpp", Kind: "openai", Model: "qwen", Window: 131072, Provider: p, Retries: true,
+			Name: "llamacpp", Kind: "openai", Model: "qwen", Local: true, Window: 131072, Provider: p, Retries: true,
 			Text:      func(pieces ...string) { s.Enqueue(openaifake.Reply{Text: pieces}) },
 			ToolCalls: func(calls ...providertest.Call) { s.Enqueue(openaifake.Reply{Calls: fakeCalls(t, calls)}) },
 			Fail: func(status, times, retryAfter int) {

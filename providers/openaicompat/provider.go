@@ -35,6 +35,10 @@ type Options struct {
 	Model string
 	// APIKey, when non-empty, is sent as a bearer token; never logged.
 	APIKey string
+	// Local says the server is a local engine, whose usage the local
+	// tally and speed model learn from: a stream forwarded to it asks for
+	// its usage (askUsage). A cloud gets the client's body as it came.
+	Local bool
 	// HTTPClient nil = retry.NewClient(retry.Options{}).
 	HTTPClient *http.Client
 }
@@ -74,7 +78,7 @@ func (p *Provider) Forward(ctx context.Context, req *chat.Request, o providers.O
 	if err != nil {
 		return nil, true, p.err(providers.KindRequest, 0, "the request body is not a JSON object", err)
 	}
-	if req.Stream {
+	if req.Stream && p.o.Local {
 		body = askUsage(body)
 	}
 	st, err := p.send(ctx, body, req.Stream)
@@ -82,9 +86,10 @@ func (p *Provider) Forward(ctx context.Context, req *chat.Request, o providers.O
 }
 
 // askUsage adds stream_options.include_usage to a streamed request that
-// has no stream_options, so that the engine reports the usage the tally
-// and the speed model need; switchyard writes the usage chunk to its client
-// only if the client asked for it. A client's own stream_options stay.
+// has no stream_options, so that a local engine reports the usage the
+// tally and the speed model need; switchyard writes the usage chunk to its
+// client only if the client asked for it. A client's own stream_options
+// stay.
 func askUsage(body []byte) []byte {
 	has := false
 	jsonscan.Members(body, func(k []byte, _, from int) int {

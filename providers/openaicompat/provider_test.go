@@ -105,14 +105,15 @@ func TestForwardsUnknownFieldsAndRewritesModel(t *testing.T) {
 }
 
 // TestForwardAsksForUsage: a streamed request without stream_options asks
-// the engine for its usage chunk (the tally and the speed model need it);
-// a client's own stream_options, and a whole request, go as they came.
+// a local engine for its usage chunk (the tally and the speed model need
+// it); a client's own stream_options, and a whole request, go as they came.
 func TestForwardAsksForUsage(t *testing.T) {
 	sample, _ := os.ReadFile("testdata/stream-toolcalls.sse")
 	p, got := server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Write(sample)
 	})
+	p.o.Local = true
 	for _, c := range []struct {
 		stream bool
 		body   string
@@ -131,6 +132,30 @@ func TestForwardAsksForUsage(t *testing.T) {
 		if m := (*got)[0]; string(m["stream_options"]) != c.want || string(m["model"]) != `"qwen-local"` {
 			t.Errorf("%s forwarded with stream_options %s, want %q", c.body, m["stream_options"], c.want)
 		}
+	}
+}
+
+// TestCloudForwardIsUnchanged: a stream forwarded to a cloud goes as the
+// client sent it, byte for byte but for the model; no stream_options is
+// added for switchyard's own tally.
+func TestCloudForwardIsUnchanged(t *testing.T) {
+	sample, _ := os.ReadFile("testdata/stream-toolcalls.sse")
+	var got []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ = io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write(sample)
+	}))
+	defer srv.Close()
+	p := New(Options{Name: "openrouter", BaseURL: srv.URL + "/v1", Model: "qwen/qwen3-coder", APIKey: "k"})
+	raw := `{"model":"auto", "stream":true,"messages":[{"role":"user","content":"x"}],"min_p":0.05}`
+	st, err := forward(p, true, []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(t, st)
+	if want := strings.Replace(raw, `"auto"`, `"qwen/qwen3-coder"`, 1); string(got) != want {
+		t.Errorf("forwarded %s\nwant      %s", got, want)
 	}
 }
 
