@@ -14,23 +14,39 @@ import (
 )
 
 // A local engine counts a prompt with its own tokenizer, and refuses one
-// over its window (llama.cpp: HTTP 400 exceed_context_size_error). Here
+// over its window (llama.cpp: HTTP 400 exceed_context_size_error; vLLM:
+// HTTP 400 BadRequestError, the output budget counted in). Here
 // the engines' tokenizer makes a token of every byte, about three and a
 // half times what switchyard estimates of the same code: a private job
-// switchyard takes to fit a llama.cpp of 8192 tokens, well short of the
+// switchyard takes to fit an engine of 8192 tokens, well short of the
 // half of its window at which it would ask the engine to count, is refused
 // by the engine itself.
 
 // windowJob is that job: 150 lines of code, about 10,200 bytes.
 var windowJob = strings.Repeat("func handle(w http.ResponseWriter, r *http.Request) { serve(w, r) }\n", 150)
 
-// windowFakes are the pool's two engines in llama.cpp's shape, a small
+// engineShape is an engine the fakes take the shape of, and what its
+// refusal of windowJob says on the small engine.
+type engineShape struct {
+	name   string
+	window func(f *openaifake.Server, n int) *openaifake.Server
+	says   []string
+}
+
+var windowShapes = []engineShape{
+	{"llama.cpp", func(f *openaifake.Server, n int) *openaifake.Server { return f.LlamaCpp(n, 262144) },
+		[]string{"request (10", "exceeds the available context size (8192 tokens)"}},
+	{"vllm", func(f *openaifake.Server, n int) *openaifake.Server { return f.VLLM(n) },
+		[]string{"You passed 10", "requested 100 output tokens", "context length is only 8192 tokens"}},
+}
+
+// windowFakes are the pool's two engines in the shape given, a small
 // window and a big one, and a cloud that says neither, counting the way
 // the test says.
-func windowFakes(t *testing.T) (small, big, cloud *openaifake.Server, urls [3]string) {
+func windowFakes(t *testing.T, shape engineShape) (small, big, cloud *openaifake.Server, urls [3]string) {
 	t.Helper()
-	small = openaifake.New("qwen3-coder").LlamaCpp(8192, 262144).BytesPerToken(1)
-	big = openaifake.New("qwen3-coder").LlamaCpp(32768, 262144).BytesPerToken(1)
+	small = shape.window(openaifake.New("qwen3-coder"), 8192).BytesPerToken(1)
+	big = shape.window(openaifake.New("qwen3-coder"), 32768).BytesPerToken(1)
 	cloud = openaifake.New("gpt-cloud")
 	for i, f := range []*openaifake.Server{small, big, cloud} {
 		srv := httptest.NewServer(f)
@@ -86,7 +102,13 @@ func checkEstimateFits(t *testing.T, resp *http.Response) {
 // private job before its first byte; it goes to the other pool member,
 // whose window holds it, whole and streamed, and never to the cloud.
 func TestEngineRefusalFallsBackInThePool(t *testing.T) {
-	small, big, cloud, urls := windowFakes(t)
+	for _, shape := range windowShapes {
+		t.Run(shape.name, func(t *testing.T) { fallsBackInThePool(t, shape) })
+	}
+}
+
+func fallsBackInThePool(t *testing.T, shape engineShape) {
+	small, big, cloud, urls := windowFakes(t, shape)
 	a := buildYAML(t, windowConfig(urls, true))
 	sy := httptest.NewServer(a.router)
 	defer sy.Close()
@@ -113,7 +135,13 @@ func TestEngineRefusalFallsBackInThePool(t *testing.T) {
 // the private job is answered with the engine's refusal in the client's
 // dialect, its numbers kept, and the cloud is never asked.
 func TestEngineRefusalWithNoOtherMember(t *testing.T) {
-	small, _, cloud, urls := windowFakes(t)
+	for _, shape := range windowShapes {
+		t.Run(shape.name, func(t *testing.T) { refusedWithNoOtherMember(t, shape) })
+	}
+}
+
+func refusedWithNoOtherMember(t *testing.T, shape engineShape) {
+	small, _, cloud, urls := windowFakes(t, shape)
 	a := buildYAML(t, windowConfig(urls, false))
 	sy := httptest.NewServer(a.router)
 	defer sy.Close()
@@ -129,8 +157,10 @@ func TestEngineRefusalWithNoOtherMember(t *testing.T) {
 		if err := json.Unmarshal(b, &env); err != nil || resp.StatusCode != http.StatusBadRequest || env.Error.Code != "context_length_exceeded" {
 			t.Fatalf("stream %v: HTTP %d %s (%v); want 400 context_length_exceeded", stream, resp.StatusCode, b, err)
 		}
-		if m := env.Error.Message; !strings.Contains(m, "small") || !strings.Contains(m, "(8192 tokens)") || !strings.Contains(m, "request (10") {
-			t.Errorf("stream %v: the message does not keep the engine's numbers: %q", stream, m)
+		for _, says := range append([]string{"small"}, shape.says...) {
+			if m := env.Error.Message; !strings.Contains(m, says) {
+				t.Errorf("stream %v: the message does not keep the engine's words and numbers (%q): %q", stream, says, m)
+			}
 		}
 	}
 	// Anthropic's dialect says it its own way.
@@ -150,7 +180,7 @@ func TestEngineRefusalWithNoOtherMember(t *testing.T) {
 		} `json:"error"`
 	}
 	if err := json.Unmarshal(b, &env); err != nil || resp.StatusCode != http.StatusBadRequest || env.Type != "error" ||
-		env.Error.Type != "invalid_request_error" || !strings.Contains(env.Error.Message, "(8192 tokens)") {
+		env.Error.Type != "invalid_request_error" || !strings.Contains(env.Error.Message, shape.says[len(shape.says)-1]) {
 		t.Errorf("anthropic: HTTP %d %s", resp.StatusCode, b)
 	}
 	if small.Chats() != 3 || cloud.Chats() != 0 {
