@@ -7,8 +7,9 @@ import (
 )
 
 // A test that needs a particular answer (tool calls, a failure, a slow
-// reply) queues it with Enqueue; each chat request takes the next one, and
-// once the queue is empty the fake answers with its echo again. A queued
+// reply) queues it with Enqueue; each chat request takes the next one (a
+// request the fake refuses, malformed or over its window, takes none),
+// and once the queue is empty the fake answers with its echo again. A queued
 // answer is written exactly as the echo is (the same chunks, usage and
 // timings), so the two differ only in what they say.
 

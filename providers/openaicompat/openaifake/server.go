@@ -205,20 +205,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := answer{n: n, prompt: prompt, finish: "stop"}
-	if rp, ok := s.next(); ok {
-		if !hold(r, rp.Delay) {
-			return
-		}
-		if rp.Status != 0 {
-			failScripted(w, &rp)
-			return
-		}
-		a.pieces, a.calls = rp.Text, rp.Calls
-		if len(a.calls) > 0 {
-			a.finish = "tool_calls"
-		}
-	} else {
-		a.pieces = echo(req.Messages[len(req.Messages)-1].Content)
+	if !s.compose(w, r, &req, &a) {
+		return
 	}
 	a.cached, a.took = s.prefill(text)
 	if !req.Stream {
@@ -226,6 +214,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeStream(w, &a, req.StreamOptions != nil && req.StreamOptions.IncludeUsage)
+}
+
+// compose fills in what a says: the next scripted reply, or else the
+// echo. It reports false when the reply was a failure, answered already,
+// or the client left while it was held back.
+func (s *Server) compose(w http.ResponseWriter, r *http.Request, req *request, a *answer) bool {
+	rp, ok := s.next()
+	if !ok {
+		a.pieces = echo(req.Messages[len(req.Messages)-1].Content)
+		return true
+	}
+	if !hold(r, rp.Delay) {
+		return false
+	}
+	if rp.Status != 0 {
+		failScripted(w, &rp)
+		return false
+	}
+	a.pieces, a.calls = rp.Text, rp.Calls
+	if len(a.calls) > 0 {
+		a.finish = "tool_calls"
+	}
+	return true
 }
 
 // answer is what the fake says to chat n: its pieces of text and its
