@@ -181,7 +181,7 @@ func newHopRig(b *testing.B, kind string) *hopRig {
 		t := retry.NewTransport(0)
 		t.Proxy = nil
 		b.Cleanup(t.CloseIdleConnections)
-		u.Provider = openaicompat.New(openaicompat.Options{Name: "local", BaseURL: g.upstream.URL + "/v1", Model: u.Model,
+		u.Provider = openaicompat.New(openaicompat.Options{Name: "local", BaseURL: g.upstream.URL + "/v1", Model: u.Model, Local: true,
 			HTTPClient: retry.NewClient(retry.Options{Transport: t})})
 		u.ContextWindow = 262144
 	default:

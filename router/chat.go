@@ -243,9 +243,9 @@ func (rt *Router) succeeded(up *Upstream, in *inbound, rl *requestLog, tried []s
 	if up.Pool != "" {
 		// The member has prefilled this prompt: its cache holds it now.
 		if in.conv != nil {
-			rt.affinity.record(in.conv, up.Name, up.Slots, in.d.PromptTokens)
+			rt.affinity.record(in.conv, up.Name, up.SlotCount(), in.d.PromptTokens)
 		} else {
-			rt.affinity.forget(up.Name, up.Slots)
+			rt.affinity.forget(up.Name, up.SlotCount())
 		}
 	}
 	rl.route = up.Name

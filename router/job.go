@@ -323,7 +323,7 @@ func (rt *Router) engineCount(ctx context.Context, u *Upstream, job *policy.Job,
 // queue) and the requests the engine says it has that switchyard did
 // not send (foreignLoad).
 //
-// An engine of S slots (Upstream.Slots) runs S requests side by side, so
+// An engine of S slots (Upstream.SlotCount) runs S requests side by side, so
 // a job waits only when all S are busy, and then for the requests ahead
 // of it to drain S at a time. Switchyard knows those requests as a count
 // and a total of predicted time, not when each began, so it takes them
@@ -342,7 +342,7 @@ func (rt *Router) chargeWait(u *Upstream, job *policy.Job, p *policy.Candidate) 
 	if p.PredictedSeconds <= 0 {
 		return
 	}
-	share := waitShare(ownJobs+p.ForeignJobs, u.Slots)
+	share := waitShare(ownJobs+p.ForeignJobs, u.SlotCount())
 	p.QueuedSeconds, p.ForeignSeconds = ownSeconds*share, foreignSeconds*share
 	p.PredictedSeconds += p.QueuedSeconds + p.ForeignSeconds
 }

@@ -84,6 +84,10 @@ type Upstream struct {
 	// and so how many conversations it keeps cached, at once (0: one):
 	// a job there waits only when every slot is busy (chargeWait).
 	Slots int
+	// EngineSlots, when set, is how many slots the engine says it has (0
+	// while it has not said): what counts when Slots is 0, the
+	// configuration having said none.
+	EngineSlots func() int
 	// Load, when set, is how many requests the engine says it is running
 	// and has waiting, every client's, and whether it says (ok false:
 	// unknown). It must not do I/O: it is asked once per job per member.
@@ -98,6 +102,20 @@ type Upstream struct {
 // QueuedSeconds is the predicted time of the jobs the provider is running,
 // for a pool member (0 for others: only a pool's members are charged).
 func (u *Upstream) QueuedSeconds() float64 { return u.queue.seconds() }
+
+// SlotCount is how many requests u's engine runs side by side: the
+// configuration's Slots, else what the engine says, else 1.
+func (u *Upstream) SlotCount() int {
+	if u.Slots > 0 {
+		return u.Slots
+	}
+	if u.EngineSlots != nil {
+		if n := u.EngineSlots(); n > 0 {
+			return n
+		}
+	}
+	return 1
+}
 
 // timedWhole tells Timed of a whole reply that ended well, total after
 // it was sent, when its usage says how long the engine took to prefill:

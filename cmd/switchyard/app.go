@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/switchyard/switchyard/chat"
 	"github.com/switchyard/switchyard/configs"
@@ -202,9 +201,9 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countToken
 			// The engine says its window (llama.cpp's /props, vLLM's
 			// max_model_len); until it has, routing skips it.
 			u.Window, u.Check = eng.Window, eng.Check
-			if pc.Slots == 0 {
-				u.Check = takeSlots(u, eng)
-			}
+			// And its slots (llama.cpp's total_slots), unless the
+			// configuration says them.
+			u.EngineSlots = eng.Slots
 		}
 		// Near its window, a job is counted by the engine itself (vLLM's
 		// /tokenize, llama.cpp's /apply-template and /tokenize).
@@ -222,22 +221,6 @@ func upstreamFor(ctx context.Context, pc configs.Provider, mem int64, countToken
 		return nil, nil, nil, fmt.Errorf("unknown kind %q", pc.Kind)
 	}
 	return u, nil, watch, nil
-}
-
-// takeSlots is eng.Check, which also takes, once the engine has said its
-// window, the slots it said beside it (llama.cpp's total_slots) as u's:
-// the configuration did not say them. The router reads Slots only for a
-// job the member served, which asked Check first; once.Do orders that read
-// after this write.
-func takeSlots(u *router.Upstream, eng *openaicompat.Engine) func() string {
-	var once sync.Once
-	return func() string {
-		why := eng.Check()
-		if why == "" {
-			once.Do(func() { u.Slots = eng.Slots() })
-		}
-		return why
-	}
 }
 
 func newLocalModel(pc configs.Provider, machineMemory int64, countTokens bool, log *slog.Logger) *localModel {
