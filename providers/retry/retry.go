@@ -11,9 +11,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -101,7 +103,47 @@ func NewClient(o Options) *http.Client {
 		Backoff:      backoff(w),
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	return c.StandardClient()
+	return &http.Client{Transport: &roundTripper{c: c}}
+}
+
+// roundTripper is retryablehttp's RoundTripper without its copy of the
+// body: handed a plain http.Request, retryablehttp reads the body whole
+// into a buffer of its own, to send it again on a retry; but a request
+// built from bytes (http.NewRequest with a bytes.Reader or strings.Reader,
+// as every adapter does) already says how to read them again, in GetBody.
+// A 1 MiB prompt is then not copied once more per request.
+type roundTripper struct{ c *retryablehttp.Client }
+
+func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	rreq, err := retryable(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.c.Do(rreq)
+	// The error of the http.Client inside is a *url.Error, which the
+	// http.Client outside wraps again: unwrapped, as retryablehttp does.
+	if ue, ok := err.(*url.Error); ok {
+		return resp, ue.Err
+	}
+	return resp, err
+}
+
+// retryable is req for retryablehttp, its body read again from GetBody on
+// each attempt. It is a shallow copy: retryablehttp sets the body of the
+// request it sends, and a RoundTripper must not modify its caller's.
+func retryable(req *http.Request) (*retryablehttp.Request, error) {
+	if req.Body == nil || req.Body == http.NoBody || req.GetBody == nil || req.ContentLength <= 0 {
+		return retryablehttp.FromRequest(req)
+	}
+	r := *req
+	rreq := &retryablehttp.Request{Request: &r}
+	if err := rreq.SetBody(retryablehttp.ReaderFunc(func() (io.Reader, error) { return req.GetBody() })); err != nil {
+		return nil, err
+	}
+	// SetBody learns the length only from a reader that tells it; GetBody's
+	// is wrapped in a NopCloser, which does not.
+	rreq.ContentLength = req.ContentLength
+	return rreq, nil
 }
 
 // checkRetry retries what the package says and stops early when the wait
