@@ -126,6 +126,26 @@ func (p *Parser) StrKnown(s *string, known string) bool {
 	return p.Str(s)
 }
 
+// SkipStr passes over a string Str would read, without decoding it: for
+// a member the caller does not keep, which then costs no allocation.
+func (p *Parser) SkipStr() bool {
+	if p.SkipPlainString() {
+		return true
+	}
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return false
+	}
+	end := SkipString(p.b, p.i)
+	if end < 0 || !Literal(p.b[p.i:end]) {
+		return false
+	}
+	p.i = end
+	return true
+}
+
+// SkipStrOrNull passes over a string, as SkipStr, or null.
+func (p *Parser) SkipStrOrNull() bool { return p.Null() || p.SkipStr() }
+
 // SkipPlainString passes over a string without escapes or control bytes,
 // for a member the caller does not keep; any other string is refused.
 func (p *Parser) SkipPlainString() bool {

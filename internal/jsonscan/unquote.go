@@ -85,6 +85,38 @@ func Unquote(lit []byte) (s string, ok bool) {
 	return b.String(), true
 }
 
+// Literal reports whether lit is one whole string literal Unquote
+// accepts (every escape valid, no control byte; invalid UTF-8 and lone
+// surrogates are accepted, as Unquote accepts them), without decoding it.
+func Literal(lit []byte) bool {
+	if len(lit) < 2 || lit[0] != '"' || lit[len(lit)-1] != '"' {
+		return false
+	}
+	body := lit[1 : len(lit)-1]
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '\\':
+			if i+1 >= len(body) {
+				return false
+			}
+			switch body[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i++
+			case 'u':
+				if _, ok := hex4(body[i+2:]); !ok {
+					return false
+				}
+				i += 5
+			default:
+				return false
+			}
+		case c == '"' || c < 0x20:
+			return false
+		}
+	}
+	return true
+}
+
 // pairedSurrogate reads "\uXXXX" at the start of b.
 func pairedSurrogate(b []byte) (rune, bool) {
 	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {

@@ -141,11 +141,12 @@ func decodeTokenChunk(data []byte) (chat.Chunk, bool) {
 	var finish string
 	choices, arrays := 0, 0
 	ok := p.Object(func(key []byte) bool {
-		var s string
 		var n int64
 		switch string(key) {
 		case "id", "object", "model", "system_fingerprint":
-			return p.StrOrNull(&s)
+			// Read past, not kept: the answer is switchyard's, with its
+			// own id and the model it routed to.
+			return p.SkipStrOrNull()
 		case "created":
 			return p.Null() || p.Int(&n)
 		case "choices":
@@ -171,7 +172,7 @@ func decodeTokenChunk(data []byte) (chat.Chunk, bool) {
 						return p.Null() || p.Object(func(key []byte) bool {
 							switch string(key) {
 							case "role":
-								return p.StrOrNull(&s)
+								return p.SkipStrOrNull()
 							case "content":
 								return p.StrOrNull(&content)
 							case "reasoning_content":
