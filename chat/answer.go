@@ -28,6 +28,15 @@ type Chunk struct {
 	// FinishReason is empty on every chunk but the last.
 	FinishReason FinishReason
 	Usage        *Usage
+	// Relayed, when set, is the chunk as its upstream wrote it in the
+	// client's own dialect, for the client's answer to pass on instead of
+	// encoding Content and Reasoning again (which still hold its text):
+	// the value of the "choices" member of an OpenAI chat.completion.chunk
+	// of text,
+	// from a stream Forward returned for an openai-chat request, checked
+	// to hold one choice, valid JSON that decodes as it reads. It is valid
+	// until the stream's next Next.
+	Relayed []byte
 }
 
 // ToolCallDelta is a fragment of a tool call. The first fragment of a call

@@ -133,12 +133,16 @@ type answer struct {
 	sentRole     bool
 	sawCalls     bool
 	// head is what every chunk's JSON begins with, up to its delta's
-	// members, written at the first chunk.
-	head []byte
+	// members, written at the first chunk; envelope is its part up to the
+	// choices' value.
+	head, envelope []byte
 }
 
 // delta renders one provider chunk, or nil when it carries nothing to send.
 func (cw *answer) Chunk(c *chat.Chunk) []byte {
+	if c.Relayed != nil && cw.sentRole {
+		return cw.relay(c.Relayed)
+	}
 	var d oaDelta
 	if !cw.sentRole {
 		d.Role = "assistant"
@@ -181,15 +185,7 @@ func (cw *answer) Chunk(c *chat.Chunk) []byte {
 // OpenAI writes them): a streamed answer is one such chunk per token.
 // FuzzTextChunk holds the two to the same JSON value.
 func (cw *answer) appendText(b []byte, d *oaDelta) []byte {
-	if cw.head == nil {
-		h := append([]byte(`{"id":`), ingress.AppendString(nil, cw.id)...)
-		h = append(h, `,"object":"chat.completion.chunk","created":`...)
-		h = strconv.AppendInt(h, cw.created, 10)
-		h = append(h, `,"model":`...)
-		h = ingress.AppendString(h, cw.model)
-		cw.head = append(h, `,"choices":[{"index":0,"delta":{`...)
-	}
-	b = append(b, cw.head...)
+	b = append(b, cw.heads()...)
 	comma := false
 	if d.Role != "" {
 		b = ingress.AppendString(append(b, `"role":`...), d.Role)
@@ -213,6 +209,36 @@ func (cw *answer) appendText(b []byte, d *oaDelta) []byte {
 		b = append(b, `,"usage":null`...)
 	}
 	return append(b, '}')
+}
+
+// heads is what every chunk's JSON begins with, up to its delta's
+// members; its first len(cw.envelope) bytes, up to its choices, are the
+// envelope.
+func (cw *answer) heads() []byte {
+	if cw.head == nil {
+		h := append([]byte(`{"id":`), ingress.AppendString(nil, cw.id)...)
+		h = append(h, `,"object":"chat.completion.chunk","created":`...)
+		h = strconv.AppendInt(h, cw.created, 10)
+		h = append(h, `,"model":`...)
+		h = ingress.AppendString(h, cw.model)
+		h = append(h, `,"choices":`...)
+		cw.envelope = h[:len(h):len(h)]
+		cw.head = append(h, `[{"index":0,"delta":{`...)
+	}
+	return cw.head
+}
+
+// relay renders a chunk whose choices the upstream wrote in this dialect
+// (chat.Chunk.Relayed): in switchyard's envelope (its id, the model it
+// routed to), the choices as they came, unchanged.
+func (cw *answer) relay(choices []byte) []byte {
+	cw.heads()
+	b := ingress.OpenEvent(make([]byte, 0, len(cw.envelope)+len(choices)+32), "")
+	b = append(append(b, cw.envelope...), choices...)
+	if cw.includeUsage {
+		b = append(b, `,"usage":null`...)
+	}
+	return ingress.CloseEvent(append(b, '}'))
 }
 
 // End renders the closing chunk with the finish reason, the usage chunk of

@@ -23,6 +23,9 @@ type Parser struct {
 // New returns a Parser of b.
 func New(b []byte) *Parser { return &Parser{b: b} }
 
+// Offset is how far into its value the parser has read.
+func (p *Parser) Offset() int { return p.i }
+
 // End reports whether only space is left.
 func (p *Parser) End() bool {
 	p.Space()

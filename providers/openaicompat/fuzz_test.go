@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/switchyard/switchyard/providers/internal/lines"
 )
@@ -63,6 +64,8 @@ func FuzzDecodeTokenChunk(f *testing.F) {
 		`{"choices":[{"delta":{"content":"a"},"finish_reason":"stop","finish_reason":null}]}`,
 		`{"created":1.5}`, `{"created":01}`, `{"Choices":[]}`, `{"error":{"message":"x"}}`,
 		"{\"choices\":[{\"delta\":{\"content\":\"\xff\"}}]}", `{}`, `{}x`, `[]`,
+		`{"choices":[{"index":0,"delta":{"content":"\ud83d\ude00 \ud800 \u00e9\\u"}}],"usage":null}`,
+		`{"choices":[{"index":1,"delta":{"content":"a"}}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -87,6 +90,25 @@ func FuzzDecodeTokenChunk(f *testing.F) {
 		}
 		if !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("%q:\nfast %+v\nslow %+v", data, fast, slow)
+		}
+		// Choices it would relay are, in any envelope, one choice that
+		// reads as they decode: what encoding the chunk again would say.
+		_, raw, _ := decodeTokenChunkRaw(data)
+		if raw == nil {
+			return
+		}
+		relayed := []byte(`{"id":"x","choices":` + string(raw) + `}`)
+		var again struct {
+			Choices []json.RawMessage `json:"choices"`
+		}
+		if !utf8.Valid(relayed) || json.Unmarshal(relayed, &again) != nil || len(again.Choices) != 1 {
+			t.Fatalf("%q: relays %s", data, raw)
+		}
+		if re, _, err := decodeEventSlowly(relayed); err != nil || !reflect.DeepEqual(re, fast) || fast.FinishReason != "" {
+			t.Fatalf("%q: relayed %s reads %+v (%v), decoded %+v", data, raw, re, err, fast)
+		}
+		if strings.ContainsRune(fast.Content+fast.Reasoning, utf8.RuneError) && !strings.ContainsRune(string(data), utf8.RuneError) && !bytes.Contains(bytes.ToLower(data), []byte(`\ufffd`)) {
+			t.Fatalf("%q: relayed %s, which decodes with a replacement", data, raw)
 		}
 	})
 }

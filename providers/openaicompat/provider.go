@@ -82,6 +82,9 @@ func (p *Provider) Forward(ctx context.Context, req *chat.Request, o providers.O
 		body = askUsage(body)
 	}
 	st, err := p.send(ctx, body, req.Stream)
+	if s, ok := st.(*sseStream); ok {
+		s.relay = true
+	}
 	return st, true, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -23,6 +24,10 @@ type sseStream struct {
 	finished bool
 	pending  *chat.Chunk
 	closed   bool
+	// relay says the client speaks the upstream's dialect (Forward): a
+	// chunk of text then carries its event's choices as they came
+	// (chat.Chunk.Relayed).
+	relay bool
 }
 
 var _ providers.Waiter = (*sseStream)(nil)
@@ -57,7 +62,7 @@ func (s *sseStream) Next() (chat.Chunk, error) {
 			}
 			return chat.Chunk{}, s.p.err(providers.KindServer, 0, "the stream ended before the answer was finished", nil)
 		}
-		c, msg, err := decodeEvent(data)
+		c, raw, msg, err := decodeEvent(data)
 		if err != nil {
 			return chat.Chunk{}, s.p.err(providers.KindProtocol, 0, "unreadable stream event", err)
 		}
@@ -79,17 +84,22 @@ func (s *sseStream) Next() (chat.Chunk, error) {
 				continue
 			}
 		}
+		if s.relay {
+			c.Relayed = raw
+		}
 		return c, nil
 	}
 }
 
-// decodeEvent reads one event's data: the chunk it carries, or the message
-// of an error event.
-func decodeEvent(data []byte) (chat.Chunk, *string, error) {
-	if c, ok := decodeTokenChunk(data); ok {
-		return c, nil, nil
+// decodeEvent reads one event's data: the chunk it carries, with its
+// choices when they can be relayed as they are, or the message of an
+// error event.
+func decodeEvent(data []byte) (chat.Chunk, []byte, *string, error) {
+	if c, raw, ok := decodeTokenChunkRaw(data); ok {
+		return c, raw, nil, nil
 	}
-	return decodeEventSlowly(data)
+	c, msg, err := decodeEventSlowly(data)
+	return c, nil, msg, err
 }
 
 // decodeEventSlowly is decodeEvent by encoding/json alone.
@@ -136,9 +146,19 @@ func decodeEventSlowly(data []byte) (chat.Chunk, *string, error) {
 // left to decodeEvent's json.Unmarshal, which gives every event this
 // accepts the same chunk (FuzzDecodeTokenChunk checks it).
 func decodeTokenChunk(data []byte) (chat.Chunk, bool) {
+	c, _, ok := decodeTokenChunkRaw(data)
+	return c, ok
+}
+
+// decodeTokenChunkRaw is decodeTokenChunk that also returns the value of
+// the event's "choices" member when it can be passed on as it is
+// (relayable), nil otherwise.
+func decodeTokenChunkRaw(data []byte) (chat.Chunk, []byte, bool) {
 	p := jsonscan.New(data)
 	var c chat.Chunk
 	var finish string
+	var raw []byte
+	var index int64
 	choices, arrays := 0, 0
 	ok := p.Object(func(key []byte) bool {
 		var n int64
@@ -149,13 +169,16 @@ func decodeTokenChunk(data []byte) (chat.Chunk, bool) {
 			return p.SkipStrOrNull()
 		case "created":
 			return p.Null() || p.Int(&n)
+		case "usage":
+			return p.Null() // OpenAI's on every chunk of a stream that asked for usage
 		case "choices":
 			// A second "choices" is decoded into the first one's
 			// elements by encoding/json, merging them: left to it.
 			if arrays++; arrays > 1 {
 				return false
 			}
-			return p.Array(func() bool {
+			from := p.Offset()
+			ok := p.Array(func() bool {
 				choices++
 				// encoding/json decodes every element into the slice;
 				// only the first one's fields are kept.
@@ -163,7 +186,12 @@ func decodeTokenChunk(data []byte) (chat.Chunk, bool) {
 				ok := p.Object(func(key []byte) bool {
 					switch string(key) {
 					case "index":
-						return p.Null() || p.Int(&n)
+						n = 0
+						ok := p.Null() || p.Int(&n)
+						if choices == 1 {
+							index = n
+						}
+						return ok
 					case "logprobs":
 						return p.Null()
 					case "finish_reason":
@@ -188,14 +216,40 @@ func decodeTokenChunk(data []byte) (chat.Chunk, bool) {
 				}
 				return ok
 			})
+			raw = data[from:p.Offset()]
+			return ok
 		}
 		return false
 	})
 	if !ok || !p.End() {
-		return chat.Chunk{}, false
+		return chat.Chunk{}, nil, false
 	}
 	c.FinishReason = finishReason(finish)
-	return c, true
+	if choices != 1 || index != 0 || finish != "" || !relayable(raw) {
+		raw = nil
+	}
+	return c, raw, true
+}
+
+// relayable reports whether b, JSON the parser accepted, reads as it
+// decodes, so that passed on unchanged it says what encoding it again
+// would: valid UTF-8 (encoding/json turns anything else into U+FFFD), and
+// no \u escape of a UTF-16 surrogate (a lone one decodes as U+FFFD; a
+// pair would be fine, but is rare enough to encode again).
+func relayable(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if i+2 < len(b) && b[i+1] == 'u' && (b[i+2] == 'd' || b[i+2] == 'D') {
+			return false // \uDxxx: the surrogates, and for a short test the Hangul before them
+		}
+		i++ // the escaped byte: a backslash escaping a backslash is passed whole
+	}
+	return true
 }
 
 func (s *sseStream) flushPending() (chat.Chunk, error) {
