@@ -196,6 +196,47 @@ func (p *Parser) Int(v *int64) bool {
 	return true
 }
 
+// Float reads a JSON number, as encoding/json decodes one into a float64:
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, within float64's range.
+func (p *Parser) Float(v *float64) bool {
+	j := p.i
+	if j < len(p.b) && p.b[j] == '-' {
+		j++
+	}
+	digits := func() bool {
+		k := j
+		for j < len(p.b) && p.b[j] >= '0' && p.b[j] <= '9' {
+			j++
+		}
+		return j > k
+	}
+	start := j
+	if !digits() || p.b[start] == '0' && j > start+1 {
+		return false
+	}
+	if j < len(p.b) && p.b[j] == '.' {
+		j++
+		if !digits() {
+			return false
+		}
+	}
+	if j < len(p.b) && (p.b[j] == 'e' || p.b[j] == 'E') {
+		j++
+		if j < len(p.b) && (p.b[j] == '+' || p.b[j] == '-') {
+			j++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	f, err := strconv.ParseFloat(string(p.b[p.i:j]), 64)
+	if err != nil {
+		return false
+	}
+	*v, p.i = f, j
+	return true
+}
+
 func isLiteralByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // Null reads null, which leaves a field as it was (as encoding/json does).

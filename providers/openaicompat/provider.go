@@ -165,15 +165,50 @@ func rewriteModel(raw []byte, model string) ([]byte, error) {
 // whole reads a non-streamed chat.completion as one chunk.
 func (p *Provider) whole(resp *http.Response) (providers.Stream, error) {
 	defer resp.Body.Close()
+	body, err := readBody(resp, maxWhole)
+	if err != nil {
+		return nil, p.err(providers.KindProtocol, resp.StatusCode, "the answer could not be read", err)
+	}
+	c, ok := decodeWhole(body)
+	if !ok {
+		c, err = decodeWholeSlowly(body)
+		if err != nil {
+			return nil, p.err(providers.KindProtocol, resp.StatusCode, err.Error(), err)
+		}
+	}
+	return &oneChunk{c: c}, nil
+}
+
+// maxWhole bounds a whole answer's body.
+const maxWhole = 64 << 20
+
+// readBody reads a response body of at most limit bytes, in one
+// allocation when the response says its length.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + 1) // +1: ReadFrom's check for the end fits
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > limit {
+		return nil, fmt.Errorf("the answer is over %d MiB", limit>>20)
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeWholeSlowly is decodeWhole by encoding/json, for every answer.
+func decodeWholeSlowly(body []byte) (chat.Chunk, error) {
 	var c struct {
 		openai.ChatCompletionResponse
 		Timings *timings `json:"timings"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&c); err != nil {
-		return nil, p.err(providers.KindProtocol, resp.StatusCode, "the answer is not a chat.completion", err)
+	if err := json.Unmarshal(body, &c); err != nil {
+		return chat.Chunk{}, fmt.Errorf("the answer is not a chat.completion: %w", err)
 	}
 	if len(c.Choices) == 0 {
-		return nil, p.err(providers.KindProtocol, resp.StatusCode, "the answer has no choices", nil)
+		return chat.Chunk{}, errors.New("the answer has no choices")
 	}
 	ch := c.Choices[0]
 	out := chat.Chunk{Content: ch.Message.Content, Reasoning: ch.Message.ReasoningContent,
@@ -184,7 +219,7 @@ func (p *Provider) whole(resp *http.Response) (providers.Stream, error) {
 	if out.FinishReason == "" {
 		out.FinishReason = chat.FinishStop
 	}
-	return &oneChunk{c: out}, nil
+	return out, nil
 }
 
 type oneChunk struct {
